@@ -1,0 +1,180 @@
+import { EventEmitter } from "node:events";
+import type { Block } from "../core/block.js";
+import { genesisBlock } from "../core/genesis.js";
+import { hashBlock } from "../core/hash.js";
+import { type ValidationOptions, validateExtension } from "../core/validate.js";
+
+/** What became of a run of blocks offered to the chain. */
+export type AdoptResult =
+  | { status: "accepted"; length: number; reorg: Reorg | null }
+  | { status: "not-better"; length: number }
+  | { status: "unknown-parent"; length: number }
+  | { status: "invalid"; length: number; index: number; reason: string };
+
+/** A switch to another branch: the SPEC's `reorg` event payload, plus the abandoned blocks. */
+export interface Reorg {
+  /** Index of the last block both branches share. */
+  fork_index: number;
+  old_tip: string;
+  new_tip: string;
+  /** Ids of the abandoned blocks' messages that the new branch lacks. */
+  returned: string[];
+  abandoned: Block[];
+}
+
+export interface ChainStateEvents {
+  /** Blocks that joined the chain, in order; `origin` is the peer they came from, or null. */
+  blocks: [blocks: Block[], origin: string | null];
+  reorg: [reorg: Reorg];
+}
+
+/**
+ * The node's chain in memory and its fork choice: the longest valid chain wins;
+ * on equal length, the one whose tip hash is smaller (as hex strings).
+ */
+export class ChainState extends EventEmitter<ChainStateEvents> {
+  private readonly blockList: Block[] = [];
+  private readonly hashList: string[] = [];
+  /** Data id -> index of the block that holds it. */
+  private readonly idIndex = new Map<string, number>();
+  private dirty = 0;
+
+  constructor(
+    chain: readonly Block[],
+    private readonly validation: Omit<ValidationOptions, "now">,
+  ) {
+    super();
+    const initial = chain.length > 0 ? chain : [genesisBlock()];
+    for (const block of initial) this.push(block);
+    this.dirty = this.blockList.length;
+  }
+
+  get length(): number {
+    return this.blockList.length;
+  }
+
+  get tip(): Block {
+    return this.blockList[this.blockList.length - 1] as Block;
+  }
+
+  get tipHash(): string {
+    return this.hashList[this.hashList.length - 1] as string;
+  }
+
+  get difficulty(): number {
+    return this.validation.difficulty;
+  }
+
+  /** The blocks, read-only. */
+  get blocks(): readonly Block[] {
+    return this.blockList;
+  }
+
+  /** Lowest index changed since the last `markSaved()`; equals `length` when nothing changed. */
+  get dirtyFrom(): number {
+    return this.dirty;
+  }
+
+  markSaved(): void {
+    this.dirty = this.blockList.length;
+  }
+
+  blockAt(index: number): Block | undefined {
+    return this.blockList[index];
+  }
+
+  hashAt(index: number): string | undefined {
+    return this.hashList[index];
+  }
+
+  /** Up to `limit` blocks from index `from`. */
+  slice(from: number, limit: number): Block[] {
+    return this.blockList.slice(from, from + limit);
+  }
+
+  /** Index of the block holding this data id, or undefined. */
+  indexOfData(id: string): number | undefined {
+    return this.idIndex.get(id);
+  }
+
+  hasData(id: string): boolean {
+    return this.idIndex.has(id);
+  }
+
+  /** Appends a block mined on the tip; false (and nothing changes) when it no longer fits. */
+  appendMined(block: Block): boolean {
+    const result = this.offer([block], null);
+    return result.status === "accepted";
+  }
+
+  /**
+   * Offers consecutive blocks whose first block's parent may be on this chain.
+   * Adopts the branch they make when it wins the fork choice.
+   */
+  offer(blocks: readonly Block[], origin: string | null, now = Date.now()): AdoptResult {
+    const length = this.length;
+    const first = blocks[0];
+    if (!first) return { status: "not-better", length };
+    if (!Number.isSafeInteger(first.index) || first.index < 1) {
+      return { status: "invalid", length, index: 0, reason: "the first block's index must be at least 1" };
+    }
+    const parentIndex = first.index - 1;
+    if (parentIndex >= length || this.hashList[parentIndex] !== first.previous_hash) {
+      return { status: "unknown-parent", length };
+    }
+    const skip = this.countKnownPrefix(blocks);
+    const fresh = blocks.slice(skip);
+    if (fresh.length === 0) return { status: "not-better", length };
+    const forkIndex = parentIndex + skip;
+    const candidateLength = forkIndex + 1 + fresh.length;
+    const parent = this.blockList[forkIndex] as Block;
+    const seen = { has: (id: string) => (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= forkIndex };
+    const valid = validateExtension(parent, fresh, seen, { ...this.validation, now });
+    if (!valid.ok) return { status: "invalid", length, index: valid.index, reason: valid.reason };
+    if (!this.wins(candidateLength, fresh)) return { status: "not-better", length };
+    return { status: "accepted", length: candidateLength, reorg: this.switchTo(forkIndex, fresh, origin) };
+  }
+
+  /** How many leading blocks of `blocks` this chain already holds. */
+  private countKnownPrefix(blocks: readonly Block[]): number {
+    let skip = 0;
+    for (const block of blocks) {
+      if (this.hashList[block.index] !== hashBlock(block)) break;
+      skip++;
+    }
+    return skip;
+  }
+
+  private wins(candidateLength: number, fresh: readonly Block[]): boolean {
+    if (candidateLength !== this.length) return candidateLength > this.length;
+    return hashBlock(fresh[fresh.length - 1] as Block) < this.tipHash;
+  }
+
+  private switchTo(forkIndex: number, fresh: readonly Block[], origin: string | null): Reorg | null {
+    const oldTip = this.tipHash;
+    const abandoned = this.truncateAfter(forkIndex);
+    for (const block of fresh) this.push(block);
+    this.dirty = Math.min(this.dirty, forkIndex + 1);
+    let reorg: Reorg | null = null;
+    if (abandoned.length > 0) {
+      const returned = abandoned.map((b) => b.data.id).filter((id) => !this.idIndex.has(id));
+      reorg = { fork_index: forkIndex, old_tip: oldTip, new_tip: this.tipHash, returned, abandoned };
+      this.emit("reorg", reorg);
+    }
+    this.emit("blocks", [...fresh], origin);
+    return reorg;
+  }
+
+  private truncateAfter(forkIndex: number): Block[] {
+    const abandoned = this.blockList.splice(forkIndex + 1);
+    this.hashList.length = forkIndex + 1;
+    for (const block of abandoned) this.idIndex.delete(block.data.id);
+    return abandoned;
+  }
+
+  private push(block: Block): void {
+    this.blockList.push(block);
+    this.hashList.push(hashBlock(block));
+    this.idIndex.set(block.data.id, block.index);
+  }
+}
