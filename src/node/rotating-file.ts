@@ -1,0 +1,47 @@
+import { existsSync, renameSync, statSync } from "node:fs";
+import pino from "pino";
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
+ * A log file rotated by size: `miner.log` stays the live file; when it passes
+ * `maxBytes` it becomes `miner.log.1` (older ones shift up to `keep`).
+ */
+export class RotatingFile {
+  private readonly dest: SonicBoom;
+  private bytes: number;
+
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes: number,
+    private readonly keep = 5,
+  ) {
+    this.bytes = existsSync(path) ? statSync(path).size : 0;
+    this.dest = pino.destination({ dest: path, sync: false, mkdir: true, append: true });
+  }
+
+  write(chunk: string): boolean {
+    const ok = this.dest.write(chunk);
+    this.bytes += Buffer.byteLength(chunk);
+    if (this.bytes >= this.maxBytes) this.rotate();
+    return ok;
+  }
+
+  /** Flushes what is buffered and closes the file. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.dest.once("close", () => resolve());
+      this.dest.end();
+    });
+  }
+
+  private rotate(): void {
+    this.dest.flushSync();
+    for (let i = this.keep - 1; i >= 1; i--) {
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    }
+    renameSync(this.path, `${this.path}.1`);
+    this.dest.reopen();
+    this.bytes = 0;
+  }
+}
