@@ -1,6 +1,9 @@
 import type { Command } from "commander";
+import { registerClientCommands } from "./client-commands.js";
+import { registerMinerCommand } from "./miner-command.js";
 
 /** Every command of the CLI, each registered by its own module. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerMinerCommand(program);
+  registerClientCommands(program);
 }

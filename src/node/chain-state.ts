@@ -79,6 +79,11 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.dirty = this.blockList.length;
   }
 
+  /** Marks blocks from `index` on as unsaved again (a save that failed). */
+  markDirtyFrom(index: number): void {
+    this.dirty = Math.min(this.dirty, index);
+  }
+
   blockAt(index: number): Block | undefined {
     return this.blockList[index];
   }

@@ -106,10 +106,12 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     }
   }
 
-  /** Drops messages that joined the chain. */
-  async removeMined(ids: readonly string[]): Promise<void> {
-    const present = ids.filter((id) => this.byId.delete(id));
-    if (present.length > 0) await this.deps.store.remove(present);
+  /**
+   * Drops a message that joined the chain, from memory only: its journal
+   * record stays until the block is on disk (the node's backup compacts it).
+   */
+  forget(id: string): void {
+    this.byId.delete(id);
   }
 
   /** Rewrites the journal to hold just the current pending set. */

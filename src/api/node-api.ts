@@ -1,0 +1,55 @@
+import type { EventEmitter } from "node:events";
+import type { Block } from "../core/block.js";
+import type { Data } from "../core/data.js";
+
+/** The node's status, as GET /status gives it. */
+export interface NodeStatus {
+  length: number;
+  tip: string;
+  difficulty: number;
+  neighbours: string[];
+  pending: number;
+  mining: boolean;
+  hashrate: number;
+  version: string;
+  address: string;
+}
+
+export type BlocksAnnounceResult =
+  | { status: "accepted" | "not-better"; length: number }
+  | { status: "unknown-parent"; length: number }
+  | { status: "invalid"; length: number; index: number; reason: string };
+
+export type DataLookup =
+  | { id: string; message: string; status: "pending" }
+  | { id: string; message: string; status: "confirmed"; index: number; confirmations: number };
+
+/** What the SSE stream relays: the SPEC's event names and payloads. */
+export interface NodeEvents {
+  block: [block: Block];
+  data: [data: Data];
+  reorg: [reorg: { fork_index: number; old_tip: string; new_tip: string; returned: string[] }];
+  neighbours: [neighbours: string[]];
+}
+
+/** The narrow face of the node that the HTTP API talks to. */
+export interface NodeApi {
+  readonly maxMessageBytes: number;
+  readonly events: EventEmitter<NodeEvents>;
+  status(): NodeStatus;
+  chainLength(): number;
+  /** A snapshot of blocks [from, from + limit). */
+  blocks(from: number, limit: number): Block[];
+  neighbourList(): string[];
+  pendingMessages(): Data[];
+  lookupData(id: string): DataLookup | null;
+  /** Accepts a new message (durable before it resolves); throws PendingFullError when full. */
+  addMessage(message: string): Promise<Data>;
+  /** Blocks announced by a peer (or anyone). */
+  receiveBlocks(blocks: unknown[], sender: string | null): BlocksAnnounceResult;
+  /** Pending messages relayed by a peer; resolves to how many were new. */
+  receiveData(data: unknown[], sender: string | null): Promise<number>;
+  /** A caller announced its address with X-Blockchain-Node. */
+  noteCaller(address: string): void;
+  metricsText(): Promise<{ contentType: string; body: string }>;
+}

@@ -1,0 +1,135 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { DEFAULTS } from "../../node/config.js";
+import type { NodeApi } from "../node-api.js";
+import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
+
+const SENDER_HEADER = "x-blockchain-node";
+
+function senderOf(headers: Record<string, unknown>): string | null {
+  const value = headers[SENDER_HEADER];
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+/** The endpoints beyond the original's: status, blocks, announces, relays, message look-up. */
+export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
+  app.get("/status", { schema: { summary: "The node's status", response: { 200: StatusSchema } } }, async () =>
+    node.status(),
+  );
+
+  app.get(
+    "/blocks",
+    {
+      schema: {
+        summary: `Blocks from index \`from\`, at most \`limit\` (at most ${DEFAULTS.blocksPageLimit}; larger limits are cut to it)`,
+        querystring: Type.Object({
+          from: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, default: DEFAULTS.blocksPageLimit })),
+        }),
+        response: {
+          200: Type.Object({ blocks: Type.Array(Type.Ref("Block")), length: Type.Integer() }),
+          400: Type.Ref("Error"),
+        },
+      },
+    },
+    async (request) => {
+      const { from = 0, limit = DEFAULTS.blocksPageLimit } = request.query as { from?: number; limit?: number };
+      const length = node.chainLength();
+      return { blocks: node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit)), length };
+    },
+  );
+
+  app.get(
+    "/blocks/:index",
+    {
+      schema: {
+        summary: "One block",
+        params: Type.Object({ index: Type.Integer({ minimum: 0 }) }),
+        response: { 200: Type.Ref("Block"), 400: Type.Ref("Error"), 404: Type.Ref("Error") },
+      },
+    },
+    async (request, reply) => {
+      const { index } = request.params as { index: number };
+      const [block] = node.blocks(index, 1);
+      if (!block) {
+        return reply.code(404).send({ message: `no block at index ${index}; the chain has ${node.chainLength()} blocks` });
+      }
+      return block;
+    },
+  );
+
+  app.post(
+    "/blocks",
+    {
+      schema: {
+        summary: "Announce consecutive blocks",
+        body: Type.Object({ blocks: Type.Array(Type.Unknown(), { minItems: 1, maxItems: DEFAULTS.blocksPageLimit }) }),
+        response: {
+          200: Type.Object({ accepted: Type.Boolean(), length: Type.Integer() }),
+          409: Type.Object({ message: Type.String(), length: Type.Integer() }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { blocks } = request.body as { blocks: unknown[] };
+      const result = node.receiveBlocks(blocks, senderOf(request.headers));
+      switch (result.status) {
+        case "accepted":
+          return { accepted: true, length: result.length };
+        case "not-better":
+          return { accepted: false, length: result.length };
+        case "unknown-parent":
+          return reply.code(409).send({
+            message: "the first block's parent is not in this chain; the node will sync from the sender",
+            length: result.length,
+          });
+        case "invalid":
+          return reply.code(400).send({ message: `block ${result.index} is invalid: ${result.reason}` });
+      }
+    },
+  );
+
+  app.post(
+    "/data",
+    {
+      schema: {
+        summary: "Relay pending messages",
+        body: Type.Object({ data: Type.Array(Type.Unknown(), { maxItems: DEFAULTS.maxPending }) }),
+        response: { 200: Type.Object({ added: Type.Integer() }), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { data } = request.body as { data: unknown[] };
+      return { added: await node.receiveData(data, senderOf(request.headers)) };
+    },
+  );
+
+  app.get(
+    "/data/:id",
+    {
+      schema: {
+        summary: "A message, pending or confirmed",
+        params: Type.Object({ id: Type.String() }),
+        response: { 200: DataLookupSchema, 404: Type.Ref("Error") },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const found = node.lookupData(id);
+      if (!found) return reply.code(404).send({ message: `no message with id '${id}' is pending or in the chain` });
+      return found;
+    },
+  );
+
+  app.get(
+    "/metrics",
+    { schema: { summary: "Prometheus metrics (text format)", produces: ["text/plain"] } },
+    async (_request, reply) => {
+      const { contentType, body } = await node.metricsText();
+      return reply.type(contentType).send(body);
+    },
+  );
+}
+
+export { SENDER_HEADER, senderOf };

@@ -1,0 +1,101 @@
+import { Readable } from "node:stream";
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { encodeBlock } from "../../core/encoding.js";
+import type { NodeApi } from "../node-api.js";
+import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
+
+const MISSING_DATA = { message: "No Message added!", more_information: "Missing data." };
+
+/** Blocks written per chunk of a streamed /chain answer. */
+const CHAIN_CHUNK = 500;
+
+/** The streamed body of GET /chain: `{"chain":[...],"length":N}`, written in chunks. */
+function* chainBody(blocks: ReturnType<NodeApi["blocks"]>): Generator<string> {
+  yield '{"chain":[';
+  for (let i = 0; i < blocks.length; i += CHAIN_CHUNK) {
+    const part = blocks.slice(i, i + CHAIN_CHUNK).map(encodeBlock).join(",");
+    yield i === 0 ? part : `,${part}`;
+  }
+  yield `],"length":${blocks.length}}`;
+}
+
+/** The original's endpoints: PUT /add, GET /chain, GET /neighbours, GET /data; and POST /add. */
+export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): void {
+  const addResponses = { 200: AddedSchema, ...ERROR_RESPONSES };
+  const add = async (message: unknown) => {
+    if (typeof message !== "string" || message.length === 0) return { missing: true as const };
+    const data = await node.addMessage(message);
+    return { missing: false as const, id: data.id };
+  };
+
+  app.put(
+    "/add",
+    {
+      schema: {
+        summary: "Submit a message (the original's form)",
+        querystring: Type.Object({ message: Type.Optional(Type.String()) }),
+        response: addResponses,
+      },
+    },
+    async (request, reply) => {
+      const result = await add((request.query as { message?: string }).message);
+      if (result.missing) return reply.code(400).send(MISSING_DATA);
+      return { message: "Message added!", more_information: "Will be mined in a future block.", id: result.id };
+    },
+  );
+
+  app.post(
+    "/add",
+    {
+      schema: {
+        summary: "Submit a message as JSON",
+        body: Type.Object({ message: Type.Optional(Type.Unknown()) }),
+        response: addResponses,
+      },
+    },
+    async (request, reply) => {
+      const message = (request.body as { message?: unknown }).message;
+      if (message !== undefined && typeof message !== "string") {
+        return reply.code(400).send({ message: "message must be a string" });
+      }
+      const result = await add(message);
+      if (result.missing) return reply.code(400).send(MISSING_DATA);
+      return { message: "Message added!", more_information: "Will be mined in a future block.", id: result.id };
+    },
+  );
+
+  app.get(
+    "/chain",
+    {
+      schema: {
+        summary: "The whole chain (streamed)",
+        response: { 200: Type.Object({ chain: Type.Array(Type.Ref("Block")), length: Type.Integer() }) },
+      },
+    },
+    async (_request, reply) => {
+      const blocks = node.blocks(0, node.chainLength());
+      return reply.type("application/json; charset=utf-8").send(Readable.from(chainBody(blocks)));
+    },
+  );
+
+  app.get(
+    "/neighbours",
+    {
+      schema: {
+        summary: "The neighbours",
+        response: { 200: Type.Object({ neighbours: Type.Array(Type.String()), length: Type.Integer() }) },
+      },
+    },
+    async () => {
+      const neighbours = node.neighbourList();
+      return { neighbours, length: neighbours.length };
+    },
+  );
+
+  app.get(
+    "/data",
+    { schema: { summary: "The pending messages", response: { 200: Type.Array(Type.Ref("Data")) } } },
+    async () => node.pendingMessages(),
+  );
+}

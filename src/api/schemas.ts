@@ -1,0 +1,68 @@
+import { type TSchema, Type } from "@sinclair/typebox";
+
+/** Wire schemas of the API (the SPEC's JSON shapes); they also make the OpenAPI document. */
+export const DataSchema = Type.Object(
+  { id: Type.String({ pattern: "^[0-9a-f]{32}$" }), message: Type.String({ minLength: 1 }) },
+  { $id: "Data", additionalProperties: false },
+);
+
+export const BlockSchema = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0 }),
+    timestamp: Type.Integer({ minimum: 0, description: "ms since the Unix epoch" }),
+    data: Type.Ref("Data"),
+    previous_hash: Type.Union([Type.String({ pattern: "^[0-9a-f]{64}$" }), Type.Null()]),
+    proof: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  },
+  { $id: "Block", additionalProperties: false },
+);
+
+export const ErrorSchema = Type.Object(
+  { message: Type.String(), more_information: Type.Optional(Type.String()) },
+  { $id: "Error" },
+);
+
+export const AddedSchema = Type.Object({
+  message: Type.Literal("Message added!"),
+  more_information: Type.Literal("Will be mined in a future block."),
+  id: Type.String(),
+});
+
+export const StatusSchema = Type.Object({
+  length: Type.Integer(),
+  tip: Type.String(),
+  difficulty: Type.Integer(),
+  neighbours: Type.Array(Type.String()),
+  pending: Type.Integer(),
+  mining: Type.Boolean(),
+  hashrate: Type.Number({ description: "hashes per second over the last proof search" }),
+  version: Type.String(),
+  address: Type.String({ description: "the advertised host:port" }),
+});
+
+export const DataLookupSchema = Type.Object({
+  id: Type.String(),
+  message: Type.String(),
+  status: Type.Union([Type.Literal("pending"), Type.Literal("confirmed")]),
+  index: Type.Optional(Type.Integer()),
+  confirmations: Type.Optional(Type.Integer()),
+});
+
+/** Schemas shared by reference ($ref) across routes. */
+export const SHARED_SCHEMAS: TSchema[] = [DataSchema, BlockSchema, ErrorSchema];
+
+/** The error answers every route may give. */
+export const ERROR_RESPONSES = {
+  400: Type.Ref("Error"),
+  413: Type.Ref("Error"),
+  429: Type.Ref("Error"),
+  503: Type.Ref("Error"),
+};
+
+declare module "fastify" {
+  /** Documentation fields read by the OpenAPI builder. */
+  interface FastifySchema {
+    summary?: string;
+    produces?: string[];
+  }
+}

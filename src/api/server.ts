@@ -1,0 +1,65 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { DEFAULTS } from "../node/config.js";
+import { installErrorHandlers } from "./errors.js";
+import { registerExplorer } from "./explorer.js";
+import type { NodeApi } from "./node-api.js";
+import { registerOpenApi } from "./openapi.js";
+import { registerEventRoutes } from "./routes/events.js";
+import { registerNodeRoutes, senderOf } from "./routes/node-routes.js";
+import { registerOriginalRoutes } from "./routes/original.js";
+import { SHARED_SCHEMAS } from "./schemas.js";
+
+export interface ServerOptions {
+  port: number;
+  host?: string;
+  logger?: Logger;
+  bodyLimit?: number;
+}
+
+/** Builds the HTTP API of a node (not yet listening). */
+export async function buildServer(node: NodeApi, opts: Omit<ServerOptions, "port"> = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? DEFAULTS.maxBodyBytes,
+    forceCloseConnections: true,
+    ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+  // Response schemas document the API; answers are written with plain JSON.stringify.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  installErrorHandlers(app);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("access-control-allow-origin", "*");
+    const sender = senderOf(request.headers);
+    if (sender) {
+      try {
+        node.noteCaller(sender);
+      } catch {
+        // A caller's bad address is its problem; the request itself is still served.
+      }
+    }
+  });
+  app.options("*", async (_request, reply) =>
+    reply
+      .code(204)
+      .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
+      .header("access-control-allow-headers", "content-type, x-blockchain-node")
+      .send(),
+  );
+  registerOpenApi(app);
+  registerOriginalRoutes(app, node);
+  registerNodeRoutes(app, node);
+  registerEventRoutes(app, node);
+  registerExplorer(app);
+  return app;
+}
+
+/** Serves the HTTP API of a node on `port` (the SPEC's startServer); resolves once it listens. */
+export async function startServer(node: NodeApi, portOrOptions: number | ServerOptions): Promise<FastifyInstance> {
+  const opts = typeof portOrOptions === "number" ? { port: portOrOptions } : portOrOptions;
+  const app = await buildServer(node, opts);
+  await app.listen({ port: opts.port, host: opts.host ?? DEFAULTS.host });
+  return app;
+}

@@ -1,0 +1,113 @@
+import { type Command, Option } from "commander";
+import type { Block } from "../core/block.js";
+import type { Data } from "../core/data.js";
+import { DEFAULTS } from "../node/config.js";
+import { type NodeTarget, callNode } from "./node-client.js";
+import { intIn } from "./options.js";
+
+interface TargetFlags {
+  host: string;
+  port: number;
+  json?: boolean;
+}
+
+function withTarget(command: Command): Command {
+  return command
+    .option("--host <addr>", "the node's address", DEFAULTS.host)
+    .option("--port <n>", "the node's port", intIn(1, 65535), DEFAULTS.port);
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function formatBlock(block: Block): string {
+  const time = new Date(block.timestamp).toISOString();
+  return `#${block.index}  ${time}  proof ${block.proof ?? "-"}  ${block.data.id}\n    ${block.data.message}`;
+}
+
+function formatData(list: Data[]): string {
+  if (list.length === 0) return "no pending messages";
+  return list.map((d) => `${d.id}  ${d.message}`).join("\n");
+}
+
+function formatStatus(s: Record<string, unknown>): string {
+  const rows: [string, unknown][] = [
+    ["address", s.address],
+    ["version", s.version],
+    ["length", s.length],
+    ["tip", s.tip],
+    ["difficulty", s.difficulty],
+    ["pending", s.pending],
+    ["mining", s.mining],
+    ["hashrate", `${Math.round(Number(s.hashrate))} H/s`],
+    ["neighbours", (s.neighbours as string[]).join(", ") || "none"],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(11)}${String(v)}`).join("\n");
+}
+
+/** `blockchain add` and `blockchain get ...`: talk to a running node. */
+export function registerClientCommands(program: Command): void {
+  withTarget(
+    program
+      .command("add")
+      .description("submit a message to a node; prints its id")
+      .argument("<message>", "the message text"),
+  ).action(async (message: string, flags: TargetFlags) => {
+    const answer = (await callNode(flags, "POST", "/add", { message })) as { id: string };
+    print(answer.id);
+  });
+
+  const get = program.command("get").description("read from a node: chain, neighbours, data, status, message <id>");
+  const what = {
+    chain: "the chain, oldest block first",
+    neighbours: "the node's neighbours",
+    data: "the pending messages",
+    status: "the node's status",
+  } as const;
+  for (const [name, description] of Object.entries(what)) {
+    withTarget(get.command(name).description(description))
+      .addOption(new Option("--json", "print the node's JSON answer"))
+      .action(async (flags: TargetFlags) => {
+        await printResource(name as keyof typeof what, flags);
+      });
+  }
+  withTarget(
+    get
+      .command("message")
+      .description("a message by id: pending, or confirmed in block N")
+      .argument("<id>", "the message id"),
+  )
+    .addOption(new Option("--json", "print the node's JSON answer"))
+    .action(async (id: string, flags: TargetFlags) => {
+      const answer = (await callNode(flags, "GET", `/data/${encodeURIComponent(id)}`)) as {
+        status: string;
+        message: string;
+        index?: number;
+        confirmations?: number;
+      };
+      if (flags.json) return print(JSON.stringify(answer));
+      const where = answer.status === "confirmed" ? `confirmed in block ${answer.index} (${answer.confirmations} confirmations)` : "pending";
+      print(`${where}\n${answer.message}`);
+    });
+}
+
+async function printResource(name: "chain" | "neighbours" | "data" | "status", flags: TargetFlags): Promise<void> {
+  const target: NodeTarget = flags;
+  const answer = await callNode(target, "GET", `/${name}`);
+  if (flags.json) return print(JSON.stringify(answer));
+  switch (name) {
+    case "chain": {
+      const { chain, length } = answer as { chain: Block[]; length: number };
+      return print(`${chain.map(formatBlock).join("\n")}\n${length} blocks`);
+    }
+    case "neighbours": {
+      const { neighbours } = answer as { neighbours: string[] };
+      return print(neighbours.length === 0 ? "no neighbours" : neighbours.join("\n"));
+    }
+    case "data":
+      return print(formatData(answer as Data[]));
+    case "status":
+      return print(formatStatus(answer as Record<string, unknown>));
+  }
+}

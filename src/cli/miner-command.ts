@@ -1,0 +1,106 @@
+import { type Command, Option } from "commander";
+import { MAX_DIFFICULTY } from "../core/pow.js";
+import { DEFAULTS } from "../node/config.js";
+import { Miner } from "../node/miner.js";
+import { intIn, seconds } from "./options.js";
+
+interface StartFlags {
+  host: string;
+  port: number;
+  advertise?: string;
+  chainSerialization: string;
+  difficulty: number;
+  neighbours?: string;
+  maxNeighbours: number;
+  forceNewChain?: boolean;
+  gossipInterval: number;
+  chainSyncInterval: number;
+  dataSyncInterval: number;
+  backupInterval: number;
+  workers: number;
+  maxMessageBytes: number;
+  mine: boolean;
+  logLevel: string;
+}
+
+function isJsonFormat(name: string): boolean {
+  return name === "json";
+}
+
+/** `blockchain miner start <chain_path>`: runs a miner node until SIGINT or SIGTERM. */
+export function registerMinerCommand(program: Command): void {
+  const miner = program.command("miner").description("run a miner node");
+  miner
+    .command("start")
+    .description("start a miner: load (or create) the chain, serve the API and the explorer, mine pending messages")
+    .argument("<chain_path>", "the chain file (created with the genesis block when missing)")
+    .option("--host <addr>", "listen address", DEFAULTS.host)
+    .option("--port <n>", "listen port", intIn(0, 65535), DEFAULTS.port)
+    .option("--advertise <host:port>", "address told to peers (default 127.0.0.1:<port>)")
+    .addOption(
+      new Option("--chain-serialization <format>", "chain file format ('pickle' = binary)")
+        .choices(["json", "binary", "pickle"])
+        .default(DEFAULTS.chainSerialization),
+    )
+    .option("--difficulty <n>", "trailing zeros a proof needs", intIn(1, MAX_DIFFICULTY), DEFAULTS.difficulty)
+    .option("--neighbours <host:port,...>", "neighbours to start with, comma-separated")
+    .option("--max-neighbours <n>", "most neighbours kept", intIn(0, 1000), DEFAULTS.maxNeighbours)
+    .option("--force-new-chain", "start from genesis (the old chain file is kept as a backup copy)")
+    .option("--gossip-interval <s>", "seconds between neighbour gossip rounds", seconds, DEFAULTS.gossipIntervalS)
+    .option("--chain-sync-interval <s>", "seconds between chain syncs", seconds, DEFAULTS.chainSyncIntervalS)
+    .option("--data-sync-interval <s>", "seconds between pending-message syncs", seconds, DEFAULTS.dataSyncIntervalS)
+    .option("--backup-interval <s>", "seconds between chain backups to disk", seconds, DEFAULTS.backupIntervalS)
+    .option("--workers <n>", "mining threads (default: the number of cores)", intIn(1, 256), DEFAULTS.workers)
+    .option("--max-message-bytes <n>", "largest message, in bytes of UTF-8", intIn(1, 1024 * 1024), DEFAULTS.maxMessageBytes)
+    .option("--no-mine", "relay and serve, but do not mine")
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+        .default(DEFAULTS.logLevel),
+    )
+    .action(async (chainPath: string, flags: StartFlags) => {
+      await runMiner(chainPath, flags);
+    });
+}
+
+async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
+  const neighbours = flags.neighbours ? flags.neighbours.split(",").map((n) => n.trim()).filter(Boolean) : [];
+  const node = new Miner({
+    pathToChain: chainPath,
+    jsonFormat: isJsonFormat(flags.chainSerialization),
+    port: flags.port,
+    host: flags.host,
+    ...(flags.advertise ? { advertise: flags.advertise } : {}),
+    difficulty: flags.difficulty,
+    neighbours,
+    maxNeighbours: flags.maxNeighbours,
+    forceNewChain: flags.forceNewChain ?? false,
+    gossipIntervalS: flags.gossipInterval,
+    chainSyncIntervalS: flags.chainSyncInterval,
+    dataSyncIntervalS: flags.dataSyncInterval,
+    backupIntervalS: flags.backupInterval,
+    workers: flags.workers,
+    maxMessageBytes: flags.maxMessageBytes,
+    mine: flags.mine,
+    logLevel: flags.logLevel,
+  });
+  await node.start();
+  process.stdout.write(`listening on ${node.url}\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`${signal} again: exiting without waiting\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      node.stop().then(resolve, (err) => {
+        process.stderr.write(`blockchain: stop failed: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}

@@ -1,0 +1,35 @@
+import { InvalidArgumentError } from "commander";
+
+/** A commander parser for an integer within [min, max]; the error names the bad value. */
+export function intIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+/** A commander parser for a positive number of seconds (fractions allowed). */
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError("must be a positive number of seconds.");
+  }
+  return n;
+}
+
+/**
+ * Rewrites the original's snake_case flags (`--chain_serialization`) to the
+ * kebab-case ones (`--chain-serialization`), only where the kebab form is a known flag.
+ */
+export function kebabAliases(argv: string[], known: Set<string>): string[] {
+  return argv.map((arg) => {
+    if (!arg.startsWith("--") || !arg.includes("_")) return arg;
+    const [name = "", ...rest] = arg.split("=");
+    const kebab = name.replaceAll("_", "-");
+    if (!known.has(kebab)) return arg;
+    return rest.length > 0 ? `${kebab}=${rest.join("=")}` : kebab;
+  });
+}

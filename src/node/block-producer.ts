@@ -1,0 +1,104 @@
+import type { Logger } from "pino";
+import type { Block } from "../core/block.js";
+import type { Data } from "../core/data.js";
+import type { ChainState } from "./chain-state.js";
+import type { NodeMetrics } from "./metrics.js";
+import type { PendingPool } from "./pending-pool.js";
+
+/** The proof search the producer needs (the worker pool in the node). */
+export interface ProofSearcher {
+  search(
+    lastProof: number | null,
+    difficulty: number,
+    signal?: AbortSignal,
+  ): Promise<{ proof: number; hashes: number; elapsedMs: number } | null>;
+  readonly searching: boolean;
+  readonly hashrate: number;
+}
+
+/**
+ * The mining loop: while messages are pending, picks one at random, searches
+ * the proof off the event loop, and appends the block. The search is abandoned
+ * as soon as the tip changes; with nothing pending it sleeps until a message arrives.
+ */
+export class BlockProducer {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private search: AbortController | null = null;
+  private wake: (() => void) | null = null;
+  private readonly onTipChange = () => this.search?.abort();
+  private readonly onPending = () => this.wake?.();
+
+  constructor(
+    private readonly deps: {
+      chain: ChainState;
+      pending: PendingPool;
+      searcher: ProofSearcher;
+      logger: Logger;
+      metrics: NodeMetrics | null;
+    },
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.deps.chain.on("blocks", this.onTipChange);
+    this.deps.pending.on("added", this.onPending);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.deps.chain.off("blocks", this.onTipChange);
+    this.deps.pending.off("added", this.onPending);
+    this.search?.abort();
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const data = this.deps.pending.pickRandom();
+      if (!data) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = null;
+        continue;
+      }
+      try {
+        await this.mineOne(data);
+      } catch (err) {
+        this.deps.logger.error({ err }, "mining failed; retrying with the next message");
+      }
+    }
+  }
+
+  private async mineOne(data: Data): Promise<void> {
+    const { chain, searcher, metrics, logger } = this.deps;
+    const parent = chain.tip;
+    const parentHash = chain.tipHash;
+    this.search = new AbortController();
+    const found = await searcher.search(parent.proof, chain.difficulty, this.search.signal);
+    this.search = null;
+    if (metrics) {
+      metrics.hashrate.set(searcher.hashrate);
+      if (found) metrics.hashes.inc(found.hashes);
+    }
+    if (!found || !this.running) return;
+    // The tip may have moved, or the message been mined elsewhere, while we searched.
+    if (chain.tipHash !== parentHash || chain.hasData(data.id)) return;
+    const block: Block = {
+      index: parent.index + 1,
+      timestamp: Math.max(Date.now(), parent.timestamp + 1),
+      data: { id: data.id, message: data.message },
+      previous_hash: parentHash,
+      proof: found.proof,
+    };
+    if (chain.appendMined(block)) {
+      metrics?.blocksMined.inc();
+      logger.info({ index: block.index, id: data.id, hashes: found.hashes, ms: Math.round(found.elapsedMs) }, `mined block ${block.index}`);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { MAX_DIFFICULTY } from "../core/pow.js";
+import { DEFAULTS } from "./config.js";
+
+/** The Miner's constructor options: the original's names, plus this node's settings. */
+export interface MinerOptions {
+  pathToChain: string;
+  /** true: JSON Lines chain file; false: the binary format (the original's pickle). */
+  jsonFormat?: boolean;
+  port?: number;
+  difficulty?: number;
+  neighbours?: string[];
+  forceNewChain?: boolean;
+  host?: string;
+  /** The `host:port` told to peers (default 127.0.0.1:<port>). */
+  advertise?: string;
+  maxNeighbours?: number;
+  gossipIntervalS?: number;
+  chainSyncIntervalS?: number;
+  dataSyncIntervalS?: number;
+  backupIntervalS?: number;
+  workers?: number;
+  maxMessageBytes?: number;
+  maxPending?: number;
+  /** false: relay and serve, but do not mine. */
+  mine?: boolean;
+  logLevel?: string;
+  /** Human-readable log lines on stderr (default true). */
+  consoleLog?: boolean;
+}
+
+export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & { advertise: string | null };
+
+/** A bad constructor argument, named. */
+export class MinerOptionError extends TypeError {
+  readonly code = "BAD_MINER_OPTION";
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`${option}: ${detail}`);
+    this.name = "MinerOptionError";
+  }
+}
+
+function positiveNumber(name: string, value: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new MinerOptionError(name, `must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function integerIn(name: string, value: number, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new MinerOptionError(name, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks every option and fills in the defaults; throws MinerOptionError for a bad one. */
+export function resolveMinerOptions(
+  opts: MinerOptions,
+  normalizeNeighbour: (address: string) => string,
+): ResolvedMinerOptions {
+  if (typeof opts !== "object" || opts === null) throw new MinerOptionError("options", "must be an object");
+  if (typeof opts.pathToChain !== "string" || opts.pathToChain.trim() === "") {
+    throw new MinerOptionError("pathToChain", "must be a non-empty path to the chain file");
+  }
+  const jsonFormat = opts.jsonFormat ?? DEFAULTS.chainSerialization === "json";
+  if (typeof jsonFormat !== "boolean") throw new MinerOptionError("jsonFormat", "must be a boolean");
+  const neighbours = opts.neighbours ?? [];
+  if (!Array.isArray(neighbours)) throw new MinerOptionError("neighbours", "must be an array of host:port strings");
+  const normalized = neighbours.map((n) => {
+    try {
+      return normalizeNeighbour(n);
+    } catch (err) {
+      throw new MinerOptionError("neighbours", `'${String(n)}' is not a host:port address (${(err as Error).message})`);
+    }
+  });
+  for (const flag of ["forceNewChain", "mine", "consoleLog"] as const) {
+    if (opts[flag] !== undefined && typeof opts[flag] !== "boolean") throw new MinerOptionError(flag, "must be a boolean");
+  }
+  return {
+    pathToChain: opts.pathToChain,
+    jsonFormat,
+    // Port 0 asks the system for a free port (handy for tests); `port` then tells the real one.
+    port: integerIn("port", opts.port ?? DEFAULTS.port, 0, 65535),
+    difficulty: integerIn("difficulty", opts.difficulty ?? DEFAULTS.difficulty, 1, MAX_DIFFICULTY),
+    neighbours: [...new Set(normalized)],
+    forceNewChain: opts.forceNewChain ?? false,
+    host: opts.host ?? DEFAULTS.host,
+    advertise: opts.advertise === undefined ? null : normalizeNeighbour(opts.advertise),
+    maxNeighbours: integerIn("maxNeighbours", opts.maxNeighbours ?? DEFAULTS.maxNeighbours, 0, 1000),
+    gossipIntervalS: positiveNumber("gossipIntervalS", opts.gossipIntervalS ?? DEFAULTS.gossipIntervalS),
+    chainSyncIntervalS: positiveNumber("chainSyncIntervalS", opts.chainSyncIntervalS ?? DEFAULTS.chainSyncIntervalS),
+    dataSyncIntervalS: positiveNumber("dataSyncIntervalS", opts.dataSyncIntervalS ?? DEFAULTS.dataSyncIntervalS),
+    backupIntervalS: positiveNumber("backupIntervalS", opts.backupIntervalS ?? DEFAULTS.backupIntervalS),
+    workers: integerIn("workers", opts.workers ?? DEFAULTS.workers, 1, 256),
+    maxMessageBytes: integerIn("maxMessageBytes", opts.maxMessageBytes ?? DEFAULTS.maxMessageBytes, 1, 1024 * 1024),
+    maxPending: integerIn("maxPending", opts.maxPending ?? DEFAULTS.maxPending, 1, 10_000_000),
+    mine: opts.mine ?? true,
+    logLevel: opts.logLevel ?? DEFAULTS.logLevel,
+    consoleLog: opts.consoleLog ?? true,
+  };
+}

@@ -1,0 +1,372 @@
+import { EventEmitter } from "node:events";
+import { basename, dirname, extname, join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { BlocksAnnounceResult, DataLookup, NodeApi, NodeEvents, NodeStatus } from "../api/node-api.js";
+import { startServer } from "../api/server.js";
+import type { Block, Proof } from "../core/block.js";
+import { type Data, dataProblem, messageProblem, newDataId } from "../core/data.js";
+import { genesisBlock } from "../core/genesis.js";
+import { hashBlock } from "../core/hash.js";
+import { isProofOfWorkValid, proofOfWork } from "../core/pow.js";
+import { blockShapeProblem, isGenesis, validateChain } from "../core/validate.js";
+import { ProofSearchPool } from "../mining/proof-search-pool.js";
+import { normalizeAddress } from "../net/address.js";
+import { Network } from "../net/network.js";
+import { ChainStore } from "../storage/chain-store.js";
+import { PendingJournal } from "../storage/pending-journal.js";
+import { BlockProducer } from "./block-producer.js";
+import { ChainState } from "./chain-state.js";
+import { DEFAULTS } from "./config.js";
+import { BadInputError, NotStartedError } from "./errors.js";
+import { createNodeLogger, type NodeLogger } from "./logger.js";
+import { NodeMetrics } from "./metrics.js";
+import { type MinerOptions, type ResolvedMinerOptions, resolveMinerOptions } from "./miner-options.js";
+import { PendingFullError, PendingPool } from "./pending-pool.js";
+import { JobScheduler } from "./scheduler.js";
+import { VERSION } from "./version.js";
+
+export { MinerOptionError, type MinerOptions } from "./miner-options.js";
+
+/** The running parts of a started node, built by start() in dependency order. */
+interface RunningParts {
+  log: NodeLogger;
+  store: ChainStore;
+  journal: PendingJournal;
+  pool: PendingPool;
+  searcher: ProofSearchPool;
+  producer: BlockProducer | null;
+  network: Network;
+  scheduler: JobScheduler;
+  server: FastifyInstance;
+}
+
+/** The pending-message journal lives next to the chain file. */
+export function journalPathOf(chainPath: string): string {
+  return join(dirname(chainPath), `${basename(chainPath, extname(chainPath))}.pending`);
+}
+
+/**
+ * A miner node (the original's `Miner`): it keeps the chain, mines pending
+ * messages, talks to its neighbours and serves the HTTP API. It is composed in
+ * start() in dependency order and taken apart in stop() in reverse.
+ */
+export class Miner implements NodeApi {
+  readonly events = new EventEmitter<NodeEvents>();
+  readonly metrics = new NodeMetrics({ processMetrics: true });
+  private readonly opts: ResolvedMinerOptions;
+  private state: ChainState;
+  private parts: RunningParts | null = null;
+  private boundPort: number;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: MinerOptions) {
+    this.opts = resolveMinerOptions(options, normalizeAddress);
+    this.boundPort = this.opts.port;
+    this.state = new ChainState([genesisBlock()], { difficulty: this.opts.difficulty, maxMessageBytes: this.opts.maxMessageBytes });
+  }
+
+  /** SHA-256 of a block's canonical encoding; a TypeError for anything that is not a block. */
+  static hash(block: Block): string {
+    if (!isGenesis(block) && blockShapeProblem(block) !== null) {
+      throw new TypeError(`not a block: ${blockShapeProblem(block)}`);
+    }
+    return hashBlock(block);
+  }
+
+  /** The original's proof rule: sha256(`${lastProof}${proof}`) ends in `difficulty` zeros. */
+  static isProofOfWorkValid(lastProof: Proof, proof: number, difficulty: number): boolean {
+    return isProofOfWorkValid(lastProof, proof, difficulty);
+  }
+
+  /** The smallest valid proof after `lastProof` (synchronous; the node itself mines in worker threads). */
+  proofOfWork(lastProof: Proof, difficulty: number = this.opts.difficulty): number {
+    return proofOfWork(lastProof, difficulty);
+  }
+
+  /** Whether a chain (default: this node's) is valid at this node's difficulty. */
+  isChainValid(chain: readonly Block[] = this.state.blocks): boolean {
+    return validateChain(chain, { difficulty: this.opts.difficulty, maxMessageBytes: this.opts.maxMessageBytes }).ok;
+  }
+
+  /** Whether this message is already in the chain (processed). */
+  isDataProcessed(data: Data): boolean {
+    return this.state.hasData(data.id);
+  }
+
+  /** Adds a message to the pending set (the original's `_new_message`); resolves once it is durable. */
+  async newMessage(message: string): Promise<Data> {
+    return this.addMessage(message);
+  }
+
+  get chain(): readonly Block[] {
+    return this.state.blocks;
+  }
+
+  get difficulty(): number {
+    return this.opts.difficulty;
+  }
+
+  /** The pending messages (the original's `unprocessed_data`). */
+  get pending(): Data[] {
+    return this.parts?.pool.list() ?? [];
+  }
+
+  get neighbours(): string[] {
+    return this.parts?.network.neighbours ?? [...this.opts.neighbours];
+  }
+
+  /** The port the API listens on (the real one once started, when 0 was asked). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get address(): string {
+    return this.opts.advertise ?? `127.0.0.1:${this.boundPort}`;
+  }
+
+  get url(): string {
+    const host = this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host;
+    return `http://${host}:${this.boundPort}`;
+  }
+
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
+  /** Loads the chain and the pending messages, starts the server, the jobs and the miner. */
+  async start(): Promise<void> {
+    if (this.parts) throw new Error("the miner is already started");
+    const o = this.opts;
+    const log = createNodeLogger({ logDir: dirname(o.pathToChain), level: o.logLevel, console: o.consoleLog });
+    const logger = log.logger;
+    try {
+      const { store, chain } = await ChainStore.open(o.pathToChain, {
+        format: o.jsonFormat ? "json" : "binary",
+        difficulty: o.difficulty,
+        forceNewChain: o.forceNewChain,
+        maxMessageBytes: o.maxMessageBytes,
+        logger,
+      });
+      this.state = new ChainState(chain, { difficulty: o.difficulty, maxMessageBytes: o.maxMessageBytes });
+      const { journal, pending } = await PendingJournal.open(journalPathOf(o.pathToChain), { logger });
+      const pool = new PendingPool({ store: journal, isInChain: (id) => this.state.hasData(id) }, { maxPending: o.maxPending });
+      const stale = pool.restore(pending);
+      if (stale.length > 0) await journal.remove(stale);
+      const searcher = new ProofSearchPool({ workers: o.workers });
+      const scheduler = new JobScheduler({ logger: logger.child({ module: "jobs" }) });
+      const producer = o.mine
+        ? new BlockProducer({ chain: this.state, pending: pool, searcher, logger: logger.child({ module: "miner" }), metrics: this.metrics })
+        : null;
+      // Listen first: with port 0 the advertised address is known only then.
+      const server = await startServer(this, { port: o.port, host: o.host, logger: logger.child({ module: "api" }) });
+      this.boundPort = (server.server.address() as { port: number }).port;
+      const network = new Network(
+        {
+          self: this.address,
+          neighbours: o.neighbours,
+          maxNeighbours: o.maxNeighbours,
+          gossipIntervalS: o.gossipIntervalS,
+          chainSyncIntervalS: o.chainSyncIntervalS,
+          dataSyncIntervalS: o.dataSyncIntervalS,
+          requestTimeoutMs: DEFAULTS.peerRequestTimeoutMs,
+          maxResponseBytes: DEFAULTS.peerMaxResponseBytes,
+          maxPeerFailures: DEFAULTS.maxPeerFailures,
+          banDurationS: DEFAULTS.banDurationS,
+          pageLimit: DEFAULTS.blocksPageLimit,
+          maxMessageBytes: o.maxMessageBytes,
+        },
+        { chain: this.state, pending: pool, scheduler, logger: logger.child({ module: "net" }), metrics: this.metrics },
+      );
+      this.wireEvents(pool, network, logger);
+      this.parts = { log, store, journal, pool, searcher, producer, network, scheduler, server };
+      scheduler.every("backup", o.backupIntervalS, () => this.backup());
+      network.start();
+      producer?.start();
+      this.updateGauges();
+      logger.info({ length: this.state.length, pending: pool.size, url: this.url }, `serving on ${this.url}`);
+    } catch (err) {
+      await log.close();
+      throw err;
+    }
+  }
+
+  /** Stops mining and the jobs, closes the server, saves the chain and the pending messages. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const parts = this.parts;
+    if (!parts) return;
+    await parts.scheduler.stop();
+    await parts.network.stop();
+    await parts.producer?.stop();
+    await parts.server.close();
+    await parts.searcher.close();
+    await this.backup();
+    await parts.journal.close();
+    await parts.store.close();
+    parts.log.logger.info("stopped; chain and pending messages saved");
+    await parts.log.close();
+    this.parts = null;
+  }
+
+  /**
+   * Writes what changed since the last backup, then trims the journal to the
+   * messages that are pending or in blocks not yet on disk.
+   */
+  private async backup(): Promise<void> {
+    const parts = this.parts;
+    if (!parts) return;
+    const snapshot = this.state.blocks.slice();
+    const dirtyFrom = this.state.dirtyFrom;
+    if (dirtyFrom >= snapshot.length && parts.store.persistedLength === snapshot.length) return;
+    this.state.markSaved();
+    try {
+      await parts.store.save(snapshot, dirtyFrom);
+    } catch (err) {
+      this.state.markDirtyFrom(dirtyFrom);
+      throw err;
+    }
+    const unsaved = this.state.blocks.slice(snapshot.length).map((b) => b.data);
+    await parts.journal.compact([...parts.pool.list(), ...unsaved]);
+  }
+
+  private wireEvents(pool: PendingPool, network: Network, logger: Logger): void {
+    this.state.on("blocks", (blocks) => {
+      // Only drop from memory: the journal keeps them until the block is on disk.
+      for (const block of blocks) pool.forget(block.data.id);
+      for (const block of blocks) this.events.emit("block", block);
+      this.updateGauges();
+    });
+    this.state.on("reorg", (reorg) => {
+      this.metrics.reorgs.inc();
+      const returned = reorg.abandoned.filter((b) => reorg.returned.includes(b.data.id)).map((b) => b.data);
+      logger.warn({ fork_index: reorg.fork_index, abandoned: reorg.abandoned.length, returned: returned.length }, "switched to another branch");
+      const { abandoned: _abandoned, ...event } = reorg;
+      this.events.emit("reorg", event);
+      pool.giveBack(returned).catch((err) => logger.error({ err }, "could not journal returned messages"));
+    });
+    pool.on("added", (data) => {
+      this.events.emit("data", data);
+      this.updateGauges();
+    });
+    network.on("neighbours", (list: string[]) => {
+      this.events.emit("neighbours", list);
+      this.metrics.neighbours.set(list.length);
+    });
+  }
+
+  private updateGauges(): void {
+    this.metrics.chainLength.set(this.state.length);
+    this.metrics.pending.set(this.parts?.pool.size ?? 0);
+  }
+
+  private requireParts(): RunningParts {
+    if (!this.parts) throw new NotStartedError();
+    return this.parts;
+  }
+
+  // The NodeApi, used by the HTTP server.
+
+  status(): NodeStatus {
+    const parts = this.parts;
+    return {
+      length: this.state.length,
+      tip: this.state.tipHash,
+      difficulty: this.opts.difficulty,
+      neighbours: this.neighbours,
+      pending: parts?.pool.size ?? 0,
+      mining: parts?.searcher.searching ?? false,
+      hashrate: parts?.searcher.hashrate ?? 0,
+      version: VERSION,
+      address: this.address,
+    };
+  }
+
+  chainLength(): number {
+    return this.state.length;
+  }
+
+  blocks(from: number, limit: number): Block[] {
+    return this.state.slice(from, limit);
+  }
+
+  neighbourList(): string[] {
+    return this.neighbours;
+  }
+
+  pendingMessages(): Data[] {
+    return this.pending;
+  }
+
+  lookupData(id: string): DataLookup | null {
+    const index = this.state.indexOfData(id);
+    if (index !== undefined) {
+      const block = this.state.blockAt(index) as Block;
+      return { ...block.data, status: "confirmed", index, confirmations: this.state.length - index };
+    }
+    const data = this.parts?.pool.get(id);
+    return data ? { ...data, status: "pending" } : null;
+  }
+
+  async addMessage(message: string): Promise<Data> {
+    const problem = messageProblem(message, this.opts.maxMessageBytes);
+    if (problem) throw new BadInputError(problem, problem.includes("more than the limit") ? 413 : 400);
+    const data = { id: newDataId(), message };
+    await this.requireParts().pool.add(data, null);
+    this.metrics.messagesAccepted.inc({ source: "local" });
+    return data;
+  }
+
+  receiveBlocks(blocks: unknown[], sender: string | null): BlocksAnnounceResult {
+    const parts = this.requireParts();
+    for (const [i, block] of blocks.entries()) {
+      const problem = blockShapeProblem(block, this.opts.maxMessageBytes);
+      if (problem) {
+        if (sender) parts.network.punish(sender, `sent a malformed block: ${problem}`);
+        const index = typeof (block as Block)?.index === "number" ? (block as Block).index : i;
+        return { status: "invalid", length: this.state.length, index, reason: problem };
+      }
+    }
+    const result = this.state.offer(blocks as Block[], sender);
+    if (result.status === "unknown-parent" && sender) parts.network.syncFrom(sender);
+    if (result.status === "invalid" && sender) parts.network.punish(sender, `sent an invalid block ${result.index}: ${result.reason}`);
+    if (result.status === "accepted") return { status: "accepted", length: result.length };
+    return result;
+  }
+
+  async receiveData(data: unknown[], sender: string | null): Promise<number> {
+    const parts = this.requireParts();
+    for (const item of data) {
+      const problem = dataProblem(item, this.opts.maxMessageBytes);
+      if (problem) {
+        if (sender) parts.network.punish(sender, `relayed a malformed message: ${problem}`);
+        throw new BadInputError(problem);
+      }
+    }
+    let added = 0;
+    for (const item of data as Data[]) {
+      if ((await parts.pool.add({ id: item.id, message: item.message }, sender)) === "added") {
+        added++;
+        this.metrics.messagesAccepted.inc({ source: "peer" });
+      }
+    }
+    return added;
+  }
+
+  noteCaller(address: string): void {
+    this.parts?.network.noteCaller(address);
+  }
+
+  async metricsText(): Promise<{ contentType: string; body: string }> {
+    this.metrics.mining.set(this.parts?.searcher.searching ? 1 : 0);
+    this.metrics.hashrate.set(this.parts?.searcher.hashrate ?? 0);
+    this.updateGauges();
+    return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+  }
+}
+
+export { BadInputError, NotStartedError, PendingFullError };
