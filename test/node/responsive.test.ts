@@ -25,7 +25,9 @@ test("the API keeps answering while a proof search runs (mining never blocks the
   assert.equal((await http(`${node.url}/status`)).body.mining, true, "the search was still running throughout");
 });
 
-test("stop() abandons a running search promptly and leaves the message pending on disk", async () => {
+test("the message being mined stays pending until its block joins the chain", async () => {
   const { body } = await http(`${node.url}/data`);
   assert.equal(body.length, 1);
+  const lookup = await http(`${node.url}/data/${body[0].id}`);
+  assert.equal(lookup.body.status, "pending");
 });
