@@ -1,0 +1,105 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance, FastifyReply } from "fastify";
+
+/** Where the built explorer lives: dist/src/api/explorer.js -> dist/ui. */
+const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
+
+/** The only files served under /ui/: a fixed list, so no request can reach outside dist/ui. */
+const ASSETS: Readonly<Record<string, string>> = {
+  "app.js": "text/javascript; charset=utf-8",
+  "app.js.map": "application/json; charset=utf-8",
+  "style.css": "text/css; charset=utf-8",
+  "favicon.svg": "image/svg+xml",
+};
+
+/** The tag of index.html whose content tells the app which node to call (empty: the same origin). */
+const NODE_META = /<meta name="blockchain-node" content="[^"]*"\s*\/?>/;
+
+export interface ExplorerOptions {
+  /** The node the explorer calls; omitted when the explorer is served by that node itself. */
+  nodeUrl?: string;
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The origin of the node URL, for the page's connect-src; throws a clear error for a bad URL. */
+function nodeOrigin(nodeUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(nodeUrl);
+  } catch {
+    throw new TypeError(`the node URL '${nodeUrl}' is not a valid URL (expected e.g. http://127.0.0.1:12345)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`the node URL '${nodeUrl}' must start with http:// or https://`);
+  }
+  return url.origin;
+}
+
+/**
+ * A strict policy: the bundle is the only script, and the page talks only to
+ * its own origin and the node, so an injected message text can never run code.
+ */
+function contentSecurityPolicy(origin: string | null): string {
+  const connect = origin ? `'self' ${origin}` : "'self'";
+  return [
+    "default-src 'self'",
+    `connect-src ${connect}`,
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/**
+ * Serves the web explorer: GET / (index.html, told which node to call) and its
+ * assets under /ui/, from dist/ui. Answers 503 while the explorer is not built.
+ */
+export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {}): void {
+  const origin = opts.nodeUrl ? nodeOrigin(opts.nodeUrl) : null;
+  const nodeUrl = opts.nodeUrl ? opts.nodeUrl.replace(/\/+$/, "") : "";
+  const policy = contentSecurityPolicy(origin);
+  // Files are read once they exist and kept: they change only with a rebuild, which restarts the server.
+  const cache = new Map<string, Buffer>();
+
+  async function load(name: string): Promise<Buffer | null> {
+    const cached = cache.get(name);
+    if (cached) return cached;
+    try {
+      const bytes = await readFile(`${UI_DIR}${name}`);
+      cache.set(name, bytes);
+      return bytes;
+    } catch {
+      return null;
+    }
+  }
+
+  function notBuilt(reply: FastifyReply) {
+    return reply.code(503).send({ message: "the explorer is not built; run npm run build" });
+  }
+
+  app.get("/", { schema: { summary: "The web explorer (HTML)", produces: ["text/html"] } }, async (_request, reply) => {
+    const html = await load("index.html");
+    if (!html) return notBuilt(reply);
+    const page = html.toString("utf8").replace(NODE_META, `<meta name="blockchain-node" content="${escapeAttribute(nodeUrl)}">`);
+    return reply
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-cache")
+      .header("content-security-policy", policy)
+      .header("x-content-type-options", "nosniff")
+      .send(page);
+  });
+
+  app.get("/ui/:file", async (request, reply) => {
+    const { file } = request.params as { file: string };
+    const type = ASSETS[file];
+    if (!type) return reply.code(404).send({ message: `'ui/${file}' is not a file of the explorer` });
+    const bytes = await load(file);
+    if (!bytes) return notBuilt(reply);
+    return reply.type(type).header("cache-control", "no-cache").header("x-content-type-options", "nosniff").send(bytes);
+  });
+}
