@@ -1,0 +1,174 @@
+import type { Logger } from "pino";
+import type { Block } from "../core/block.js";
+import { hashBlock } from "../core/hash.js";
+import type { ChainState } from "../node/chain-state.js";
+import type { NodeMetrics } from "../node/metrics.js";
+import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js";
+import { type PeerClient, PeerError } from "./peer-client.js";
+import type { PeerGuard } from "./peer-guard.js";
+import type { PeerStatus } from "./peer-schemas.js";
+
+export interface ChainSyncOptions {
+  /** Most blocks asked for in one request. */
+  pageLimit: number;
+  /** Longest time one sync with one peer may take; it goes on at the next round. */
+  maxSyncMs: number;
+}
+
+export interface ChainSyncStats {
+  /** Blocks received from peers by chain sync. */
+  blocksFetched: number;
+  /** Requests made by chain sync (status, probes and pages). */
+  requests: number;
+}
+
+/**
+ * Incremental chain sync: asks neighbours for their status, and from those
+ * whose chain beats ours (longer, or as long with a smaller tip hash) fetches
+ * only the blocks after the fork point, in pages, offering them to the chain.
+ * Rounds run one at a time, so that two neighbours never fetch the same blocks.
+ */
+export class ChainSync {
+  readonly stats: ChainSyncStats = { blocksFetched: 0, requests: 0 };
+  private tail: Promise<void> = Promise.resolve();
+  private readonly queuedPeers = new Set<string>();
+  private readonly log: Logger;
+
+  constructor(
+    private readonly opts: ChainSyncOptions,
+    private readonly deps: {
+      chain: ChainState;
+      client: PeerClient;
+      guard: PeerGuard;
+      logger: Logger;
+      metrics: NodeMetrics | null;
+      signal: AbortSignal;
+    },
+  ) {
+    this.log = deps.logger;
+  }
+
+  /** Runs one round against `peers` after the rounds already queued; resolves when it is done. */
+  run(peers: readonly string[]): Promise<void> {
+    const round = this.tail.then(() => this.round(peers));
+    this.tail = round.catch((err) => this.log.warn({ err }, "chain sync round failed"));
+    return this.tail;
+  }
+
+  /** Queues a round against one peer, unless one is already waiting for it. */
+  request(peer: string): Promise<void> {
+    if (this.queuedPeers.has(peer)) return this.tail;
+    this.queuedPeers.add(peer);
+    return this.run([peer]);
+  }
+
+  private async round(peers: readonly string[]): Promise<void> {
+    for (const peer of peers) this.queuedPeers.delete(peer);
+    if (this.deps.signal.aborted || peers.length === 0) return;
+    const answers = await Promise.all(
+      peers.map(async (peer) => {
+        this.stats.requests++;
+        return {
+          peer,
+          status: await this.deps.guard.run(peer, "status", () => this.deps.client.status(peer)),
+        };
+      }),
+    );
+    // Best first: after syncing with it, the others are usually no longer better and cost nothing more.
+    const better = answers
+      .filter(
+        (a): a is { peer: string; status: PeerStatus } =>
+          a.status !== undefined && this.beatsOurs(a.status),
+      )
+      .sort((a, b) => b.status.length - a.status.length || (a.status.tip < b.status.tip ? -1 : 1));
+    for (const { peer, status } of better) {
+      if (this.deps.signal.aborted) return;
+      if (!this.beatsOurs(status)) continue;
+      await this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+    }
+  }
+
+  /** Whether a peer's chain wins the fork choice against ours. */
+  private beatsOurs(status: PeerStatus): boolean {
+    const chain = this.deps.chain;
+    if (status.length !== chain.length) return status.length > chain.length;
+    return status.tip < chain.tipHash;
+  }
+
+  /** Fetches and adopts the peer's blocks after the fork point. */
+  private async syncWith(peer: string, status: PeerStatus): Promise<void> {
+    const { chain } = this.deps;
+    const deadline = Date.now() + this.opts.maxSyncMs;
+    const fetch = (from: number, limit: number) => this.fetchBlocks(peer, from, limit);
+    let found: ForkPoint;
+    try {
+      found = await findForkPoint(chain, fetch, this.opts.pageLimit);
+    } catch (err) {
+      if (!(err instanceof ForkSearchError)) throw err;
+      this.log.info({ peer, reason: err.message }, "no fork point with the peer this round");
+      return;
+    }
+    // `run` holds the peer's blocks after `base` not yet adopted: a branch that
+    // does not beat ours yet is accumulated until it does, then offered as one.
+    let base = found.fork;
+    let run = found.blocks;
+    let next = base + 1 + run.length;
+    this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
+    for (;;) {
+      if (run.length > 0 && this.wins(base, run)) {
+        const result = chain.offer(run, peer);
+        if (result.status === "invalid") {
+          this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
+          return;
+        }
+        if (result.status === "unknown-parent") return;
+        if (result.status === "accepted") {
+          base += run.length;
+          run = [];
+        }
+      }
+      if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
+      const page = await fetch(next, this.opts.pageLimit);
+      const head = page[0];
+      if (!head) break;
+      const expectedParent =
+        run.length > 0 ? hashBlock(run[run.length - 1] as Block) : chain.hashAt(base);
+      // The peer moved to another branch while we were fetching: try again next round.
+      if (head.previous_hash !== expectedParent) break;
+      run = run.concat(page);
+      next += page.length;
+    }
+    if (run.length > 0 && this.wins(base, run)) {
+      const result = chain.offer(run, peer);
+      if (result.status === "invalid")
+        this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
+    }
+  }
+
+  /** Whether the branch `run` on top of our block `base` would win the fork choice. */
+  private wins(base: number, run: readonly Block[]): boolean {
+    const chain = this.deps.chain;
+    const length = base + 1 + run.length;
+    if (length !== chain.length) return length > chain.length;
+    return hashBlock(run[run.length - 1] as Block) < chain.tipHash;
+  }
+
+  /**
+   * One page of blocks. An answer over the size cap may come from an honest
+   * peer with large messages, so the page is halved first; only a single block
+   * too large counts as misbehaviour.
+   */
+  private async fetchBlocks(peer: string, from: number, limit: number): Promise<Block[]> {
+    for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
+      try {
+        this.stats.requests++;
+        const page = await this.deps.client.blocks(peer, from, size);
+        this.stats.blocksFetched += page.blocks.length;
+        this.deps.metrics?.blocksFetched.inc(page.blocks.length);
+        return page.blocks;
+      } catch (err) {
+        if (!(err instanceof PeerError) || err.kind !== "too-large" || size === 1) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { Logger } from "pino";
+import { dataProblem } from "../core/data.js";
+import type { ChainState } from "../node/chain-state.js";
+import { PendingFullError, type PendingPool } from "../node/pending-pool.js";
+import type { PeerClient } from "./peer-client.js";
+import type { PeerGuard } from "./peer-guard.js";
+
+/**
+ * Data sync: fetches each neighbour's pending messages and adds those not yet
+ * known (pending or in the chain). A message too large for our limit is
+ * skipped, not held against the peer: its limit may differ from ours.
+ */
+export class DataSync {
+  constructor(
+    private readonly opts: { maxMessageBytes: number },
+    private readonly deps: {
+      chain: ChainState;
+      pending: PendingPool;
+      client: PeerClient;
+      guard: PeerGuard;
+      logger: Logger;
+      signal: AbortSignal;
+    },
+  ) {}
+
+  /** One round against every peer, in parallel. */
+  async run(peers: readonly string[]): Promise<void> {
+    await Promise.allSettled(peers.map((peer) => this.syncWith(peer)));
+  }
+
+  private async syncWith(peer: string): Promise<void> {
+    const { chain, pending, client, guard } = this.deps;
+    const list = await guard.run(peer, "data sync", () => client.pending(peer));
+    if (!list) return;
+    let added = 0;
+    for (const data of list) {
+      if (this.deps.signal.aborted) return;
+      if (pending.has(data.id) || chain.hasData(data.id)) continue;
+      if (dataProblem(data, this.opts.maxMessageBytes) !== null) continue;
+      try {
+        if ((await pending.add({ id: data.id, message: data.message }, peer)) === "added") added++;
+      } catch (err) {
+        if (!(err instanceof PendingFullError)) throw err;
+        this.deps.logger.warn(
+          { peer },
+          "pending pool full: data sync stops until messages are mined",
+        );
+        break;
+      }
+    }
+    if (added > 0) this.deps.logger.debug({ peer, added }, "data sync added messages");
+  }
+}

@@ -1,0 +1,223 @@
+import { EventEmitter } from "node:events";
+import type { Logger } from "pino";
+import type { ChainState } from "../node/chain-state.js";
+import type { NodeMetrics } from "../node/metrics.js";
+import type { PendingPool } from "../node/pending-pool.js";
+import type { JobScheduler } from "../node/scheduler.js";
+import { normalizeAddress, tryNormalizeAddress } from "./address.js";
+import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
+import { DataSync } from "./data-sync.js";
+import { Gossip } from "./gossip.js";
+import { PeerClient, PeerError } from "./peer-client.js";
+import type { PeerGuard } from "./peer-guard.js";
+import { PeerSet } from "./peer-set.js";
+import { RELAY_DEFAULTS, Relay } from "./relay.js";
+
+export { normalizeAddress };
+
+export interface NetworkOptions {
+  /** This node's advertised `host:port`. */
+  self: string;
+  neighbours: string[];
+  maxNeighbours: number;
+  gossipIntervalS: number;
+  chainSyncIntervalS: number;
+  dataSyncIntervalS: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+  maxPeerFailures: number;
+  banDurationS: number;
+  pageLimit: number;
+  maxMessageBytes: number;
+}
+
+export interface NetworkDeps {
+  chain: ChainState;
+  pending: PendingPool;
+  scheduler: JobScheduler;
+  logger: Logger;
+  metrics: NodeMetrics | null;
+}
+
+export interface NetworkEvents {
+  /** The neighbour list changed. */
+  neighbours: [neighbours: string[]];
+}
+
+export interface NetworkStats extends ChainSyncStats {
+  /** Every request made to peers. */
+  peerRequests: number;
+}
+
+/** Longest a single sync with one peer may run before the round moves on. */
+const MAX_SYNC_MS = 10 * 60 * 1000;
+/** Failures in the first moments are not counted: peers started together come up one by one. */
+const MAX_GRACE_MS = 30_000;
+
+/**
+ * The node's part of the network: its neighbours, gossip, chain and data sync
+ * as periodic jobs, and push of new blocks and messages. Every request to a
+ * peer goes through one guard that counts failures (a neighbour failing
+ * repeatedly is replaced) and bans peers that misbehave.
+ */
+export class Network extends EventEmitter<NetworkEvents> {
+  private readonly abort = new AbortController();
+  private readonly peers: PeerSet;
+  private readonly client: PeerClient;
+  private readonly gossip: Gossip;
+  private readonly chainSync: ChainSync;
+  private readonly dataSync: DataSync;
+  private readonly relay: Relay;
+  private readonly log: Logger;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private started = false;
+  private readonly guard: PeerGuard = {
+    run: (peer, what, call) => this.guarded(peer, what, call),
+    punish: (peer, reason) => this.punish(peer, reason),
+  };
+
+  constructor(
+    private readonly opts: NetworkOptions,
+    private readonly deps: NetworkDeps,
+  ) {
+    super();
+    this.log = deps.logger;
+    const self = normalizeAddress(opts.self);
+    const signal = this.abort.signal;
+    this.peers = new PeerSet(
+      {
+        self,
+        max: opts.maxNeighbours,
+        maxFailures: opts.maxPeerFailures,
+        banDurationMs: opts.banDurationS * 1000,
+        retryAfterMs: Math.max(3 * opts.gossipIntervalS * 1000, 1000),
+      },
+      opts.neighbours,
+    );
+    this.peers.on("change", (list) => {
+      deps.metrics?.neighbours.set(list.length);
+      this.emit("neighbours", list);
+    });
+    this.client = new PeerClient(
+      { self, timeoutMs: opts.requestTimeoutMs, maxResponseBytes: opts.maxResponseBytes },
+      { signal, metrics: deps.metrics },
+    );
+    const common = { client: this.client, guard: this.guard, signal };
+    this.gossip = new Gossip({ ...common, peers: this.peers, logger: deps.logger });
+    this.chainSync = new ChainSync(
+      { pageLimit: opts.pageLimit, maxSyncMs: MAX_SYNC_MS },
+      { ...common, chain: deps.chain, logger: deps.logger, metrics: deps.metrics },
+    );
+    this.dataSync = new DataSync(
+      { maxMessageBytes: opts.maxMessageBytes },
+      { ...common, chain: deps.chain, pending: deps.pending, logger: deps.logger },
+    );
+    this.relay = new Relay(RELAY_DEFAULTS, {
+      ...common,
+      chain: deps.chain,
+      pending: deps.pending,
+      neighbours: () => this.peers.list(),
+      logger: deps.logger,
+    });
+  }
+
+  /** The current neighbours. */
+  get neighbours(): string[] {
+    return this.peers.list();
+  }
+
+  /** Counters for tests and benches: blocks fetched and requests made by chain sync, all peer requests. */
+  get stats(): NetworkStats {
+    return { ...this.chainSync.stats, peerRequests: this.client.requests };
+  }
+
+  /** Registers the periodic jobs, subscribes push, and runs a first round of each job at once. */
+  start(): void {
+    if (this.started) throw new Error("the network is already started");
+    this.started = true;
+    const { scheduler } = this.deps;
+    this.peers.setGraceUntil(Date.now() + Math.min(this.opts.gossipIntervalS * 1000, MAX_GRACE_MS));
+    scheduler.every("gossip", this.opts.gossipIntervalS, () => this.gossip.run());
+    scheduler.every("chain-sync", this.opts.chainSyncIntervalS, () => this.syncNow());
+    scheduler.every("data-sync", this.opts.dataSyncIntervalS, () =>
+      this.dataSync.run(this.peers.list()),
+    );
+    this.relay.start();
+    this.deps.metrics?.neighbours.set(this.peers.size);
+    this.track(
+      (async () => {
+        await scheduler.runNow("gossip");
+        await Promise.all([scheduler.runNow("chain-sync"), scheduler.runNow("data-sync")]);
+      })(),
+    );
+    this.log.info({ neighbours: this.peers.list() }, "network started");
+  }
+
+  /** Aborts every request in flight and unsubscribes; resolves when nothing of the network runs. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.relay.stop();
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  /** A caller told its address (X-Blockchain-Node): learn it as a neighbour if there is room. */
+  noteCaller(address: string): void {
+    const normalized = tryNormalizeAddress(address);
+    if (normalized === null || this.peers.has(normalized)) return;
+    if (this.peers.add(normalized))
+      this.log.info({ peer: normalized }, "learnt a neighbour from a caller");
+  }
+
+  /** A peer announced blocks whose parent we lack: sync from it now. */
+  syncFrom(address: string): void {
+    const peer = tryNormalizeAddress(address);
+    if (peer === null || this.peers.isBanned(peer) || this.abort.signal.aborted) return;
+    this.track(this.chainSync.request(peer));
+  }
+
+  /** A peer sent something invalid: drop it and ban it for the ban duration. */
+  punish(address: string, reason: string): void {
+    const peer = tryNormalizeAddress(address);
+    if (peer === null) return;
+    this.log.warn({ peer, reason, banS: this.opts.banDurationS }, "banning a peer that misbehaved");
+    this.deps.metrics?.peerRequests.inc({ outcome: "banned" });
+    this.peers.ban(peer);
+  }
+
+  /** Runs one chain sync round against every neighbour now. */
+  async syncNow(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    await this.track(this.chainSync.run(this.peers.list()));
+  }
+
+  /** Runs a call to a peer and turns its failure into a counted failure or a ban. */
+  private async guarded<T>(
+    peer: string,
+    what: string,
+    call: () => Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      const result = await call();
+      this.peers.noteSuccess(peer);
+      return result;
+    } catch (err) {
+      if (!(err instanceof PeerError)) throw err;
+      if (err.kind === "aborted") return undefined;
+      if (err.misbehaviour) {
+        this.punish(peer, `${what}: ${err.message}`);
+        return undefined;
+      }
+      this.log.debug({ peer, what, reason: err.message }, "peer request failed");
+      if (this.peers.noteFailure(peer)) {
+        this.log.warn({ peer, reason: err.message }, "dropped a neighbour that failed repeatedly");
+      }
+      return undefined;
+    }
+  }
+
+  private track<T>(task: Promise<T>): Promise<T> {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task)).catch(() => undefined);
+    return task;
+  }
+}
