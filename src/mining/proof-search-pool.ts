@@ -1,0 +1,279 @@
+import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { checkDifficulty } from "../core/pow.js";
+import { ProofSearchError } from "./proof-search-error.js";
+import type { ProofWorkerData, ScanReply, ScanRequest } from "./proof-worker-protocol.js";
+
+/** A proof found by the pool, with what it cost. */
+export interface ProofFound {
+  proof: number;
+  hashes: number;
+  elapsedMs: number;
+}
+
+export interface ProofSearchPoolOptions {
+  /** How many worker threads search in parallel. */
+  workers: number;
+  /**
+   * Proofs per chunk handed to a worker. The default is about 20 ms of work
+   * for one thread of a current CPU: long enough that the one message per
+   * chunk costs nothing, short enough that a find is confirmed soon.
+   */
+  chunkSize?: number;
+  /** The worker module; tests substitute one that crashes. */
+  workerUrl?: URL;
+}
+
+export const DEFAULT_CHUNK_SIZE = 1 << 16;
+/** Proofs above this are not safe integers, so the search space ends here. */
+const PROOF_LIMIT = Number.MAX_SAFE_INTEGER + 1;
+
+/** A worker thread and the chunk it is scanning, if any. */
+interface Slot {
+  worker: Worker;
+  /** The chunk sent and not yet answered (possibly of an ended search). */
+  busy: boolean;
+  /** Set once the worker failed or exited: the next search spawns a new one. */
+  dead: boolean;
+}
+
+/** The state of the one running search. */
+interface ActiveSearch {
+  generation: number;
+  lastProof: number | null;
+  difficulty: number;
+  /** Index of the next chunk to hand out; chunk i is [i * chunkSize, (i + 1) * chunkSize). */
+  nextChunk: number;
+  /** Every chunk below this index is done. */
+  frontier: number;
+  /** Chunks at or above the frontier that are done. */
+  doneAbove: Set<number>;
+  /** The lowest chunk with a valid proof so far, and that proof. */
+  best: { chunk: number; proof: number } | null;
+  hashes: number;
+  startedAt: number;
+  settle: (outcome: ProofFound | null | Error) => void;
+}
+
+/**
+ * The multi-threaded proof search: consecutive chunks of proofs are handed
+ * out in order to worker threads, and a proof found in chunk k is returned
+ * once every chunk below k is done, so the answer is the smallest valid
+ * proof whatever the number of threads or their speed.
+ *
+ * One search at a time: a second call while one runs rejects with
+ * ProofSearchError "SEARCH_BUSY" (the caller owns the search and aborts it
+ * through its signal; silently aborting the first would hide a caller's bug).
+ * An abort resolves null at once; the workers leave the abandoned chunk
+ * within a few thousand hashes (they watch a shared generation counter).
+ * Workers are spawned at the first search and wait on their message port
+ * between chunks, so an idle pool burns no CPU. A worker that dies rejects
+ * the running search with "WORKER_CRASHED" and is replaced at the next search.
+ */
+export class ProofSearchPool {
+  private readonly size: number;
+  private readonly chunkSize: number;
+  private readonly workerUrl: URL;
+  private readonly control = new SharedArrayBuffer(4);
+  private readonly generation = new Int32Array(this.control);
+  private readonly slots: Slot[] = [];
+  private active: ActiveSearch | null = null;
+  private closed = false;
+  private lastHashrate = 0;
+  private hashesSinceCreation = 0;
+
+  constructor(opts: ProofSearchPoolOptions) {
+    if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) {
+      throw new RangeError(`workers must be a positive integer, got ${String(opts.workers)}`);
+    }
+    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+      throw new RangeError(`chunkSize must be a positive integer, got ${String(chunkSize)}`);
+    }
+    this.size = opts.workers;
+    this.chunkSize = chunkSize;
+    this.workerUrl = opts.workerUrl ?? new URL("./proof-worker.js", import.meta.url);
+  }
+
+  /** Whether a search is running. */
+  get searching(): boolean {
+    return this.active !== null;
+  }
+
+  /** Hashes per second over the last search that did any work (completed or aborted). */
+  get hashrate(): number {
+    return this.lastHashrate;
+  }
+
+  /** Every hash computed since the pool was created, abandoned chunks included. */
+  get totalHashes(): number {
+    return this.hashesSinceCreation;
+  }
+
+  /**
+   * The smallest valid proof after `lastProof`; null if aborted through
+   * `signal` or if the pool is (or gets) closed.
+   */
+  search(
+    lastProof: number | null,
+    difficulty: number,
+    signal?: AbortSignal,
+  ): Promise<ProofFound | null> {
+    try {
+      checkDifficulty(difficulty);
+      checkLastProof(lastProof);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.closed || signal?.aborted) return Promise.resolve(null);
+    if (this.active) {
+      return Promise.reject(
+        new ProofSearchError("SEARCH_BUSY", "a proof search is already running on this pool"),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.finish(null);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.active = {
+        generation: this.bumpGeneration(),
+        lastProof,
+        difficulty,
+        nextChunk: 0,
+        frontier: 0,
+        doneAbove: new Set(),
+        best: null,
+        hashes: 0,
+        startedAt: performance.now(),
+        settle: (outcome) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (outcome instanceof Error) reject(outcome);
+          else resolve(outcome);
+        },
+      };
+      this.spawnMissing();
+      for (const slot of this.slots) this.dispatch(slot);
+    });
+  }
+
+  /** Ends any search (it resolves null) and terminates the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.finish(null);
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private bumpGeneration(): number {
+    // Stale chunks compare against this value and stop; wrapping around is harmless.
+    const next = (Atomics.load(this.generation, 0) + 1) | 0;
+    Atomics.store(this.generation, 0, next);
+    return next;
+  }
+
+  private spawnMissing(): void {
+    for (let i = this.slots.length - 1; i >= 0; i--) {
+      if (this.slots[i]?.dead) this.slots.splice(i, 1);
+    }
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const workerData: ProofWorkerData = { control: this.control };
+    const worker = new Worker(this.workerUrl, { workerData });
+    const slot: Slot = { worker, busy: false, dead: false };
+    worker.on("message", (reply: ScanReply) => this.onReply(slot, reply));
+    worker.on("error", (err) => this.onDeath(slot, err));
+    worker.on("exit", (code) => this.onDeath(slot, new Error(`exited with code ${code}`)));
+    return slot;
+  }
+
+  /** Hands the next chunk of the running search to an idle worker, if one is still needed. */
+  private dispatch(slot: Slot): void {
+    const search = this.active;
+    if (!search || slot.busy || slot.dead || search.best) return;
+    const start = search.nextChunk * this.chunkSize;
+    if (start >= PROOF_LIMIT) {
+      this.failIfExhausted();
+      return;
+    }
+    search.nextChunk++;
+    const request: ScanRequest = {
+      generation: search.generation,
+      lastProof: search.lastProof,
+      difficulty: search.difficulty,
+      start,
+      end: Math.min(start + this.chunkSize, PROOF_LIMIT),
+    };
+    slot.busy = true;
+    slot.worker.postMessage(request);
+  }
+
+  private onReply(slot: Slot, reply: ScanReply): void {
+    slot.busy = false;
+    this.hashesSinceCreation += reply.hashes;
+    const search = this.active;
+    if (search && reply.generation === search.generation) this.record(search, reply);
+    if (this.active) this.dispatch(slot);
+  }
+
+  /** Takes a finished chunk into account; ends the search once its smallest proof is certain. */
+  private record(search: ActiveSearch, reply: ScanReply): void {
+    search.hashes += reply.hashes;
+    const chunk = Math.floor(reply.start / this.chunkSize);
+    if (reply.proof !== null && (!search.best || chunk < search.best.chunk)) {
+      search.best = { chunk, proof: reply.proof };
+    }
+    search.doneAbove.add(chunk);
+    while (search.doneAbove.delete(search.frontier)) search.frontier++;
+    const best = search.best;
+    if (best && search.frontier >= best.chunk) {
+      this.finish({
+        proof: best.proof,
+        hashes: search.hashes,
+        elapsedMs: performance.now() - search.startedAt,
+      });
+    }
+  }
+
+  /** Every chunk was handed out: once none is outstanding, no proof exists. */
+  private failIfExhausted(): void {
+    if (this.slots.some((s) => s.busy && !s.dead)) return;
+    this.finish(
+      new ProofSearchError("PROOF_SPACE_EXHAUSTED", "no valid proof below Number.MAX_SAFE_INTEGER"),
+    );
+  }
+
+  private onDeath(slot: Slot, err: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.busy = false;
+    if (this.closed) return;
+    this.finish(
+      new ProofSearchError("WORKER_CRASHED", `a proof search worker failed: ${err.message}`, {
+        cause: err,
+      }),
+    );
+  }
+
+  /** Settles the running search, if any, and makes its outstanding chunks stale. */
+  private finish(outcome: ProofFound | null | Error): void {
+    const search = this.active;
+    if (!search) return;
+    this.active = null;
+    this.bumpGeneration();
+    const elapsedMs = performance.now() - search.startedAt;
+    if (search.hashes > 0 && elapsedMs > 0) this.lastHashrate = (search.hashes * 1000) / elapsedMs;
+    search.settle(outcome);
+  }
+}
+
+/** Throws unless lastProof is null (genesis) or a non-negative safe integer. */
+function checkLastProof(lastProof: unknown): void {
+  if (lastProof === null) return;
+  if (typeof lastProof !== "number" || !Number.isSafeInteger(lastProof) || lastProof < 0) {
+    throw new RangeError(
+      `lastProof must be null or a non-negative safe integer, got ${String(lastProof)}`,
+    );
+  }
+}

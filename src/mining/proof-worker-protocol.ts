@@ -1,0 +1,31 @@
+/**
+ * The messages between the proof search pool and its worker threads.
+ * Kept apart from both so that each side imports only types from the other.
+ */
+
+/** Data given to each worker at spawn. */
+export interface ProofWorkerData {
+  /**
+   * One Int32 holding the generation of the running search. The pool bumps
+   * it when a search ends (found, aborted, closed); a worker whose chunk
+   * belongs to an older generation stops within a few thousand hashes.
+   */
+  control: SharedArrayBuffer;
+}
+
+/** Pool to worker: scan the proofs of one chunk. */
+export interface ScanRequest {
+  generation: number;
+  lastProof: number | null;
+  difficulty: number;
+  start: number;
+  end: number;
+}
+
+/** Worker to pool: the chunk is done (or stopped because its search ended). */
+export interface ScanReply {
+  generation: number;
+  start: number;
+  proof: number | null;
+  hashes: number;
+}
