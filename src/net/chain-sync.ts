@@ -113,6 +113,7 @@ export class ChainSync {
     let base = found.fork;
     let run = found.blocks;
     let next = base + 1 + run.length;
+    let ahead = found.ahead;
     this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
     for (;;) {
       if (run.length > 0 && this.wins(base, run)) {
@@ -128,7 +129,10 @@ export class ChainSync {
         }
       }
       if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
-      const page = await fetch(next, this.opts.pageLimit);
+      const aheadAt = ahead[0]?.index ?? Number.POSITIVE_INFINITY;
+      const page =
+        next === aheadAt ? ahead : await fetch(next, Math.min(this.opts.pageLimit, aheadAt - next));
+      if (next === aheadAt) ahead = [];
       const head = page[0];
       if (!head) break;
       const expectedParent =

@@ -13,7 +13,10 @@ export type FetchBlocks = (from: number, limit: number) => Promise<Block[]>;
 /** The last block both chains share, and the peer's blocks after it already fetched on the way. */
 export interface ForkPoint {
   fork: number;
+  /** The peer's blocks right after the fork point, already fetched. */
   blocks: Block[];
+  /** The page fetched at our tip index when the fork is below it: still needed later, so kept. */
+  ahead: Block[];
 }
 
 /** The peer's answers contradict each other (it switched branch meanwhile, or it lies). */
@@ -41,10 +44,11 @@ export async function findForkPoint(
   const page = await fetch(tipIndex, pageLimit);
   const first = page[0];
   if (!first) throw new ForkSearchError(`the peer has no block ${tipIndex}`);
-  if (hashBlock(first) === chain.hashAt(tipIndex)) return { fork: tipIndex, blocks: page.slice(1) };
+  if (hashBlock(first) === chain.hashAt(tipIndex))
+    return { fork: tipIndex, blocks: page.slice(1), ahead: [] };
   if (tipIndex === 0) throw new ForkSearchError("the peer's genesis block differs");
   if (first.previous_hash === chain.hashAt(tipIndex - 1))
-    return { fork: tipIndex - 1, blocks: page };
+    return { fork: tipIndex - 1, blocks: page, ahead: [] };
   // Invariant: the chains agree at `lo` (genesis is shared) and differ at `hi`.
   let lo = 0;
   let hi = tipIndex - 1;
@@ -55,18 +59,18 @@ export async function findForkPoint(
       lo = index;
       break;
     }
-    if (probe.parentMatches) return { fork: index - 1, blocks: [] };
+    if (probe.parentMatches) return { fork: index - 1, blocks: [], ahead: page };
     hi = index - 1;
   }
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
     const probe = await probeAt(chain, fetch, mid);
     if (probe.match) lo = mid;
-    else if (probe.parentMatches) return { fork: mid - 1, blocks: [] };
+    else if (probe.parentMatches) return { fork: mid - 1, blocks: [], ahead: page };
     else hi = mid - 1;
   }
   if (hi <= lo) throw new ForkSearchError("the peer's blocks contradict each other");
-  return { fork: lo, blocks: [] };
+  return { fork: lo, blocks: [], ahead: page };
 }
 
 async function probeAt(

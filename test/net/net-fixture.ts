@@ -1,0 +1,82 @@
+import type { Block } from "../../src/core/block.js";
+import { genesisBlock } from "../../src/core/genesis.js";
+import { Network, type NetworkOptions } from "../../src/net/network.js";
+import { ChainState } from "../../src/node/chain-state.js";
+import { DEFAULTS } from "../../src/node/config.js";
+import { silentLogger } from "../../src/node/logger.js";
+import { NodeMetrics } from "../../src/node/metrics.js";
+import { PendingPool } from "../../src/node/pending-pool.js";
+import { JobScheduler } from "../../src/node/scheduler.js";
+import { mineNext } from "../helpers/tiny-chain.js";
+
+/** A branch: the first `forkAt + 1` blocks of `base`, then `extra` blocks of its own. */
+export function branch(
+  base: readonly Block[],
+  forkAt: number,
+  extra: number,
+  tag: string,
+  difficulty = 1,
+): Block[] {
+  const chain = base.slice(0, forkAt + 1);
+  for (let i = 0; i < extra; i++) {
+    const parent = chain[chain.length - 1] as Block;
+    const block = mineNext(parent, difficulty, `${tag} ${parent.index + 1}`, parent.timestamp + 7);
+    // Unique per (tag, index), so that branches never share ids by accident; `tag` is hex.
+    block.data.id = `${tag}${(parent.index + 1).toString(16).padStart(32 - tag.length, "0")}`;
+    chain.push(block);
+  }
+  return chain;
+}
+
+/** A valid chain of `length` blocks (genesis included) at difficulty 1, with unique ids. */
+export function longChain(length: number): Block[] {
+  return branch([genesisBlock()], 0, length - 1, "e");
+}
+
+/** A Network on real chain, pool and scheduler, with every job's interval long (tests run them). */
+export function localNode(
+  chain: readonly Block[],
+  opts: Partial<NetworkOptions> = {},
+  maxPending = 1000,
+) {
+  const state = new ChainState(chain, { difficulty: 1 });
+  const pending = new PendingPool(
+    {
+      store: { add: async () => {}, remove: async () => {}, compact: async () => {} },
+      isInChain: (id) => state.hasData(id),
+    },
+    { maxPending },
+  );
+  const logger = silentLogger();
+  const scheduler = new JobScheduler({ logger });
+  const metrics = new NodeMetrics();
+  const network = new Network(
+    {
+      self: "127.0.0.1:9",
+      neighbours: [],
+      maxNeighbours: 3,
+      gossipIntervalS: 3600,
+      chainSyncIntervalS: 3600,
+      dataSyncIntervalS: 3600,
+      requestTimeoutMs: 2000,
+      maxResponseBytes: DEFAULTS.peerMaxResponseBytes,
+      maxPeerFailures: 3,
+      banDurationS: 600,
+      pageLimit: 1000,
+      maxMessageBytes: DEFAULTS.maxMessageBytes,
+      ...opts,
+    },
+    { chain: state, pending, scheduler, logger, metrics },
+  );
+  return {
+    network,
+    chain: state,
+    pending,
+    scheduler,
+    metrics,
+    async stop() {
+      await network.stop();
+      await scheduler.stop();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { afterEach, describe, it } from "node:test";
+import type { Block } from "../../src/core/block.js";
+import type { Data } from "../../src/core/data.js";
+import { hashBlock } from "../../src/core/hash.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { branch, localNode, longChain } from "./net-fixture.js";
+import { PeerServer } from "./peer-server.js";
+
+const LONG = longChain(3000);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function peerWith(chain: Block[]): Promise<PeerServer> {
+  const peer = new PeerServer(chain);
+  await peer.start();
+  cleanups.push(() => peer.stop());
+  return peer;
+}
+
+function node(...args: Parameters<typeof localNode>) {
+  const n = localNode(...args);
+  cleanups.push(() => n.stop());
+  return n;
+}
+
+async function deadAddress(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `127.0.0.1:${port}`;
+}
+
+function message(i: number): Data {
+  return { id: i.toString(16).padStart(32, "d"), message: `relayed ${i}` };
+}
+
+describe("chain sync", () => {
+  it("fetches only the blocks after the fork point, in pages", async () => {
+    const peer = await peerWith(LONG);
+    const n = node(LONG.slice(0, 1000), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 3000);
+    assert.equal(n.chain.tipHash, hashBlock(LONG[2999] as Block));
+    assert.equal(n.network.stats.blocksFetched, 2001);
+    assert.ok(n.network.stats.requests <= 5, `${n.network.stats.requests} requests`);
+    const froms = peer.seen("/blocks").map((r) => Number(r.query.get("from")));
+    assert.deepEqual(froms, [999, 1999, 2999]);
+  });
+
+  it("does nothing when the neighbour's chain is not better", async () => {
+    const peer = await peerWith(LONG.slice(0, 10));
+    const n = node(LONG.slice(0, 20), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 20);
+    assert.equal(peer.seen("/blocks").length, 0);
+  });
+
+  it("accumulates a longer branch until it wins, adopts it, and returns the abandoned messages", async () => {
+    const ours = branch(LONG, 100, 1900, "a");
+    const theirs = branch(LONG, 100, 2100, "b");
+    const peer = await peerWith(theirs);
+    const n = node(ours, { neighbours: [peer.address], pageLimit: 500 });
+    const reorgs: number[] = [];
+    const offered: number[] = [];
+    n.chain.on("reorg", (r) => reorgs.push(r.fork_index, r.returned.length));
+    n.chain.on("blocks", (blocks) => offered.push(blocks.length));
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 2201);
+    assert.equal(n.chain.tipHash, hashBlock(theirs[2200] as Block));
+    assert.deepEqual(reorgs, [100, 1900]);
+    // One run that beats ours (up to block 2000 at least), then the rest extends the tip.
+    assert.ok(offered.length >= 1 && (offered[0] ?? 0) >= 1901, `runs ${offered.join(",")}`);
+    assert.ok(
+      n.network.stats.blocksFetched <= 2100 + 25,
+      `${n.network.stats.blocksFetched} fetched`,
+    );
+  });
+
+  it("adopts a chain of equal length whose tip hash is smaller", async () => {
+    const a = branch(LONG, 50, 10, "a");
+    const b = branch(LONG, 50, 10, "b");
+    const [small, large] = hashBlock(a[60] as Block) < hashBlock(b[60] as Block) ? [a, b] : [b, a];
+    const peer = await peerWith(small);
+    const n = node(large, { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.tipHash, hashBlock(small[60] as Block));
+    const peer2 = await peerWith(large);
+    const m = node(small, { neighbours: [peer2.address] });
+    await m.network.syncNow();
+    assert.equal(m.chain.tipHash, hashBlock(small[60] as Block));
+  });
+
+  it("refuses a longer chain with forged proofs, bans the peer, and keeps its chain", async () => {
+    const forged = LONG.slice(0, 60).map((b) => ({ ...b }));
+    for (let i = 51; i < 60; i++) {
+      const block = forged[i] as Block;
+      block.proof = (block.proof ?? 0) + 1;
+      block.previous_hash = hashBlock(forged[i - 1] as Block);
+    }
+    const liar = await peerWith(forged);
+    const honest = await peerWith(LONG.slice(0, 55));
+    const n = node(LONG.slice(0, 50), { neighbours: [liar.address, honest.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 55);
+    assert.equal(n.chain.tipHash, hashBlock(LONG[54] as Block));
+    assert.deepEqual(n.network.neighbours, [honest.address]);
+    await n.network.syncNow();
+    assert.equal(liar.seen("/status").length, 1, "a banned peer is not asked again");
+  });
+
+  it("syncs from a peer that announced blocks we cannot attach", async () => {
+    const peer = await peerWith(LONG.slice(0, 40));
+    const n = node(LONG.slice(0, 10));
+    n.network.syncFrom(peer.address);
+    await waitFor(() => n.chain.length === 40, {
+      timeoutMs: 5000,
+      what: "the chain synced from the announcer",
+    });
+  });
+
+  it("drops a neighbour that failed maxPeerFailures times in a row", async () => {
+    const dead = await deadAddress();
+    const n = node(LONG.slice(0, 5), { neighbours: [dead] });
+    for (let i = 0; i < 3; i++) await n.network.syncNow();
+    assert.deepEqual(n.network.neighbours, []);
+  });
+});
+
+describe("data sync", () => {
+  it("adds the neighbours' unknown messages and skips known ones", async () => {
+    const peer = await peerWith(LONG.slice(0, 5));
+    const inChain = LONG[3]?.data as Data;
+    peer.pending = [message(1), message(2), inChain];
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] });
+    await n.pending.add(message(2), null);
+    n.network.start();
+    await waitFor(() => n.pending.size === 2, { timeoutMs: 5000, what: "the first data sync" });
+    assert.deepEqual(
+      n.pending
+        .list()
+        .map((d) => d.id)
+        .sort(),
+      [message(1).id, message(2).id].sort(),
+    );
+  });
+
+  it("stops at a full pool without failing", async () => {
+    const peer = await peerWith(LONG.slice(0, 5));
+    peer.pending = Array.from({ length: 20 }, (_, i) => message(i + 10));
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] }, 5);
+    n.network.start();
+    await waitFor(() => n.pending.size === 5, { timeoutMs: 5000, what: "the pool filled" });
+  });
+});
+
+describe("gossip", () => {
+  it("learns the neighbours of its neighbours until full, ignoring junk", async () => {
+    const a = await peerWith(LONG.slice(0, 5));
+    const b = await peerWith(LONG.slice(0, 5));
+    const c = await peerWith(LONG.slice(0, 5));
+    const d = await peerWith(LONG.slice(0, 5));
+    a.neighbours = ["junk", "127.0.0.1:0", "[::1]", "127.0.0.1:9", b.address, c.address, d.address];
+    const n = node(LONG.slice(0, 5), { neighbours: [a.address] });
+    n.network.start();
+    await waitFor(() => n.network.neighbours.length === 3, {
+      timeoutMs: 5000,
+      what: "gossip filled the set",
+    });
+    assert.deepEqual(n.network.neighbours, [a.address, b.address, c.address]);
+  });
+
+  it("learns a caller as a neighbour while there is room", async () => {
+    const n = node(LONG.slice(0, 5), { maxNeighbours: 1 });
+    n.network.noteCaller("localhost:4000");
+    n.network.noteCaller("127.0.0.1:4001");
+    n.network.noteCaller("127.0.0.1:9");
+    assert.deepEqual(n.network.neighbours, ["127.0.0.1:4000"]);
+  });
+});
+
+describe("push", () => {
+  it("announces a new block to every neighbour but the one it came from", async () => {
+    const a = await peerWith(LONG.slice(0, 5));
+    const b = await peerWith(LONG.slice(0, 5));
+    const n = node(LONG.slice(0, 5), { neighbours: [a.address, b.address] });
+    n.network.start();
+    n.chain.offer([LONG[5] as Block], a.address);
+    await waitFor(() => b.seen("/blocks").some((r) => r.method === "POST"), {
+      timeoutMs: 5000,
+      what: "b got the block",
+    });
+    const sent = b.seen("/blocks").find((r) => r.method === "POST")?.body as { blocks: Block[] };
+    assert.deepEqual(
+      sent.blocks.map((x) => x.index),
+      [5],
+    );
+    assert.equal(b.seen("/blocks").find((r) => r.method === "POST")?.caller, "127.0.0.1:9");
+    assert.equal(a.requests.filter((r) => r.method === "POST").length, 0);
+  });
+
+  it("relays a burst of messages in few requests, never back to their origin", async () => {
+    const a = await peerWith(LONG.slice(0, 5));
+    const b = await peerWith(LONG.slice(0, 5));
+    const n = node(LONG.slice(0, 5), { neighbours: [a.address, b.address] });
+    n.network.start();
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => n.pending.add(message(100 + i), a.address)),
+    );
+    await waitFor(
+      () =>
+        b
+          .seen("/data")
+          .filter((r) => r.method === "POST")
+          .flatMap((r) => (r.body as { data: Data[] }).data).length === 100,
+      { timeoutMs: 5000, what: "b got all 100 messages" },
+    );
+    assert.ok(b.seen("/data").filter((r) => r.method === "POST").length <= 3);
+    assert.equal(a.requests.filter((r) => r.method === "POST").length, 0);
+  });
+});
