@@ -1,0 +1,107 @@
+import { spawnSync } from "node:child_process";
+import { createHash, hash as oneShotHash } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { performance } from "node:perf_hooks";
+import { digestMeetsDifficulty } from "../src/core/pow.js";
+import { scanProofs } from "../src/mining/proof-scanner.js";
+import { ProofSearchPool } from "../src/mining/proof-search-pool.js";
+
+/*
+ * Proof-search hash rate: the worker pool with one thread and with every
+ * core, the single-thread loops it replaced (node:crypto per candidate), and
+ * the reference `openssl speed -bytes 16 -seconds 3 sha256` run on the same
+ * machine, each printed as a ratio to the reference.
+ */
+
+const SECONDS = 3;
+/** A difficulty no search reaches in the measuring time, so the pool hashes steadily. */
+const UNREACHABLE = 14;
+const LAST_PROOF = 1234567;
+
+/** Hashes per second of a pool of `workers` threads, searching for SECONDS then aborted. */
+async function poolRate(workers: number): Promise<number> {
+  const pool = new ProofSearchPool({ workers });
+  try {
+    // A short warm-up spawns the threads and lets V8 optimise the loop.
+    await pool.search(LAST_PROOF, UNREACHABLE, AbortSignal.timeout(500));
+    await pool.search(LAST_PROOF, UNREACHABLE, AbortSignal.timeout(SECONDS * 1000));
+    return pool.hashrate;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Hashes per second of `loop(start, end)` on this thread, over about SECONDS. */
+function loopRate(loop: (start: number, end: number) => void): number {
+  const batch = 100_000;
+  loop(0, batch);
+  const began = performance.now();
+  let done = 0;
+  while (performance.now() - began < SECONDS * 1000) {
+    loop(done, done + batch);
+    done += batch;
+  }
+  return (done * 1000) / (performance.now() - began);
+}
+
+/** The core's former loop: createHash per candidate on `prefix + proof`. */
+function createHashLoop(start: number, end: number): void {
+  const prefix = String(LAST_PROOF);
+  for (let proof = start; proof < end; proof++) {
+    digestMeetsDifficulty(
+      createHash("sha256")
+        .update(prefix + proof)
+        .digest(),
+      UNREACHABLE,
+    );
+  }
+}
+
+/** crypto.hash (Node 20.12+) per candidate, returning a Buffer. */
+function oneShotLoop(start: number, end: number): void {
+  const prefix = String(LAST_PROOF);
+  for (let proof = start; proof < end; proof++) {
+    digestMeetsDifficulty(oneShotHash("sha256", prefix + proof, "buffer"), UNREACHABLE);
+  }
+}
+
+/** OpenSSL's single-thread SHA-256 rate on 16-byte inputs, or why it is unknown. */
+function opensslRate(): number | string {
+  const run = spawnSync(
+    "openssl",
+    ["speed", "-bytes", "16", "-seconds", String(SECONDS), "sha256"],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (run.error) return `openssl is not available (${run.error.message})`;
+  // The result line reads "sha256   139336.40k": thousands of bytes per second.
+  const match = /^sha256\s+([\d.]+)k\s*$/m.exec(run.stdout);
+  if (!match?.[1]) return `could not parse the output of openssl speed: ${run.stdout.trim()}`;
+  return (Number(match[1]) * 1000) / 16;
+}
+
+function line(name: string, rate: number, reference: number | string): string {
+  const ratio = typeof reference === "number" ? `${(rate / reference).toFixed(3)} x openssl` : "";
+  return `${name.padEnd(44)} ${(rate / 1e6).toFixed(3).padStart(8)} M hashes/s  ${ratio}`;
+}
+
+const cores = availableParallelism();
+console.log(`node ${process.version}, ${cores} cores, ${SECONDS} s per measure`);
+const reference = opensslRate();
+const rows: Array<[string, number]> = [
+  ["createHash per candidate (1 thread, main)", loopRate(createHashLoop)],
+  ["crypto.hash per candidate (1 thread, main)", loopRate(oneShotLoop)],
+  [
+    "proof scanner (1 thread, main)",
+    loopRate((start, end) => scanProofs(LAST_PROOF, start, end, UNREACHABLE)),
+  ],
+  ["ProofSearchPool, 1 worker", await poolRate(1)],
+  [`ProofSearchPool, ${cores} workers`, await poolRate(cores)],
+];
+if (typeof reference === "number") {
+  console.log(line("openssl speed -bytes 16 sha256 (1 thread)", reference, reference));
+} else {
+  console.log(`reference: ${reference}`);
+}
+for (const [name, rate] of rows) console.log(line(name, rate, reference));
