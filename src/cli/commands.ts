@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { registerClientCommands } from "./client-commands.js";
+import { registerDevnetCommand } from "./devnet-command.js";
 import { registerMinerCommand } from "./miner-command.js";
 
 /** Every command of the CLI, each registered by its own module. */
 export function registerCommands(program: Command): void {
   registerMinerCommand(program);
   registerClientCommands(program);
+  registerDevnetCommand(program);
 }

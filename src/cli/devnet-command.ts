@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Command, Option } from "commander";
+import { MAX_DIFFICULTY } from "../core/pow.js";
+import { DEFAULTS } from "../node/config.js";
+import { intIn } from "./options.js";
+
+interface DevnetFlags {
+  nodes: number;
+  basePort: number;
+  difficulty: number;
+  dir: string;
+  workers?: number;
+  logLevel: string;
+}
+
+/** The `blockchain` command of this checkout (from dist/src/cli/). */
+const BIN = fileURLToPath(new URL("../../../bin/blockchain", import.meta.url));
+/** How long a node may take to start serving, and to stop, before devnet gives up on it. */
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+/** `blockchain devnet`: N miners on this machine, in a ring, until Ctrl-C. */
+export function registerDevnetCommand(program: Command): void {
+  program
+    .command("devnet")
+    .description(
+      "run N miner nodes on this machine in a ring (node i's neighbour is node i+1); Ctrl-C stops them all",
+    )
+    .option("--nodes <n>", "how many nodes", intIn(1, 64), DEFAULTS.devnetNodes)
+    .option(
+      "--base-port <n>",
+      "port of node 0; node i listens on base-port + i",
+      intIn(1, 65535),
+      DEFAULTS.port,
+    )
+    .option(
+      "--difficulty <n>",
+      "trailing zeros a proof needs",
+      intIn(1, MAX_DIFFICULTY),
+      DEFAULTS.devnetDifficulty,
+    )
+    .option("--dir <dir>", "folder of the chain files (DIR/node-i/chain.json)", ".devnet")
+    .option(
+      "--workers <n>",
+      "mining threads per node (default: the cores shared among the nodes)",
+      intIn(1, 256),
+    )
+    .addOption(
+      new Option("--log-level <level>", "the nodes' log level")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+        .default("warn"),
+    )
+    .action(async (flags: DevnetFlags) => {
+      if (flags.basePort + flags.nodes - 1 > 65535) {
+        throw new Error(
+          `--base-port ${flags.basePort} leaves no room for ${flags.nodes} nodes below port 65536`,
+        );
+      }
+      process.exitCode = await runDevnet(flags);
+    });
+}
+
+interface DevnetNode {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+async function runDevnet(flags: DevnetFlags): Promise<number> {
+  const workers = flags.workers ?? Math.max(1, Math.floor(availableParallelism() / flags.nodes));
+  const nodes: DevnetNode[] = [];
+  let stopping = false;
+  // Children run in their own process group, so that Ctrl-C reaches devnet only and
+  // each node gets exactly one SIGTERM from here; if devnet itself dies, they go too.
+  const killAll = () => {
+    for (const node of nodes) if (node.child.exitCode === null) node.child.kill("SIGKILL");
+  };
+  process.on("exit", killAll);
+  const stopped = new Promise<void>((resolveStop) => {
+    const onSignal = () => {
+      if (stopping) return;
+      stopping = true;
+      resolveStop();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  const dir = resolve(flags.dir);
+  process.stdout.write(
+    `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, chains under ${dir}\n`,
+  );
+  for (let i = 0; i < flags.nodes; i++) {
+    const port = flags.basePort + i;
+    const next = flags.basePort + ((i + 1) % flags.nodes);
+    const chainDir = join(dir, `node-${i}`);
+    mkdirSync(chainDir, { recursive: true });
+    const args = [BIN, "miner", "start", join(chainDir, "chain.json"), "--port", String(port)];
+    args.push(
+      "--difficulty",
+      String(flags.difficulty),
+      "--workers",
+      String(workers),
+      "--log-level",
+      flags.logLevel,
+    );
+    if (flags.nodes > 1) args.push("--neighbours", `127.0.0.1:${next}`);
+    nodes.push(spawnNode(`node-${i}`, port, args));
+  }
+  const ready = await Promise.race([
+    Promise.all(nodes.map((node) => waitListening(node))).then(() => true),
+    stopped.then(() => false),
+  ]).catch((err: Error) => {
+    process.stderr.write(`devnet: ${err.message}\n`);
+    return false;
+  });
+  if (ready) {
+    for (const node of nodes) process.stdout.write(`${node.name} http://127.0.0.1:${node.port}\n`);
+    process.stdout.write("devnet ready; Ctrl-C stops every node\n");
+    await Promise.race([stopped, Promise.all(nodes.map((n) => n.exited))]);
+  }
+  const codes = await stopAll(nodes);
+  process.off("exit", killAll);
+  const clean = ready && codes.every((code) => code === 0);
+  process.stdout.write(
+    clean ? "devnet stopped\n" : `devnet stopped; exit codes ${codes.join(", ")}\n`,
+  );
+  return clean ? 0 : 1;
+}
+
+function spawnNode(name: string, port: number, args: string[]): DevnetNode {
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once("exit", (code) => resolveExit(code)),
+  );
+  prefixLines(child.stderr, process.stderr, name);
+  return { name, port, child, exited };
+}
+
+/** Resolves when the node prints `listening on`; rejects when it exits first or takes too long. */
+function waitListening(node: DevnetNode): Promise<void> {
+  return new Promise((resolveReady, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${node.name} did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+    let text = "";
+    node.child.stdout?.setEncoding("utf8");
+    node.child.stdout?.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.includes("listening on ")) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+    void node.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${node.name} exited (code ${code}) before serving`));
+    });
+  });
+}
+
+/** SIGTERM to every node still running, then waits (SIGKILL after a deadline); the exit codes. */
+async function stopAll(nodes: DevnetNode[]): Promise<(number | null)[]> {
+  for (const node of nodes) if (node.child.exitCode === null) node.child.kill("SIGTERM");
+  return Promise.all(
+    nodes.map(async (node) => {
+      const timer = setTimeout(() => node.child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      const code = await node.exited;
+      clearTimeout(timer);
+      return code;
+    }),
+  );
+}
+
+function prefixLines(
+  from: NodeJS.ReadableStream | null,
+  to: NodeJS.WritableStream,
+  name: string,
+): void {
+  let rest = "";
+  from?.setEncoding("utf8");
+  from?.on("data", (chunk: string) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) to.write(`[${name}] ${line}\n`);
+  });
+}
