@@ -65,27 +65,24 @@ export class ChainSync {
   private async round(peers: readonly string[]): Promise<void> {
     for (const peer of peers) this.queuedPeers.delete(peer);
     if (this.deps.signal.aborted || peers.length === 0) return;
-    const answers = await Promise.all(
+    // Statuses are asked in parallel and each better peer is synced as soon as its
+    // status arrives, one at a time: a peer that never answers delays no one, and
+    // once the first sync is done the others are usually no longer better.
+    let syncing: Promise<unknown> = Promise.resolve();
+    await Promise.all(
       peers.map(async (peer) => {
         this.stats.requests++;
-        return {
-          peer,
-          status: await this.deps.guard.run(peer, "status", () => this.deps.client.status(peer)),
-        };
+        const status = await this.deps.guard.run(peer, "status", () =>
+          this.deps.client.status(peer),
+        );
+        if (!status || !this.beatsOurs(status)) return;
+        syncing = syncing.then(() => {
+          if (this.deps.signal.aborted || !this.beatsOurs(status)) return;
+          return this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+        });
+        await syncing;
       }),
     );
-    // Best first: after syncing with it, the others are usually no longer better and cost nothing more.
-    const better = answers
-      .filter(
-        (a): a is { peer: string; status: PeerStatus } =>
-          a.status !== undefined && this.beatsOurs(a.status),
-      )
-      .sort((a, b) => b.status.length - a.status.length || (a.status.tip < b.status.tip ? -1 : 1));
-    for (const { peer, status } of better) {
-      if (this.deps.signal.aborted) return;
-      if (!this.beatsOurs(status)) continue;
-      await this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
-    }
   }
 
   /** Whether a peer's chain wins the fork choice against ours. */

@@ -114,6 +114,16 @@ describe("chain sync", () => {
     assert.equal(liar.seen("/status").length, 1, "a banned peer is not asked again");
   });
 
+  it("a neighbour that never answers does not hold back the sync with the others", async () => {
+    const silent = await peerWith(LONG);
+    silent.override = () => true;
+    const honest = await peerWith(LONG.slice(0, 30));
+    const n = node(LONG.slice(0, 10), { neighbours: [silent.address, honest.address], requestTimeoutMs: 5000 });
+    const round = n.network.syncNow();
+    await waitFor(() => n.chain.length === 30, { timeoutMs: 3000, what: "the sync with the honest peer" });
+    await round;
+  });
+
   it("syncs from a peer that announced blocks we cannot attach", async () => {
     const peer = await peerWith(LONG.slice(0, 40));
     const n = node(LONG.slice(0, 10));
