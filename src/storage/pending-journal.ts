@@ -1,0 +1,350 @@
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, readFile, rename, rm, truncate } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Data, dataProblem } from "../core/data.js";
+
+/*
+ * The durable pending-message journal: an append-only log that makes an
+ * accepted message survive `kill -9` (and power loss) before the node
+ * acknowledges it.
+ *
+ * Format: JSON Lines in UTF-8, one record per line, every line ending in "\n":
+ *
+ *   {"op":"add","id":"<32 hex>","message":"<text>"}   a message became pending
+ *   {"op":"del","ids":["<32 hex>",...]}                these ids left the pending set
+ *
+ * Replay applies the records in order to a map keyed by id: a second add of a
+ * pending id is ignored (no duplicate), an add after a del brings the message
+ * back (a reorg returned it). A record counts once its "\n" is in the file,
+ * so a last line without one is a write torn by a crash: it was never
+ * acknowledged, and open() drops it with a warning and cuts it off before
+ * appending. Any other bad line is corruption: open() throws a
+ * PendingJournalError "JOURNAL_CORRUPT" naming the line and leaves the file as it is.
+ *
+ * Writes go through one queue, in call order. Appends waiting while a write
+ * and its fdatasync run are written together and share the next fdatasync
+ * (group commit), so a busy node pays one disk sync per batch, not per message.
+ * Removals do not ask for a sync of their own (a message that comes back
+ * after a crash is dropped by the node when its id is in the chain): they
+ * ride on the next add's sync, or on close().
+ */
+
+/** Why the journal cannot be used: a typed error that crosses the storage boundary. */
+export class PendingJournalError extends Error {
+  constructor(
+    readonly code: "JOURNAL_CORRUPT" | "JOURNAL_CLOSED" | "JOURNAL_FAILED",
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "PendingJournalError";
+  }
+}
+
+export interface PendingJournalOptions {
+  logger?: { warn(msg: string): void };
+}
+
+/** One write waiting in the queue. */
+type QueuedOp =
+  | { kind: "append"; text: string; sync: boolean; done: Settle }
+  | { kind: "compact"; records: readonly Data[]; done: Settle };
+
+interface Settle {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** A message whose add() has not settled yet; counted, as one id may be added twice at once. */
+interface InFlight {
+  data: Data;
+  count: number;
+}
+
+/** The durable log of pending messages; see the format above. */
+export class PendingJournal {
+  private readonly queue: QueuedOp[] = [];
+  private readonly inFlight = new Map<string, InFlight>();
+  private draining: Promise<void> | null = null;
+  /** Bytes written since the last sync (removals not yet on stable storage). */
+  private unsynced = false;
+  private failure: Error | null = null;
+  private closed = false;
+  private syncs = 0;
+
+  private constructor(
+    private readonly path: string,
+    private file: FileHandle,
+  ) {}
+
+  /**
+   * Opens (creating) the journal file and replays it: the messages added and
+   * not removed, in order. A torn last record is dropped with a warning;
+   * corruption elsewhere throws a PendingJournalError "JOURNAL_CORRUPT".
+   */
+  static async open(
+    path: string,
+    opts: PendingJournalOptions = {},
+  ): Promise<{ journal: PendingJournal; pending: Data[] }> {
+    await mkdir(dirname(path), { recursive: true });
+    // A temp file left by a compaction cut short: the journal itself is intact (rename is atomic).
+    await rm(tempPathOf(path), { force: true });
+    const bytes = await readIfExists(path);
+    const { pending, goodLength } = replay(bytes ?? Buffer.alloc(0), path);
+    if (bytes && goodLength < bytes.length) {
+      opts.logger?.warn(
+        `pending journal ${path}: dropped a torn last record of ${bytes.length - goodLength} bytes (a write cut by a crash)`,
+      );
+      await truncate(path, goodLength);
+    }
+    const file = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+    // Make the cut, or the new file's directory entry, durable before anything is acknowledged.
+    if (bytes && goodLength < bytes.length) await file.datasync();
+    if (!bytes) await syncDirectory(path);
+    return { journal: new PendingJournal(path, file), pending };
+  }
+
+  /** How many times the journal synced a file to disk (group commit keeps it below the number of adds). */
+  get fsyncCount(): number {
+    return this.syncs;
+  }
+
+  /** Appends a message; resolves once it is on disk (fdatasync), shared with concurrent adds. */
+  add(data: Data): Promise<void> {
+    const entry = this.inFlight.get(data.id);
+    if (entry) entry.count++;
+    else this.inFlight.set(data.id, { data, count: 1 });
+    const text = `${JSON.stringify({ op: "add", id: data.id, message: data.message })}\n`;
+    const settled = () => this.leaveInFlight(data.id);
+    const written = this.enqueue((done) => ({ kind: "append", text, sync: true, done }));
+    written.then(settled, settled);
+    return written;
+  }
+
+  /** Records that these ids left the pending set; durable lazily (with the next add, or close). */
+  remove(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return this.failed() ?? Promise.resolve();
+    for (const id of ids) this.inFlight.delete(id);
+    const text = `${JSON.stringify({ op: "del", ids })}\n`;
+    return this.enqueue((done) => ({ kind: "append", text, sync: false, done }));
+  }
+
+  /**
+   * Rewrites the file to hold just `current` (temp file, sync, rename, sync
+   * of the directory), to keep it small. Messages whose add() is still
+   * running are kept too: the caller's `current` cannot list them yet, and
+   * dropping them would lose an add about to be acknowledged.
+   */
+  compact(current: readonly Data[]): Promise<void> {
+    const records = new Map<string, Data>();
+    for (const data of current) if (!records.has(data.id)) records.set(data.id, data);
+    for (const { data } of this.inFlight.values()) {
+      if (!records.has(data.id)) records.set(data.id, data);
+    }
+    return this.enqueue((done) => ({ kind: "compact", records: [...records.values()], done }));
+  }
+
+  /** Waits for queued writes, makes everything durable, and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.draining;
+    try {
+      if (this.unsynced && !this.failure) await this.sync();
+    } finally {
+      await this.file.close();
+    }
+  }
+
+  private enqueue(make: (done: Settle) => QueuedOp): Promise<void> {
+    const refused = this.failed();
+    if (refused) return refused;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push(make({ resolve, reject }));
+      this.draining ??= this.drain();
+    });
+  }
+
+  private failed(): Promise<never> | null {
+    if (this.failure) return Promise.reject(this.failureError(this.failure));
+    if (this.closed) {
+      return Promise.reject(
+        new PendingJournalError(
+          "JOURNAL_CLOSED",
+          `pending journal ${this.path} is closed`,
+          this.path,
+        ),
+      );
+    }
+    return null;
+  }
+
+  private failureError(cause: Error): PendingJournalError {
+    return new PendingJournalError(
+      "JOURNAL_FAILED",
+      `pending journal ${this.path} could not be written: ${cause.message}`,
+      this.path,
+      { cause },
+    );
+  }
+
+  /** Runs the queue until it is empty; each turn takes every append queued meanwhile. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        await this.runBatch(batch);
+        for (const op of batch) op.done.resolve();
+      } catch (err) {
+        // After a failed write or sync the file's state is unknown (a retried
+        // fsync can report success for lost pages), so the journal stops here.
+        this.failure = err instanceof Error ? err : new Error(String(err));
+        const error = this.failureError(this.failure);
+        for (const op of [...batch, ...this.queue.splice(0)]) op.done.reject(error);
+      }
+    }
+    this.draining = null;
+  }
+
+  /** A compaction alone, or every append up to the next compaction. */
+  private takeBatch(): QueuedOp[] {
+    const first = this.queue[0];
+    if (first?.kind === "compact") return this.queue.splice(0, 1);
+    const end = this.queue.findIndex((op) => op.kind === "compact");
+    return this.queue.splice(0, end === -1 ? this.queue.length : end);
+  }
+
+  private async runBatch(batch: readonly QueuedOp[]): Promise<void> {
+    const first = batch[0];
+    if (first?.kind === "compact") {
+      await this.rewrite(first.records);
+      return;
+    }
+    const text = batch.map((op) => (op.kind === "append" ? op.text : "")).join("");
+    await writeAll(this.file, Buffer.from(text, "utf8"));
+    this.unsynced = true;
+    if (batch.some((op) => op.kind === "append" && op.sync)) await this.sync();
+  }
+
+  private async sync(): Promise<void> {
+    await this.file.datasync();
+    this.syncs++;
+    this.unsynced = false;
+  }
+
+  /** Replaces the journal with one add record per message, atomically. */
+  private async rewrite(records: readonly Data[]): Promise<void> {
+    const temp = tempPathOf(this.path);
+    const text = records
+      .map((d) => `${JSON.stringify({ op: "add", id: d.id, message: d.message })}\n`)
+      .join("");
+    const out = await open(temp, "w");
+    try {
+      await writeAll(out, Buffer.from(text, "utf8"));
+      await out.datasync();
+      this.syncs++;
+    } finally {
+      await out.close();
+    }
+    await rename(temp, this.path);
+    await syncDirectory(this.path);
+    const old = this.file;
+    this.file = await open(this.path, constants.O_WRONLY | constants.O_APPEND);
+    this.unsynced = false;
+    await old.close();
+  }
+
+  private leaveInFlight(id: string): void {
+    const entry = this.inFlight.get(id);
+    if (!entry) return;
+    if (--entry.count === 0) this.inFlight.delete(id);
+  }
+}
+
+/** The compaction's temp file, next to the journal so that rename stays on one file system. */
+function tempPathOf(path: string): string {
+  return `${path}.compact-tmp`;
+}
+
+async function readIfExists(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
+/** Makes a created or renamed directory entry durable. */
+async function syncDirectory(path: string): Promise<void> {
+  const dir = await open(dirname(path), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+async function writeAll(file: FileHandle, buffer: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/**
+ * Applies the journal's complete records in order. Returns the pending
+ * messages and the length of the complete part (the rest is a torn record).
+ */
+function replay(bytes: Buffer, path: string): { pending: Data[]; goodLength: number } {
+  const goodLength = bytes.lastIndexOf(0x0a) + 1;
+  const lines = bytes.subarray(0, goodLength).toString("utf8").split("\n");
+  lines.pop(); // the empty string after the last "\n"
+  const pending = new Map<string, Data>();
+  lines.forEach((line, i) => {
+    const record = parseRecord(line);
+    if (typeof record === "string") {
+      throw new PendingJournalError(
+        "JOURNAL_CORRUPT",
+        `pending journal ${path} is corrupt at line ${i + 1}: ${record}; fix or move the file away`,
+        path,
+      );
+    }
+    if (record.op === "add") {
+      if (!pending.has(record.data.id)) pending.set(record.data.id, record.data);
+    } else {
+      for (const id of record.ids) pending.delete(id);
+    }
+  });
+  return { pending: [...pending.values()], goodLength };
+}
+
+type JournalRecord = { op: "add"; data: Data } | { op: "del"; ids: string[] };
+
+/** A record, or why the line is not one. */
+function parseRecord(line: string): JournalRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return "not a JSON line";
+  }
+  if (typeof value !== "object" || value === null) return "not a record object";
+  const record = value as Record<string, unknown>;
+  if (record.op === "add") {
+    // The journal keeps what the node accepted: the size limit of the day is not rechecked.
+    const data = { id: record.id, message: record.message };
+    const problem = dataProblem(data, Number.POSITIVE_INFINITY);
+    return problem ? `bad add record: ${problem}` : { op: "add", data: data as Data };
+  }
+  if (record.op === "del") {
+    const ids = record.ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
+      return "bad del record: ids must be an array of strings";
+    }
+    return { op: "del", ids };
+  }
+  return `unknown op ${JSON.stringify(record.op)}`;
+}
