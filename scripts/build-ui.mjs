@@ -1,5 +1,7 @@
 // Bundles the web explorer (src/ui) into dist/ui with esbuild: no CDN, every asset ships.
-import { existsSync, mkdirSync, copyFileSync } from "node:fs";
+// Also bundles the explorer's unit tests (test/ui, outside the main tsconfig because
+// they import browser code) to dist/test/ui, where the test runner finds them.
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { build } from "esbuild";
 
 const entry = "src/ui/main.tsx";
@@ -12,11 +14,28 @@ await build({
   sourcemap: true,
   format: "esm",
   target: "es2020",
+  platform: "browser",
   jsx: "automatic",
   jsxImportSource: "preact",
   outfile: "dist/ui/app.js",
   logLevel: "warning",
 });
-for (const file of ["index.html", "style.css"]) {
+for (const file of ["index.html", "style.css", "favicon.svg"]) {
   if (existsSync(`src/ui/${file}`)) copyFileSync(`src/ui/${file}`, `dist/ui/${file}`);
+}
+
+const testDir = "test/ui";
+const tests = existsSync(testDir) ? readdirSync(testDir).filter((f) => f.endsWith(".test.ts")) : [];
+if (tests.length > 0) {
+  await build({
+    entryPoints: tests.map((f) => `${testDir}/${f}`),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: "inline",
+    outdir: "dist/test/ui",
+    logLevel: "warning",
+  });
 }

@@ -1,0 +1,90 @@
+// One EventSource for the whole page, fanned out to the views that care.
+import type { Block, Data, ReorgEvent } from "./lib/wire.js";
+
+export type LiveEvent =
+  | { type: "block"; block: Block }
+  | { type: "data"; data: Data }
+  | { type: "reorg"; reorg: ReorgEvent }
+  | { type: "neighbours"; neighbours: string[] }
+  /** The stream came back after a break: events may have been missed, views fetch again. */
+  | { type: "resync" };
+
+export type FeedState = "connecting" | "live" | "reconnecting";
+
+type Listener = (event: LiveEvent) => void;
+
+/** Parses one SSE payload; a malformed one is dropped rather than breaking the page. */
+function parse<T>(message: MessageEvent): T | null {
+  try {
+    return JSON.parse(String(message.data)) as T;
+  } catch {
+    return null;
+  }
+}
+
+export class LiveFeed {
+  private source: EventSource | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly stateListeners = new Set<(state: FeedState) => void>();
+  private hadBreak = false;
+  state: FeedState = "connecting";
+
+  constructor(private readonly open: () => EventSource) {}
+
+  /** Opens the stream; EventSource itself reconnects after a break (the node sends `retry`). */
+  connect(): void {
+    if (this.source) return;
+    const source = this.open();
+    this.source = source;
+    source.onopen = () => {
+      this.setState("live");
+      if (this.hadBreak) this.emit({ type: "resync" });
+      this.hadBreak = false;
+    };
+    source.onerror = () => {
+      this.hadBreak = true;
+      this.setState("reconnecting");
+    };
+    source.addEventListener("block", (m) => {
+      const block = parse<Block>(m);
+      if (block) this.emit({ type: "block", block });
+    });
+    source.addEventListener("data", (m) => {
+      const data = parse<Data>(m);
+      if (data) this.emit({ type: "data", data });
+    });
+    source.addEventListener("reorg", (m) => {
+      const reorg = parse<ReorgEvent>(m);
+      if (reorg) this.emit({ type: "reorg", reorg });
+    });
+    source.addEventListener("neighbours", (m) => {
+      const neighbours = parse<string[]>(m);
+      if (neighbours) this.emit({ type: "neighbours", neighbours });
+    });
+  }
+
+  close(): void {
+    this.source?.close();
+    this.source = null;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onState(listener: (state: FeedState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private setState(state: FeedState): void {
+    if (state === this.state) return;
+    this.state = state;
+    for (const l of this.stateListeners) l(state);
+  }
+
+  private emit(event: LiveEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+}
