@@ -192,6 +192,9 @@ export class PendingJournal {
   /** Runs the queue until it is empty; each turn takes every append queued meanwhile. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      // Let the callers just resumed by the last batch, and requests already
+      // read in this turn, queue their adds first: they join this batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.takeBatch();
       try {
         await this.runBatch(batch);
