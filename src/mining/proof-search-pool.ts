@@ -180,7 +180,7 @@ export class ProofSearchPool {
 
   private spawn(): Slot {
     const workerData: ProofWorkerData = { control: this.control };
-    const worker = new Worker(this.workerUrl, { workerData });
+    const worker = new Worker(this.workerUrl, { workerData, execArgv: workerExecArgv() });
     const slot: Slot = { worker, busy: false, dead: false };
     worker.on("message", (reply: ScanReply) => this.onReply(slot, reply));
     worker.on("error", (err) => this.onDeath(slot, err));
@@ -266,6 +266,20 @@ export class ProofSearchPool {
     if (search.hashes > 0 && elapsedMs > 0) this.lastHashrate = (search.hashes * 1000) / elapsedMs;
     search.settle(outcome);
   }
+}
+
+/**
+ * The parent's node flags minus --input-type, which a worker started from a
+ * file refuses (it only applies to --eval or stdin, e.g. `node -e` scripts).
+ */
+function workerExecArgv(): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i] as string;
+    if (arg === "--input-type") i++;
+    else if (!arg.startsWith("--input-type=")) argv.push(arg);
+  }
+  return argv;
 }
 
 /** Throws unless lastProof is null (genesis) or a non-negative safe integer. */
