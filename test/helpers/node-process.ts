@@ -176,3 +176,41 @@ export async function postJson<T = unknown>(
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
+
+/** A block as the API serves it (kept loose here: tests check what they need). */
+export interface ServedBlock {
+  index: number;
+  timestamp: number;
+  data: { id: string; message: string };
+  previous_hash: string | null;
+  proof: number | null;
+}
+
+/** A node's whole chain, read page by page with GET /blocks. */
+export async function chainOf(url: string): Promise<ServedBlock[]> {
+  const blocks: ServedBlock[] = [];
+  for (let page = 0; page < 10_000; page++) {
+    const answer = await getJson<{ blocks: ServedBlock[]; length: number }>(
+      `${url}/blocks?from=${blocks.length}&limit=1000`,
+    );
+    blocks.push(...answer.blocks);
+    if (answer.blocks.length === 0 || blocks.length >= answer.length) break;
+  }
+  return blocks;
+}
+
+/** Submits a message with POST /add; resolves to its id. */
+export async function addMessage(url: string, message: string): Promise<string> {
+  const { status, body } = await postJson<{ id: string }>(`${url}/add`, { message });
+  if (status !== 200)
+    throw new Error(`POST ${url}/add answered ${status}: ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+/** A value of a counter or gauge in a node's GET /metrics (0 when absent). */
+export async function metricOf(url: string, name: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+}

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+
+/*
+ * Block propagation in a devnet: starts `blockchain devnet` with 5 and then 10
+ * nodes, listens to every node's SSE `block` events, submits messages one at a
+ * time at random nodes, and measures for each block of the final chain the
+ * time from its first arrival anywhere (the miner's own event) to the moment
+ * the last node has it. Prints p50/p95/max per network size.
+ */
+
+const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
+const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 4);
+
+interface Devnet {
+  child: ChildProcess;
+  urls: string[];
+}
+
+async function startDevnet(nodes: number, basePort: number, dir: string): Promise<Devnet> {
+  const args = [BIN, "devnet", "--nodes", String(nodes), "--base-port", String(basePort)];
+  args.push(
+    "--difficulty",
+    String(DIFFICULTY),
+    "--dir",
+    dir,
+    "--workers",
+    "1",
+    "--log-level",
+    "error",
+  );
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const urls: string[] = [];
+  let text = "";
+  child.stdout?.setEncoding("utf8");
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("devnet did not start within 60 s")), 60_000);
+    child.stdout?.on("data", (chunk: string) => {
+      text += chunk;
+      if (!text.includes("devnet ready")) return;
+      clearTimeout(timer);
+      for (const match of text.matchAll(/^node-\d+ (http:\/\/\S+)$/gm))
+        urls.push(match[1] as string);
+      resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`devnet exited (${code}) before it was ready`)));
+  });
+  return { child, urls };
+}
+
+async function stopDevnet(devnet: Devnet): Promise<void> {
+  const exited = new Promise((resolve) => devnet.child.once("exit", resolve));
+  devnet.child.kill("SIGINT");
+  await exited;
+}
+
+/** Records when each block hash reached each node, from the nodes' SSE streams. */
+class Arrivals {
+  readonly times = new Map<string, number[]>();
+  private readonly abort = new AbortController();
+
+  async listen(url: string): Promise<void> {
+    const res = await fetch(`${url}/events`, { signal: this.abort.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    void (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          let end = buffer.indexOf("\n\n");
+          while (end >= 0) {
+            this.onEvent(buffer.slice(0, end), performance.now());
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf("\n\n");
+          }
+        }
+      } catch {
+        // Aborted at the end of the run.
+      }
+    })();
+  }
+
+  private onEvent(text: string, at: number): void {
+    if (!text.startsWith("event: block\n")) return;
+    const data = text.slice(text.indexOf("data: ") + 6);
+    const block = JSON.parse(data) as {
+      index: number;
+      data: { id: string };
+      proof: number;
+      timestamp: number;
+    };
+    const key = `${block.index}:${block.data.id}:${block.proof}:${block.timestamp}`;
+    const list = this.times.get(key) ?? [];
+    list.push(at);
+    this.times.set(key, list);
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  return (await res.json()) as T;
+}
+
+async function waitUntil(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+}
+
+async function measure(nodes: number, basePort: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "bc-bench-prop-"));
+  const devnet = await startDevnet(nodes, basePort, dir);
+  const arrivals = new Arrivals();
+  try {
+    for (const url of devnet.urls) await arrivals.listen(url);
+    for (let i = 0; i < MESSAGES; i++) {
+      const url = devnet.urls[Math.floor(Math.random() * devnet.urls.length)] as string;
+      const { length } = await json<{ length: number }>(`${url}/status`);
+      await json(`${url}/add`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message: `bench ${i}` }),
+      });
+      await waitUntil(
+        async () => {
+          const statuses = await Promise.all(
+            devnet.urls.map((u) => json<{ length: number; tip: string }>(`${u}/status`)),
+          );
+          return statuses.every((s) => s.length > length && s.tip === statuses[0]?.tip);
+        },
+        60_000,
+        `message ${i} on every node`,
+      );
+    }
+    const final = await json<{
+      blocks: { index: number; data: { id: string }; proof: number; timestamp: number }[];
+    }>(`${devnet.urls[0]}/blocks?from=1&limit=1000`);
+    const spreads: number[] = [];
+    for (const block of final.blocks) {
+      const times =
+        arrivals.times.get(`${block.index}:${block.data.id}:${block.proof}:${block.timestamp}`) ??
+        [];
+      if (times.length < nodes) continue;
+      const sorted = times.slice(0, nodes).sort((a, b) => a - b);
+      spreads.push((sorted[nodes - 1] as number) - (sorted[0] as number));
+    }
+    spreads.sort((a, b) => a - b);
+    const ms = (v: number) => `${v.toFixed(1)} ms`;
+    console.log(
+      `${nodes} nodes, difficulty ${DIFFICULTY}: ${spreads.length} blocks, mined -> on all nodes ` +
+        `p50 ${ms(percentile(spreads, 50))}, p95 ${ms(percentile(spreads, 95))}, max ${ms(spreads.at(-1) ?? Number.NaN)}`,
+    );
+  } finally {
+    arrivals.stop();
+    await stopDevnet(devnet);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await measure(5, 22300);
+await measure(10, 22400);
