@@ -200,8 +200,10 @@ export class Miner implements NodeApi {
   private async shutdown(): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
-    await parts.scheduler.stop();
+    // The network first: it aborts requests in flight, so that a running sync job ends now
+    // instead of the scheduler waiting for it to finish.
     await parts.network.stop();
+    await parts.scheduler.stop();
     await parts.producer?.stop();
     await parts.server.close();
     await parts.searcher.close();
