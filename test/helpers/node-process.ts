@@ -214,3 +214,18 @@ export async function metricOf(url: string, name: string): Promise<number> {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
 }
+
+/** Announces `blocks` to a node with POST /blocks, `pageSize` at a time; throws unless each page is accepted. */
+export async function feedBlocks(
+  url: string,
+  blocks: readonly ServedBlock[],
+  pageSize = 1000,
+): Promise<void> {
+  for (let i = 0; i < blocks.length; i += pageSize) {
+    const { status, body } = await postJson(`${url}/blocks`, {
+      blocks: blocks.slice(i, i + pageSize),
+    });
+    if (status !== 200)
+      throw new Error(`POST ${url}/blocks answered ${status}: ${JSON.stringify(body)}`);
+  }
+}
