@@ -178,7 +178,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** A peer sent something invalid: drop it and ban it for the ban duration. */
   punish(address: string, reason: string): void {
     const peer = tryNormalizeAddress(address);
-    if (peer === null) return;
+    if (peer === null || this.peers.isBanned(peer)) return;
     this.log.warn({ peer, reason, banS: this.opts.banDurationS }, "banning a peer that misbehaved");
     this.deps.metrics?.peerRequests.inc({ outcome: "banned" });
     this.peers.ban(peer);

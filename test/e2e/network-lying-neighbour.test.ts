@@ -94,7 +94,7 @@ describe("a lying neighbour", { timeout: 90_000 }, () => {
     silent.override = () => true;
     node = await NodeProcess.start({
       args: [
-        ...["--difficulty", String(DIFFICULTY), "--workers", "1", "--log-level", "error"],
+        ...["--difficulty", String(DIFFICULTY), "--workers", "1", "--log-level", "warn"],
         ...[
           "--gossip-interval",
           "0.5",
@@ -109,6 +109,7 @@ describe("a lying neighbour", { timeout: 90_000 }, () => {
   });
 
   after(async () => {
+    if (process.env.SHOW_NODE_OUTPUT) console.log(node?.output());
     await node?.stop();
     for (const liar of liars) await liar.stop();
   });
