@@ -118,9 +118,15 @@ describe("chain sync", () => {
     const silent = await peerWith(LONG);
     silent.override = () => true;
     const honest = await peerWith(LONG.slice(0, 30));
-    const n = node(LONG.slice(0, 10), { neighbours: [silent.address, honest.address], requestTimeoutMs: 5000 });
+    const n = node(LONG.slice(0, 10), {
+      neighbours: [silent.address, honest.address],
+      requestTimeoutMs: 5000,
+    });
     void n.network.syncNow();
-    await waitFor(() => n.chain.length === 30, { timeoutMs: 3000, what: "the sync with the honest peer" });
+    await waitFor(() => n.chain.length === 30, {
+      timeoutMs: 3000,
+      what: "the sync with the honest peer",
+    });
   });
 
   it("syncs from a peer that announced blocks we cannot attach", async () => {
