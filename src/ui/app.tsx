@@ -149,9 +149,11 @@ export function App({ client, feed }: { client: NodeClient; feed: LiveFeed }) {
       <header class="site-header">
         <div class="header-inner">
           <a class="brand" href={routeHref({ name: "home" })}>
-            <span aria-hidden="true" class="brand-mark">
-              ⛓
-            </span>{" "}
+            <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+              <rect x="2" y="9" width="12" height="14" rx="3" />
+              <rect x="18" y="9" width="12" height="14" rx="3" />
+              <rect x="12" y="14" width="8" height="4" />
+            </svg>{" "}
             Blockchain explorer
           </a>
           <nav aria-label="Sections" class="site-nav">

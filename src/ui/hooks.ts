@@ -68,8 +68,11 @@ export function useChainPage(page: number): ChainPage {
   const lengthRef = useRef(knownLength);
   lengthRef.current = knownLength;
   const loadRef = useRef<() => Promise<void>>(async () => undefined);
+  // The page's window needs the chain's length: wait for the status the app asks for anyway.
+  const ready = knownLength !== null;
 
   useEffect(() => {
+    if (!ready) return;
     let alive = true;
     const load = coalesce(async () => {
       try {
@@ -95,8 +98,8 @@ export function useChainPage(page: number): ChainPage {
     return () => {
       alive = false;
     };
-    // The first known length starts the load; later lengths arrive through events.
-  }, [client, page, knownLength === null]);
+    // Later lengths arrive through events, which update the page without a new load.
+  }, [client, page, ready]);
 
   useLive((event) => {
     if (event.type === "resync") return void loadRef.current();

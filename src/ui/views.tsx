@@ -56,7 +56,7 @@ export function MessageView({ id }: { id: string }) {
         Id <code>{id}</code>
       </p>
       <div class="panel">
-        <MessageTracker id={id} />
+        <MessageTracker key={id} id={id} />
       </div>
     </section>
   );

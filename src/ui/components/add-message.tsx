@@ -5,6 +5,7 @@ import { utf8Bytes } from "../lib/live.js";
 import { routeHref } from "../lib/route.js";
 import { MessageTracker } from "./message-tracker.js";
 
+/** A message the node accepted: its 200 answer means it is pending from then on. */
 interface Submitted {
   id: string;
   message: string;
@@ -77,7 +78,10 @@ export function AddMessage() {
                   <code>{s.id}</code>
                 </a>
               </p>
-              <MessageTracker id={s.id} />
+              <MessageTracker
+                id={s.id}
+                initial={{ id: s.id, message: s.message, status: "pending" }}
+              />
             </li>
           ))}
         </ul>

@@ -13,18 +13,26 @@ type Tracked =
   | { state: "error"; reason: string }
   | { state: "found"; lookup: DataLookup };
 
+interface Props {
+  id: string;
+  /** What is already known, e.g. "pending" from the node's answer to POST /add. */
+  initial?: DataLookup;
+  showMessage?: boolean;
+}
+
 /**
  * A message's way into the chain, live: pending, then confirmed in block N with
  * its confirmations. The node is asked again when a block or a reorg may have moved it.
  */
-export function MessageTracker({ id, showMessage = true }: { id: string; showMessage?: boolean }) {
+export function MessageTracker({ id, initial, showMessage = true }: Props) {
   const { client, status } = useExplorer();
-  const [tracked, setTracked] = useState<Tracked>({ state: "asking" });
+  const [tracked, setTracked] = useState<Tracked>(
+    initial ? { state: "found", lookup: initial } : { state: "asking" },
+  );
   const refresh = useRef<() => Promise<void>>(async () => undefined);
 
   useEffect(() => {
     let alive = true;
-    setTracked({ state: "asking" });
     refresh.current = coalesce(async () => {
       try {
         const lookup = await client.lookup(id);
