@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { searchProofRange } from "../../src/core/pow.js";
+import { STOP_CHECK_INTERVAL, scanProofs } from "../../src/mining/proof-scanner.js";
+
+describe("scanProofs", () => {
+  it("finds what the core's node:crypto loop finds, for any last proof and range", () => {
+    const lastProof = fc.oneof(
+      fc.constant(null),
+      fc.nat(),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    );
+    fc.assert(
+      fc.property(
+        lastProof,
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 5000 }),
+        fc.integer({ min: 1, max: 3 }),
+        (last, start, difficulty) => {
+          const { proof, hashes } = scanProofs(last, start, start + 2000, difficulty);
+          const expected = searchProofRange(last, start, start + 2000, difficulty);
+          assert.equal(proof, expected.proof);
+          assert.equal(hashes, expected.hashes);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("follows the proof across a change in its number of digits", () => {
+    for (const start of [0, 9, 95, 9990, 999_990, 99_999_999_990]) {
+      for (let difficulty = 1; difficulty <= 2; difficulty++) {
+        let from = start;
+        // Every valid proof of the range, in order, as the core finds them.
+        while (from < start + 400) {
+          const got = scanProofs(42, from, start + 400, difficulty);
+          const want = searchProofRange(42, from, start + 400, difficulty);
+          assert.deepEqual({ proof: got.proof, hashes: got.hashes }, want);
+          if (got.proof === null) break;
+          from = got.proof + 1;
+        }
+      }
+    }
+  });
+
+  it("stops at its first check when asked to", () => {
+    const result = scanProofs(1, 0, 10 * STOP_CHECK_INTERVAL, 30, () => true);
+    assert.equal(result.stopped, true);
+    assert.equal(result.proof, null);
+    assert.ok(result.hashes < STOP_CHECK_INTERVAL);
+  });
+});
