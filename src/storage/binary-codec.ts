@@ -1,0 +1,285 @@
+/*
+ * The binary chain file ("binary", the original's "pickle"), version 1.
+ * Every integer is little-endian.
+ *
+ *   file    := header record*
+ *   header  := magic "BCHAIN" (6 ASCII bytes) | version u8 = 1 | reserved u8 = 0
+ *   record  := length u32 | ~length u32 | payload (length bytes) | crc u32
+ *   payload := flags u8 | index varint | timestamp varint | data.id (16 raw bytes)
+ *              | previous_hash (32 raw bytes; absent when flags & 0x01)
+ *              | proof varint (absent when flags & 0x02)
+ *              | data.message (all remaining payload bytes)
+ *
+ *   ~length  the bitwise NOT of length: a damaged length field is told apart
+ *            from a record cut short by a crash, so damage is never "repaired"
+ *            by cutting off the good records after it.
+ *   crc      CRC-32 (zlib's) of the record's first 8 bytes and its payload.
+ *   flags    0x01 previous_hash is null (genesis), 0x02 proof is null (genesis),
+ *            0x04 the message is UTF-16LE instead of UTF-8: a JS string with a
+ *            lone surrogate has no UTF-8 form, yet it is a valid message whose
+ *            hash must survive a save. Other bits must be 0.
+ *   varint   unsigned LEB128 of at most 8 bytes, holding at most 2^53 - 1.
+ *   data.id and previous_hash are the bytes their lowercase hex text stands for.
+ *
+ * A record costs 12 bytes of framing plus about 57 bytes of fields plus the
+ * message, against about 230 bytes plus the message in JSON Lines.
+ */
+import { crc32 } from "node:zlib";
+import type { Block } from "../core/block.js";
+import type { ChainCodec, DecodedChainFile, TornTail } from "./chain-format.js";
+import { ChainLoadError } from "./chain-load-error.js";
+
+export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");
+export const BINARY_VERSION = 1;
+const HEADER = Buffer.concat([BINARY_MAGIC, Buffer.from([BINARY_VERSION, 0])]);
+const FRAME_HEAD = 8;
+const FRAME_TAIL = 4;
+/** No sound record comes near this; a larger length is damage. */
+const MAX_PAYLOAD = 64 * 1024 * 1024;
+
+const FLAG_NO_PREVIOUS = 0x01;
+const FLAG_NO_PROOF = 0x02;
+const FLAG_UTF16 = 0x04;
+const KNOWN_FLAGS = FLAG_NO_PREVIOUS | FLAG_NO_PROOF | FLAG_UTF16;
+
+const ID_BYTES = 16;
+const HASH_BYTES = 32;
+const LONE_SURROGATE = /\p{Cs}/u;
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The binary format's codec (layout at the top of this module). */
+export const BINARY_CODEC: ChainCodec = {
+  format: "binary",
+  header: HEADER,
+  encodeRecord,
+  decode,
+};
+
+function encodeRecord(block: Block): Buffer {
+  const payload = encodePayload(block);
+  const frame = Buffer.allocUnsafe(FRAME_HEAD + payload.length + FRAME_TAIL);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(~payload.length >>> 0, 4);
+  payload.copy(frame, FRAME_HEAD);
+  const end = FRAME_HEAD + payload.length;
+  frame.writeUInt32LE(crc32(frame.subarray(0, end)), end);
+  return frame;
+}
+
+function encodePayload(block: Block): Buffer {
+  const utf16 = LONE_SURROGATE.test(block.data.message);
+  const flags =
+    (block.previous_hash === null ? FLAG_NO_PREVIOUS : 0) |
+    (block.proof === null ? FLAG_NO_PROOF : 0) |
+    (utf16 ? FLAG_UTF16 : 0);
+  const parts: Buffer[] = [
+    Buffer.from([flags]),
+    varint(block.index, "index"),
+    varint(block.timestamp, "timestamp"),
+    hexBytes(block.data.id, ID_BYTES, "data.id"),
+  ];
+  if (block.previous_hash !== null) {
+    parts.push(hexBytes(block.previous_hash, HASH_BYTES, "previous_hash"));
+  }
+  if (block.proof !== null) parts.push(varint(block.proof, "proof"));
+  parts.push(Buffer.from(block.data.message, utf16 ? "utf16le" : "utf8"));
+  return Buffer.concat(parts);
+}
+
+function varint(value: number, field: string): Buffer {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`cannot encode block: ${field} must be a non-negative safe integer`);
+  }
+  const out: number[] = [];
+  let rest = value;
+  // Division instead of shifts: shifts would cut the value to 32 bits.
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+  return Buffer.from(out);
+}
+
+function hexBytes(hex: string, size: number, field: string): Buffer {
+  if (typeof hex !== "string" || hex.length !== size * 2 || !/^[0-9a-f]*$/.test(hex)) {
+    throw new TypeError(
+      `cannot encode block: ${field} must be ${size * 2} lowercase hex characters`,
+    );
+  }
+  return Buffer.from(hex, "hex");
+}
+
+function decode(bytes: Buffer, path: string): DecodedChainFile {
+  const records: unknown[] = [];
+  const offsets: number[] = [];
+  const done = (end: number, torn: TornTail | null): DecodedChainFile => ({
+    records,
+    offsets,
+    end,
+    torn,
+    completion: null,
+  });
+  if (bytes.length < HEADER.length && HEADER.subarray(0, bytes.length).equals(bytes)) {
+    return done(0, { offset: 0, reason: "the file ends inside its header" });
+  }
+  checkHeader(bytes, path);
+  let pos = HEADER.length;
+  while (pos < bytes.length) {
+    const index = records.length;
+    if (bytes.length - pos < FRAME_HEAD) {
+      return done(pos, {
+        offset: pos,
+        reason: `record ${index} is incomplete (the file ends inside it)`,
+      });
+    }
+    const length = bytes.readUInt32LE(pos);
+    if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff || length > MAX_PAYLOAD) {
+      if (isZeroFrom(bytes, pos)) {
+        return done(pos, {
+          offset: pos,
+          reason: `record ${index} is zero bytes (an interrupted write)`,
+        });
+      }
+      throw new ChainLoadError(
+        "BAD_RECORD",
+        path,
+        "damaged record header (its length check fails)",
+        {
+          index,
+          offset: pos,
+        },
+      );
+    }
+    const crcAt = pos + FRAME_HEAD + length;
+    const stop = crcAt + FRAME_TAIL;
+    if (stop > bytes.length) {
+      return done(pos, {
+        offset: pos,
+        reason: `record ${index} is incomplete (the file ends inside it)`,
+      });
+    }
+    const stored = bytes.readUInt32LE(crcAt);
+    if (crc32(bytes.subarray(pos, crcAt)) !== stored) {
+      // A crash after the file grew but before its last bytes landed leaves zeros there.
+      if (stop === bytes.length && stored === 0) {
+        return done(pos, {
+          offset: pos,
+          reason: `record ${index} ends in zero bytes (an interrupted write)`,
+        });
+      }
+      throw new ChainLoadError("BAD_CRC", path, "CRC32 mismatch: the record is damaged", {
+        index,
+        offset: pos,
+      });
+    }
+    const decoded = decodePayload(bytes.subarray(pos + FRAME_HEAD, crcAt));
+    if (typeof decoded === "string") {
+      throw new ChainLoadError("BAD_RECORD", path, decoded, { index, offset: pos });
+    }
+    records.push(decoded);
+    offsets.push(pos);
+    pos = stop;
+  }
+  return done(pos, null);
+}
+
+function checkHeader(bytes: Buffer, path: string): void {
+  if (!bytes.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
+    if (bytes[0] === 0x7b) {
+      throw new ChainLoadError(
+        "WRONG_FORMAT",
+        path,
+        "the file is JSON Lines, not the binary format; load it with --chain-serialization json",
+      );
+    }
+    throw new ChainLoadError("BAD_MAGIC", path, "not a binary chain file (no BCHAIN magic)", {
+      offset: 0,
+    });
+  }
+  const version = bytes[BINARY_MAGIC.length];
+  if (version !== BINARY_VERSION || bytes[BINARY_MAGIC.length + 1] !== 0) {
+    throw new ChainLoadError(
+      "UNSUPPORTED_VERSION",
+      path,
+      `binary format version ${String(version)} is not supported (this node reads version ${BINARY_VERSION})`,
+      { offset: BINARY_MAGIC.length },
+    );
+  }
+}
+
+function isZeroFrom(bytes: Buffer, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/** The block a payload holds, or why it holds none. */
+function decodePayload(payload: Buffer): Block | string {
+  const reader = new PayloadReader(payload);
+  const flags = reader.byte();
+  if (flags === undefined || (flags & ~KNOWN_FLAGS) !== 0) return "bad record flags";
+  const index = reader.varint();
+  const timestamp = reader.varint();
+  const id = reader.hex(ID_BYTES);
+  const previous = flags & FLAG_NO_PREVIOUS ? null : reader.hex(HASH_BYTES);
+  const proof = flags & FLAG_NO_PROOF ? null : reader.varint();
+  if (
+    index === undefined ||
+    timestamp === undefined ||
+    id === undefined ||
+    previous === undefined ||
+    proof === undefined
+  ) {
+    return "record payload is too short or holds a bad number";
+  }
+  const text = reader.rest();
+  let message: string;
+  if (flags & FLAG_UTF16) {
+    if (text.length % 2 !== 0) return "UTF-16 message has an odd byte count";
+    message = text.toString("utf16le");
+  } else {
+    try {
+      message = STRICT_UTF8.decode(text);
+    } catch {
+      return "message is not valid UTF-8";
+    }
+  }
+  return { index, timestamp, data: { id, message }, previous_hash: previous, proof };
+}
+
+/** Reads a payload front to back; a read past the end (or a bad varint) gives undefined. */
+class PayloadReader {
+  private pos = 0;
+  constructor(private readonly bytes: Buffer) {}
+
+  byte(): number | undefined {
+    const value = this.bytes[this.pos];
+    if (value === undefined) return undefined;
+    this.pos++;
+    return value;
+  }
+
+  varint(): number | undefined {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const byte = this.byte();
+      if (byte === undefined) return undefined;
+      value += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return Number.isSafeInteger(value) ? value : undefined;
+      scale *= 0x80;
+    }
+    return undefined;
+  }
+
+  hex(size: number): string | undefined {
+    if (this.pos + size > this.bytes.length) return undefined;
+    const text = this.bytes.toString("hex", this.pos, this.pos + size);
+    this.pos += size;
+    return text;
+  }
+
+  rest(): Buffer {
+    return this.bytes.subarray(this.pos);
+  }
+}

@@ -1,0 +1,274 @@
+import { createHash, type Hash } from "node:crypto";
+import { constants } from "node:fs";
+import { access, type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Block } from "../core/block.js";
+import { genesisBlock } from "../core/genesis.js";
+import { checkDifficulty } from "../core/pow.js";
+import { syncDirectory } from "./atomic-write.js";
+import { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
+import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
+import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
+
+export type { ChainFile } from "./chain-file.js";
+export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
+export { type ChainFormat, normalizeFormat } from "./chain-format.js";
+export { ChainLoadError } from "./chain-load-error.js";
+export { hashFilePath } from "./hash-file.js";
+
+export interface ChainStoreOptions {
+  format: ChainFormat;
+  /** The node's difficulty: the loaded chain is validated against it. */
+  difficulty: number;
+  /** Start from genesis; the old file and its .hash are moved to a backup copy, never deleted. */
+  forceNewChain?: boolean;
+  maxMessageBytes?: number;
+  /** The validator's clock (ms since the epoch), for tests. */
+  now?: number;
+  logger?: { warn(msg: string): void };
+}
+
+export interface OpenedChainStore {
+  store: ChainStore;
+  chain: Block[];
+  /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
+  warnings: string[];
+}
+
+/** Bytes read at a time when the .hash is recomputed after a truncation. */
+const REHASH_CHUNK = 1024 * 1024;
+
+/**
+ * The chain file of a node (SPEC section 5): loads and checks it, then keeps
+ * it in step with the chain by appending new records and, after a switch of
+ * branch, rewriting only from the fork point. Next to it, the `.hash` file
+ * holds the SHA-256 of the file's bytes after every save.
+ *
+ * The record offsets and a running SHA-256 stay in memory, so that a save
+ * costs O(new blocks); only a truncation re-reads the file to rehash it.
+ */
+export class ChainStore {
+  readonly hashPath: string;
+  private readonly codec: ChainCodec;
+  /** Byte offset of every persisted record; its length is the persisted chain length. */
+  private readonly offsets: number[];
+  private size: number;
+  private hasher: Hash;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly format: ChainFormat,
+    private readonly handle: FileHandle,
+    offsets: number[],
+    size: number,
+    hasher: Hash,
+  ) {
+    this.codec = codecFor(format);
+    this.hashPath = hashFilePath(path);
+    this.offsets = offsets;
+    this.size = size;
+    this.hasher = hasher;
+  }
+
+  /**
+   * Opens (or creates, holding genesis) the chain file at `path` and loads its
+   * chain. A torn last record is cut off with a warning; an invalid chain or
+   * any other damage throws a ChainLoadError and leaves the file untouched.
+   */
+  static async open(path: string, opts: ChainStoreOptions): Promise<OpenedChainStore> {
+    checkDifficulty(opts.difficulty);
+    const codec = codecFor(opts.format);
+    const warnings: string[] = [];
+    const warn = (msg: string) => {
+      warnings.push(msg);
+      opts.logger?.warn(msg);
+    };
+    await mkdir(dirname(path), { recursive: true });
+    if (opts.forceNewChain && (await exists(path))) {
+      const backup = await moveToBackup(path);
+      warn(`--force-new-chain: the old chain file was moved to ${backup}`);
+    }
+    if (!(await exists(path))) {
+      await writeChainFile(path, opts.format, [genesisBlock()]);
+    }
+
+    const file = await readChainFile(path, opts.format);
+    let chain = checkChainFile(file, {
+      difficulty: opts.difficulty,
+      ...(opts.now !== undefined ? { now: opts.now } : {}),
+      ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    });
+    let offsets = file.offsets.slice();
+    let sound = file.bytes.subarray(0, file.end);
+    let append: Buffer | null = file.completion;
+    if (file.torn) {
+      warn(
+        `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
+          `${chain.length} block(s) kept`,
+      );
+    }
+    if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
+    if (chain.length === 0) {
+      // Nothing whole survived (a crash while the file was first written): genesis is always known.
+      warn(`${path}: no whole block in the file; starting from the genesis block`);
+      chain = [genesisBlock()];
+      sound = Buffer.alloc(0);
+      offsets = [codec.header.length];
+      append = Buffer.concat([codec.header, codec.encodeRecord(chain[0] as Block)]);
+    }
+
+    const handle = await open(path, "r+");
+    try {
+      if (file.torn || append || sound.length !== file.bytes.length) {
+        await handle.truncate(sound.length);
+        if (append) await writeAll(handle, append, sound.length);
+        await handle.sync();
+      }
+      const hasher = createHash("sha256").update(sound);
+      if (append) hasher.update(append);
+      const size = sound.length + (append?.length ?? 0);
+      const store = new ChainStore(path, opts.format, handle, offsets, size, hasher);
+      await store.checkHashFile(warn);
+      return { store, chain, warnings };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** How many blocks the file holds. */
+  get persistedLength(): number {
+    return this.offsets.length;
+  }
+
+  /**
+   * Persist `chain`, knowing blocks before `dirtyFrom` are unchanged since the
+   * last save: appends only new blocks; after a fork (dirtyFrom <
+   * persistedLength) truncates at that record and appends from there. fsyncs,
+   * then updates the .hash file.
+   */
+  save(chain: readonly Block[], dirtyFrom: number): Promise<void> {
+    const run = this.queue.then(() => this.saveNow(chain, dirtyFrom));
+    // Saves run one after another; a failed one must not block the next.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for pending saves and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await this.handle.close();
+  }
+
+  private async saveNow(chain: readonly Block[], dirtyFrom: number): Promise<void> {
+    if (this.closed) throw new Error(`${this.path}: the chain store is closed`);
+    if (chain.length === 0) throw new RangeError("cannot save an empty chain");
+    const from = Math.max(0, Math.min(Math.floor(dirtyFrom), this.offsets.length, chain.length));
+    if (from === chain.length && from === this.offsets.length) return;
+    if (from < this.offsets.length) await this.truncateAt(from);
+
+    const records: Buffer[] = [];
+    const offsets: number[] = [];
+    let at = this.size;
+    for (let i = from; i < chain.length; i++) {
+      const record = this.codec.encodeRecord(chain[i] as Block);
+      offsets.push(at);
+      records.push(record);
+      at += record.length;
+    }
+    const bytes = Buffer.concat(records);
+    try {
+      await writeAll(this.handle, bytes, this.size);
+      await this.handle.datasync();
+    } catch (err) {
+      // Leave the file as the in-memory state describes it, so the next save can retry.
+      await this.handle.truncate(this.size).catch(() => undefined);
+      throw err;
+    }
+    this.hasher.update(bytes);
+    this.offsets.push(...offsets);
+    this.size = at;
+    await writeHashFile(this.hashPath, this.digest());
+  }
+
+  /** Drops records `from` onwards and rehashes what is left, once, from the file. */
+  private async truncateAt(from: number): Promise<void> {
+    const size = this.offsets[from] ?? this.size;
+    await this.handle.truncate(size);
+    this.offsets.length = from;
+    this.size = size;
+    this.hasher = await this.hashPrefix(size);
+  }
+
+  private async hashPrefix(size: number): Promise<Hash> {
+    const hasher = createHash("sha256");
+    const chunk = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, Math.max(size, 1)));
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await this.handle.read(
+        chunk,
+        0,
+        Math.min(chunk.length, size - pos),
+        pos,
+      );
+      if (bytesRead === 0) throw new Error(`${this.path}: the file is shorter than expected`);
+      hasher.update(chunk.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return hasher;
+  }
+
+  private digest(): string {
+    return this.hasher.copy().digest("hex");
+  }
+
+  /**
+   * Every record was just checked on its own (JSON + validation, or CRC +
+   * validation), so the file is the truth: a missing .hash is written, one
+   * that disagrees (a crash between the append and the .hash rename, or an
+   * edit by hand) is rewritten with a warning.
+   */
+  private async checkHashFile(warn: (msg: string) => void): Promise<void> {
+    const digest = this.digest();
+    const stored = await readHashFile(this.hashPath);
+    if (stored === digest) return;
+    if (stored !== null) {
+      warn(`${this.hashPath} did not match the chain file (sha256 ${digest}); rewrote it`);
+    }
+    await writeHashFile(this.hashPath, digest);
+  }
+}
+
+/** Writes all of `bytes` at `position`: one write call may write only part of them. */
+async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain path. */
+async function moveToBackup(path: string): Promise<string> {
+  const stamp = new Date().toISOString().replaceAll(":", "-");
+  let backup = `${path}.${stamp}.bak`;
+  for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
+  await rename(path, backup);
+  const hashPath = hashFilePath(path);
+  if (await exists(hashPath)) {
+    await rename(hashPath, `${hashPath}${backup.slice(path.length)}`);
+  }
+  await syncDirectory(dirname(path));
+  return backup;
+}
