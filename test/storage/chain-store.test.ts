@@ -1,0 +1,444 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { appendFile, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Block } from "../../src/core/block.js";
+import { genesisBlock } from "../../src/core/genesis.js";
+import { codecFor } from "../../src/storage/chain-format.js";
+import {
+  ChainLoadError,
+  ChainStore,
+  type ChainStoreOptions,
+  hashFilePath,
+  normalizeFormat,
+  writeChainFile,
+} from "../../src/storage/chain-store.js";
+import { buildChain, extendChain } from "../helpers/chain-factory.js";
+import { withTempDir } from "./temp-dir.js";
+
+const D = 1;
+const FORMATS = ["json", "binary"] as const;
+/** Multi-byte and astral characters, so that cuts fall inside UTF-8 sequences too. */
+const MESSAGES = ["hello", "grüße, 世界", "emoji 🎉🎉", "x".repeat(40)];
+const CHAIN = buildChain(8, { difficulty: D, messages: MESSAGES });
+
+function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function fileOf(chain: readonly Block[], format: "json" | "binary"): Buffer {
+  const codec = codecFor(format);
+  return Buffer.concat([codec.header, ...chain.map((b) => codec.encodeRecord(b))]);
+}
+
+async function openStore(
+  path: string,
+  format: "json" | "binary",
+  extra: Partial<ChainStoreOptions> = {},
+) {
+  return ChainStore.open(path, { format, difficulty: D, ...extra });
+}
+
+/** Asserts that loading `path` throws a ChainLoadError with `code` and leaves the file byte for byte as it was. */
+async function assertRefused(
+  path: string,
+  format: "json" | "binary",
+  code: string,
+): Promise<ChainLoadError> {
+  const before = await readFile(path);
+  const err = await openStore(path, format).then(
+    () => assert.fail("the load should have been refused"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof ChainLoadError, String(err));
+  assert.equal(err.code, code, err.message);
+  assert.ok(err.message.includes(path), err.message);
+  assert.deepEqual(await readFile(path), before);
+  return err;
+}
+
+test("hashFilePath drops the extension and adds .hash", () => {
+  assert.equal(hashFilePath("/a/b/chain.json"), "/a/b/chain.hash");
+  assert.equal(hashFilePath("/a/b/chain"), "/a/b/chain.hash");
+  assert.equal(hashFilePath("chain.bin"), "chain.hash");
+  assert.equal(hashFilePath("/a/chain.hash"), "/a/chain.hash.hash");
+});
+
+for (const format of FORMATS) {
+  test(`${format}: a missing file is created with genesis, parent folders included, and its .hash`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "deep", "er", "chain.dat");
+      const { store, chain, warnings } = await openStore(path, format);
+      await store.close();
+      assert.deepEqual(chain, [genesisBlock()]);
+      assert.deepEqual(warnings, []);
+      assert.equal(store.persistedLength, 1);
+      const bytes = await readFile(path);
+      assert.deepEqual(bytes, fileOf([genesisBlock()], format));
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(bytes));
+    });
+  });
+
+  test(`${format}: blocks appended then reloaded give the same chain`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const { store } = await openStore(path, format);
+      await store.save(CHAIN.slice(0, 3), 1);
+      await store.save(CHAIN.slice(0, 5), 3);
+      await store.save(CHAIN, 5);
+      assert.equal(store.persistedLength, CHAIN.length);
+      await store.close();
+      const again = await openStore(path, format);
+      await again.store.close();
+      assert.deepEqual(again.chain, CHAIN);
+      assert.deepEqual(again.warnings, []);
+      assert.deepEqual(await readFile(path), fileOf(CHAIN, format));
+    });
+  });
+
+  test(`${format}: property: any sequence of appends reloads as the saved chain, .hash = sha256(file)`, async () => {
+    await withTempDir(async (dir) => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 5 }),
+          async (steps) => {
+            const path = join(dir, `chain-${run++}.dat`);
+            const { store } = await openStore(path, format);
+            let length = 1;
+            for (const step of steps) {
+              const next = Math.min(CHAIN.length, length + step);
+              await store.save(CHAIN.slice(0, next), length);
+              length = next;
+              assert.equal(
+                await readFile(hashFilePath(path), "utf8"),
+                sha256(await readFile(path)),
+              );
+            }
+            await store.close();
+            const again = await openStore(path, format);
+            await again.store.close();
+            assert.deepEqual(again.chain, CHAIN.slice(0, length));
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+  });
+
+  test(`${format}: a switch of branch rewrites the file only from the fork point`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const { store } = await openStore(path, format);
+      await store.save(CHAIN, 1);
+      const before = await readFile(path);
+      const fork = extendChain(CHAIN.slice(0, 4), 6, {
+        difficulty: D,
+        messages: ["other branch"],
+        startTimestamp: 1_700_000_100_000,
+      });
+      await store.save(fork, 4);
+      assert.equal(store.persistedLength, fork.length);
+      await store.close();
+      const after = await readFile(path);
+      const keep = fileOf(CHAIN.slice(0, 4), format).length;
+      assert.deepEqual(after.subarray(0, keep), before.subarray(0, keep));
+      assert.deepEqual(after, fileOf(fork, format));
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(after));
+      const again = await openStore(path, format);
+      await again.store.close();
+      assert.deepEqual(again.chain, fork);
+    });
+  });
+
+  test(`${format}: a switch to a shorter-from-the-fork branch then appends keeps .hash in step`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const { store } = await openStore(path, format);
+      await store.save(CHAIN, 1);
+      const fork = extendChain(CHAIN.slice(0, 2), 1, {
+        difficulty: D,
+        messages: ["b"],
+        startTimestamp: 1_700_000_100_000,
+      });
+      await store.save(fork, 2);
+      const longer = extendChain(fork, 3, { difficulty: D, messages: ["c"] });
+      await store.save(longer, fork.length);
+      await store.close();
+      const bytes = await readFile(path);
+      assert.deepEqual(bytes, fileOf(longer, format));
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(bytes));
+    });
+  });
+
+  test(`${format}: a torn last record is cut off with a warning`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const whole = fileOf(CHAIN, format);
+      const lastStart = fileOf(CHAIN.slice(0, -1), format).length;
+      await writeFile(path, whole.subarray(0, lastStart + 5));
+      const warned: string[] = [];
+      const { store, chain, warnings } = await openStore(path, format, {
+        logger: { warn: (m) => warned.push(m) },
+      });
+      await store.close();
+      assert.deepEqual(chain, CHAIN.slice(0, -1));
+      assert.ok(
+        warnings.some((w) => /torn last record at byte offset/.test(w)),
+        warnings.join("\n"),
+      );
+      assert.deepEqual(warned, warnings);
+      assert.deepEqual(await readFile(path), whole.subarray(0, lastStart));
+    });
+  });
+
+  test(`${format}: a file cut at any byte offset loads as a valid prefix`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const whole = fileOf(CHAIN, format);
+      const ends = CHAIN.map((_, i) => fileOf(CHAIN.slice(0, i + 1), format).length);
+      for (let cut = 0; cut <= whole.length; cut++) {
+        await writeFile(path, whole.subarray(0, cut));
+        const { store, chain } = await openStore(path, format);
+        await store.close();
+        const whole_records = Math.max(1, ends.filter((end) => end <= cut).length);
+        assert.ok(chain.length >= whole_records, `cut at ${cut}: ${chain.length} blocks`);
+        assert.deepEqual(chain, CHAIN.slice(0, chain.length), `cut at ${cut}`);
+        const bytes = await readFile(path);
+        assert.deepEqual(bytes, fileOf(chain, format), `cut at ${cut}`);
+        assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(bytes));
+      }
+    });
+  });
+
+  test(`${format}: property: a file cut or with a byte changed loads a valid prefix or throws ChainLoadError`, async () => {
+    await withTempDir(async (dir) => {
+      const whole = fileOf(CHAIN, format);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(whole.length),
+          fc.option(fc.tuple(fc.nat(whole.length - 1), fc.integer({ min: 0, max: 255 }))),
+          async (cut, change) => {
+            const path = join(dir, `chain-${run++}.dat`);
+            const bytes = Buffer.from(whole);
+            if (change) bytes[change[0]] = change[1];
+            await writeFile(path, bytes.subarray(0, cut));
+            try {
+              const { store, chain } = await openStore(path, format);
+              await store.close();
+              assert.ok(chain.length >= 1);
+              // A changed byte can only survive where no later block covers it: the tip's message.
+              assert.deepEqual(chain.slice(0, -1), CHAIN.slice(0, chain.length - 1));
+            } catch (err) {
+              assert.ok(err instanceof ChainLoadError, String(err));
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  test(`${format}: an invalid chain is refused with the block index and reason, file untouched`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const broken = structuredClone(CHAIN);
+      (broken[3] as Block).previous_hash = "0".repeat(64);
+      await writeChainFile(path, format, broken);
+      const err = await assertRefused(path, format, "INVALID_CHAIN");
+      assert.equal(err.index, 3);
+      assert.match(
+        err.message,
+        /block 3.*byte offset \d+: previous_hash is not the hash of the preceding block/,
+      );
+    });
+  });
+
+  test(`${format}: a chain below the node's difficulty is refused`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await writeChainFile(path, format, CHAIN);
+      const err = await ChainStore.open(path, { format, difficulty: 12 }).catch((e: unknown) => e);
+      assert.ok(err instanceof ChainLoadError);
+      assert.equal(err.code, "INVALID_CHAIN");
+      assert.equal(err.index, 1);
+    });
+  });
+
+  test(`${format}: forceNewChain moves the old file and its .hash to a backup and starts from genesis`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const first = await openStore(path, format);
+      await first.store.save(CHAIN, 1);
+      await first.store.close();
+      const oldBytes = await readFile(path);
+      const oldHash = await readFile(hashFilePath(path), "utf8");
+      const { store, chain, warnings } = await openStore(path, format, { forceNewChain: true });
+      await store.close();
+      assert.deepEqual(chain, [genesisBlock()]);
+      assert.ok(warnings.some((w) => w.includes(".bak")));
+      const names = await readdir(dir);
+      const backup = names.find((n) => /^chain\.dat\..+\.bak$/.test(n));
+      const hashBackup = names.find((n) => /^chain\.hash\..+\.bak$/.test(n));
+      assert.ok(backup && hashBackup, names.join(", "));
+      assert.deepEqual(await readFile(join(dir, backup)), oldBytes);
+      assert.equal(await readFile(join(dir, hashBackup), "utf8"), oldHash);
+      assert.deepEqual(await readFile(path), fileOf([genesisBlock()], format));
+    });
+  });
+
+  test(`${format}: a .hash that disagrees with the file is rewritten with a warning`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await writeChainFile(path, format, CHAIN);
+      await writeFile(hashFilePath(path), "f".repeat(64));
+      const { store, chain, warnings } = await openStore(path, format);
+      await store.close();
+      assert.deepEqual(chain, CHAIN);
+      assert.ok(
+        warnings.some((w) => /did not match/.test(w)),
+        warnings.join("\n"),
+      );
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(await readFile(path)));
+    });
+  });
+
+  test(`${format}: a file in the other format is refused with a hint`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await writeChainFile(path, format === "json" ? "binary" : "json", CHAIN);
+      const err = await assertRefused(path, format, "WRONG_FORMAT");
+      assert.match(err.message, /--chain-serialization/);
+    });
+  });
+}
+
+test("json: a bad line in the middle is refused with its line and offset, file untouched", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.json");
+    const lines = fileOf(CHAIN, "json").toString("utf8").split("\n");
+    lines[3] = lines[3]?.slice(0, 20) ?? "";
+    await writeFile(path, lines.join("\n"));
+    const err = await assertRefused(path, "json", "BAD_RECORD");
+    assert.equal(err.index, 3);
+    assert.equal(err.line, 4);
+    assert.match(err.message, /line 4, byte offset \d+: not valid JSON/);
+  });
+});
+
+test("json: a line that is not the canonical encoding is refused", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.json");
+    const lines = fileOf(CHAIN, "json").toString("utf8").split("\n");
+    lines[2] = JSON.stringify(JSON.parse(lines[2] ?? ""), null, 0).replace(":", ": ");
+    await writeFile(path, lines.join("\n"));
+    const err = await assertRefused(path, "json", "NOT_CANONICAL");
+    assert.equal(err.index, 2);
+  });
+});
+
+test("json: a last line that lacks only its newline keeps its block and gets the newline", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.json");
+    const whole = fileOf(CHAIN, "json");
+    await writeFile(path, whole.subarray(0, whole.length - 1));
+    const { store, chain, warnings } = await openStore(path, "json");
+    await store.close();
+    assert.deepEqual(chain, CHAIN);
+    assert.ok(warnings.some((w) => /newline/.test(w)));
+    assert.deepEqual(await readFile(path), whole);
+  });
+});
+
+test("binary: a record with a bad CRC in the middle is refused, file untouched", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.bin");
+    const bytes = fileOf(CHAIN, "binary");
+    const third = fileOf(CHAIN.slice(0, 3), "binary").length;
+    bytes[third + 20] = (bytes[third + 20] ?? 0) ^ 0x01;
+    await writeFile(path, bytes);
+    const err = await assertRefused(path, "binary", "BAD_CRC");
+    assert.equal(err.index, 3);
+    assert.equal(err.offset, third);
+  });
+});
+
+test("binary: a damaged record length in the middle is refused, not taken for a torn tail", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.bin");
+    const bytes = fileOf(CHAIN, "binary");
+    const third = fileOf(CHAIN.slice(0, 3), "binary").length;
+    bytes.writeUInt32LE(1_000_000, third);
+    await writeFile(path, bytes);
+    const err = await assertRefused(path, "binary", "BAD_RECORD");
+    assert.equal(err.index, 3);
+  });
+});
+
+test("binary: a bad magic or an unknown version is refused, file untouched", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.bin");
+    const bytes = fileOf(CHAIN, "binary");
+    bytes[0] = 0x58;
+    await writeFile(path, bytes);
+    await assertRefused(path, "binary", "BAD_MAGIC");
+    bytes[0] = 0x42;
+    bytes[6] = 9;
+    await writeFile(path, bytes);
+    await assertRefused(path, "binary", "UNSUPPORTED_VERSION");
+  });
+});
+
+test("binary: a zero-filled tail left by a crash is cut off", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.bin");
+    const whole = fileOf(CHAIN, "binary");
+    await writeFile(path, whole);
+    await appendFile(path, Buffer.alloc(300));
+    const { store, chain, warnings } = await openStore(path, "binary");
+    await store.close();
+    assert.deepEqual(chain, CHAIN);
+    assert.ok(
+      warnings.some((w) => /zero bytes/.test(w)),
+      warnings.join("\n"),
+    );
+    assert.equal((await stat(path)).size, whole.length);
+  });
+});
+
+test("pickle is accepted as the binary format's name", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.pickle");
+    const { store } = await ChainStore.open(path, {
+      format: normalizeFormat("pickle"),
+      difficulty: D,
+    });
+    await store.save(CHAIN, 1);
+    await store.close();
+    assert.equal(store.format, "binary");
+    assert.deepEqual(await readFile(path), fileOf(CHAIN, "binary"));
+  });
+});
+
+test("a file emptied by a crash starts from genesis with a warning", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.json");
+    await writeChainFile(path, "json", CHAIN);
+    await truncate(path, 0);
+    const { store, chain, warnings } = await openStore(path, "json");
+    await store.close();
+    assert.deepEqual(chain, [genesisBlock()]);
+    assert.ok(warnings.some((w) => /genesis/.test(w)));
+  });
+});
+
+test("saving after close is refused", async () => {
+  await withTempDir(async (dir) => {
+    const { store } = await openStore(join(dir, "chain.json"), "json");
+    await store.close();
+    await assert.rejects(store.save(CHAIN, 1), /closed/);
+  });
+});
