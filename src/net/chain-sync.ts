@@ -111,6 +111,16 @@ export class ChainSync {
     let run = found.blocks;
     let next = base + 1 + run.length;
     let ahead = found.ahead;
+    const pageAt = (from: number): Promise<Block[]> => {
+      const aheadAt = ahead[0]?.index ?? Number.POSITIVE_INFINITY;
+      if (from !== aheadAt) return fetch(from, Math.min(this.opts.pageLimit, aheadAt - from));
+      const kept = ahead;
+      ahead = [];
+      return Promise.resolve(kept);
+    };
+    // The next page is asked for before the current one is validated, so that
+    // the peer serialises it while we hash; a failure shows when it is awaited.
+    let upcoming: Promise<Block[]> | null = null;
     this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
     for (;;) {
       if (run.length > 0 && this.wins(base, run)) {
@@ -126,10 +136,8 @@ export class ChainSync {
         }
       }
       if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
-      const aheadAt = ahead[0]?.index ?? Number.POSITIVE_INFINITY;
-      const page =
-        next === aheadAt ? ahead : await fetch(next, Math.min(this.opts.pageLimit, aheadAt - next));
-      if (next === aheadAt) ahead = [];
+      const page = await (upcoming ?? pageAt(next));
+      upcoming = null;
       const head = page[0];
       if (!head) break;
       const expectedParent =
@@ -138,6 +146,10 @@ export class ChainSync {
       if (head.previous_hash !== expectedParent) break;
       run = run.concat(page);
       next += page.length;
+      if (next < status.length) {
+        upcoming = pageAt(next);
+        upcoming.catch(() => undefined);
+      }
     }
     if (run.length > 0 && this.wins(base, run)) {
       const result = chain.offer(run, peer);
