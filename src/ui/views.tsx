@@ -18,13 +18,16 @@ export function HomeView() {
         Blockchain explorer
       </h1>
       <Overview recent={page.blocks} />
+      {/* The form comes before the long list of blocks: first on a phone, and first for the Tab key. */}
       <div class="columns">
-        <section class="panel chain-panel" aria-labelledby="latest-title">
+        <div class="area-add">
+          <AddMessage />
+        </div>
+        <section class="panel area-chain" aria-labelledby="latest-title">
           <h2 id="latest-title">Latest blocks</h2>
           <ChainList {...page} pager={false} />
         </section>
-        <div class="side">
-          <AddMessage />
+        <div class="side area-side">
           <PendingList limit={10} />
           <NeighbourList />
         </div>

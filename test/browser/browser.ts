@@ -42,9 +42,10 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves test-results/<name>.png: the whole page, or only the screen (`fullPage: false`). */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const path = `${RESULTS_DIR}${name}.png`;
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

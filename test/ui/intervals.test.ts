@@ -36,3 +36,13 @@ test("the sparkline spans the box, the longest interval at the top, and reports 
   assert.equal(sparkline([1, 3], 10, 10)?.median, 2);
   assert.equal(sparkline([0, 0], 10, 10)?.points, "2,8 8,8");
 });
+
+test("an outlier (an idle node's long wait) is capped so the other intervals keep their shape", () => {
+  const g = sparkline([10, 20, 10, 20, 10_000], 100, 50, 0);
+  assert.ok(g);
+  assert.equal(g.clipped, true);
+  assert.equal(g.top, 80);
+  assert.equal(g.max, 10_000);
+  assert.equal(g.points, "0,43.8 25,37.5 50,43.8 75,37.5 100,0");
+  assert.equal(sparkline([10, 20, 40], 100, 50)?.clipped, false);
+});

@@ -23,6 +23,7 @@ export function Sparkline({ intervals }: { intervals: number[] }) {
       <figcaption>
         median {formatDuration(geometry.median)} · max {formatDuration(geometry.max)} · last{" "}
         {intervals.length}
+        {geometry.clipped && ` · scale capped at ${formatDuration(geometry.top)}`}
       </figcaption>
     </figure>
   );

@@ -20,9 +20,20 @@ export interface SparklineGeometry {
   area: string;
   max: number;
   median: number;
+  /** The value at the top of the box: the max, or a cap when an outlier would flatten the rest. */
+  top: number;
+  /** Whether some values were above the cap and drawn at the top. */
+  clipped: boolean;
 }
 
-/** Points of a sparkline of `values` in a `width` x `height` box (y grows downwards, 0 at the bottom). */
+/** An interval this many times the median is an outlier (an idle node's long wait) and is capped. */
+export const OUTLIER_FACTOR = 4;
+
+/**
+ * Points of a sparkline of `values` in a `width` x `height` box (y grows downwards,
+ * 0 at the bottom). A node idles without messages, so one interval can be hours
+ * among seconds: values beyond OUTLIER_FACTOR x the median are drawn at the top.
+ */
 export function sparkline(
   values: readonly number[],
   width: number,
@@ -37,18 +48,19 @@ export function sparkline(
     sorted.length % 2 === 1
       ? (sorted[mid] as number)
       : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const top = median > 0 ? Math.min(max, median * OUTLIER_FACTOR) : max;
   const step = values.length > 1 ? (width - 2 * pad) / (values.length - 1) : 0;
-  const scale = max > 0 ? (height - 2 * pad) / max : 0;
+  const scale = top > 0 ? (height - 2 * pad) / top : 0;
   const coords = values.map((v, i) => {
     const x = values.length > 1 ? pad + i * step : width / 2;
-    const y = height - pad - v * scale;
+    const y = height - pad - Math.min(v, top) * scale;
     return `${round(x)},${round(y)}`;
   });
   const points = coords.join(" ");
   const first = values.length > 1 ? pad : width / 2;
   const last = values.length > 1 ? width - pad : width / 2;
   const area = `${round(first)},${height - pad} ${points} ${round(last)},${height - pad}`;
-  return { points, area, max, median };
+  return { points, area, max, median, top, clipped: top < max };
 }
 
 function round(n: number): number {
