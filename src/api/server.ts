@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../node/config.js";
 import { installErrorHandlers } from "./errors.js";
@@ -21,7 +21,7 @@ export interface ServerOptions {
 export async function buildServer(node: NodeApi, opts: Omit<ServerOptions, "port"> = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULTS.maxBodyBytes,
     forceCloseConnections: true,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },

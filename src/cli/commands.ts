@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { registerClientCommands } from "./client-commands.js";
+import { registerConvertCommand } from "./convert-command.js";
 import { registerDevnetCommand } from "./devnet-command.js";
 import { registerMinerCommand } from "./miner-command.js";
 import { registerUiCommand } from "./ui-command.js";
+import { registerVerifyCommand } from "./verify-command.js";
 
 /** Every command of the CLI, each registered by its own module. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   registerClientCommands(program);
   registerUiCommand(program);
   registerDevnetCommand(program);
+  registerVerifyCommand(program);
+  registerConvertCommand(program);
 }

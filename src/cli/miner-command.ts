@@ -17,7 +17,7 @@ interface StartFlags {
   chainSyncInterval: number;
   dataSyncInterval: number;
   backupInterval: number;
-  workers: number;
+  workers?: number;
   maxMessageBytes: number;
   mine: boolean;
   logLevel: string;
@@ -50,7 +50,7 @@ export function registerMinerCommand(program: Command): void {
     .option("--chain-sync-interval <s>", "seconds between chain syncs", seconds, DEFAULTS.chainSyncIntervalS)
     .option("--data-sync-interval <s>", "seconds between pending-message syncs", seconds, DEFAULTS.dataSyncIntervalS)
     .option("--backup-interval <s>", "seconds between chain backups to disk", seconds, DEFAULTS.backupIntervalS)
-    .option("--workers <n>", "mining threads (default: the number of cores)", intIn(1, 256), DEFAULTS.workers)
+    .option("--workers <n>", "mining threads (default: the number of cores)", intIn(1, 256))
     .option("--max-message-bytes <n>", "largest message, in bytes of UTF-8", intIn(1, 1024 * 1024), DEFAULTS.maxMessageBytes)
     .option("--no-mine", "relay and serve, but do not mine")
     .addOption(
@@ -79,7 +79,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     chainSyncIntervalS: flags.chainSyncInterval,
     dataSyncIntervalS: flags.dataSyncInterval,
     backupIntervalS: flags.backupInterval,
-    workers: flags.workers,
+    ...(flags.workers ? { workers: flags.workers } : {}),
     maxMessageBytes: flags.maxMessageBytes,
     mine: flags.mine,
     logLevel: flags.logLevel,

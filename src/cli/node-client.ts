@@ -30,9 +30,10 @@ export async function callNode(target: NodeTarget, method: string, path: string,
       signal: AbortSignal.timeout(DEFAULTS.peerRequestTimeoutMs * 2),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
     throw new NodeRequestError(
-      `cannot reach the node at ${nodeUrl(target)} (${cause}); is it running? Start one with \`blockchain miner start <chain_path>\``,
+      `cannot reach the node at ${nodeUrl(target)} (${why}); is it running? Start one with \`blockchain miner start <chain_path>\``,
     );
   }
   const text = await response.text();
