@@ -16,7 +16,7 @@ import { freePort, NodeProcess } from "../test/helpers/node-process.js";
  * so both should be alike.
  */
 
-const RUNS = 7;
+const RUNS = 9;
 const LENGTHS = [10, 100_000];
 
 /** Runs in the page before its scripts: notes when the first block card and the length appear. */
@@ -63,7 +63,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-async function measure(browser: Browser, dir: string, length: number): Promise<void> {
+interface Subject {
+  length: number;
+  node: NodeProcess;
+  setup: string;
+  samples: Sample[];
+}
+
+async function startSubject(dir: string, length: number): Promise<Subject> {
   const chainPath = join(dir, `chain-${length}.json`);
   const built = performance.now();
   await writeLongChain(chainPath, length, { difficulty: 1 });
@@ -76,20 +83,33 @@ async function measure(browser: Browser, dir: string, length: number): Promise<v
     startTimeoutMs: 300_000,
   });
   const startS = (performance.now() - started) / 1000;
+  const setup = `chain file built in ${buildS.toFixed(1)} s, node up in ${startS.toFixed(1)} s`;
+  return { length, node, setup, samples: [] };
+}
+
+function report(subject: Subject): void {
+  const cards = subject.samples.map((s) => s.firstCardMs);
+  console.log(
+    `${String(subject.length).padStart(7)} blocks: first block card at median ${median(cards).toFixed(0)} ms ` +
+      `(min ${Math.min(...cards).toFixed(0)}, max ${Math.max(...cards).toFixed(0)}; ${cards.length} runs), ` +
+      `overview at median ${median(subject.samples.map((s) => s.lengthMs)).toFixed(0)} ms, ` +
+      `${median(subject.samples.map((s) => s.blockBytes))} bytes of blocks fetched [${subject.setup}]`,
+  );
+}
+
+/** Both nodes run at once and the runs alternate, so a busy machine slows both alike. */
+async function measure(browser: Browser, dir: string): Promise<void> {
+  const subjects: Subject[] = [];
   try {
-    await sample(browser, node.url); // warm-up: the node's first answers and Chromium's first page
-    const samples: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) samples.push(await sample(browser, node.url));
-    const cards = samples.map((s) => s.firstCardMs);
-    console.log(
-      `${String(length).padStart(7)} blocks: first block card at median ${median(cards).toFixed(0)} ms ` +
-        `(min ${Math.min(...cards).toFixed(0)}, max ${Math.max(...cards).toFixed(0)}; ${RUNS} runs), ` +
-        `overview at median ${median(samples.map((s) => s.lengthMs)).toFixed(0)} ms, ` +
-        `${median(samples.map((s) => s.blockBytes))} bytes of blocks fetched ` +
-        `[chain file built in ${buildS.toFixed(1)} s, node up in ${startS.toFixed(1)} s]`,
-    );
+    for (const length of LENGTHS) subjects.push(await startSubject(dir, length));
+    // Warm-up: the nodes' first answers and Chromium's first page are not measured.
+    for (const subject of subjects) await sample(browser, subject.node.url);
+    for (let i = 0; i < RUNS; i++) {
+      for (const subject of subjects) subject.samples.push(await sample(browser, subject.node.url));
+    }
+    for (const subject of subjects) report(subject);
   } finally {
-    await node.stop();
+    for (const subject of subjects) await subject.node.stop();
   }
 }
 
@@ -100,7 +120,7 @@ if (missing) {
   const dir = await mkdtemp(join(tmpdir(), "bc-bench-explorer-"));
   const browser = await launchChromium();
   try {
-    for (const length of LENGTHS) await measure(browser, dir, length);
+    await measure(browser, dir);
   } finally {
     await browser.close();
     await rm(dir, { recursive: true, force: true });
