@@ -1,7 +1,6 @@
 import { type Command, Option } from "commander";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { DEFAULTS } from "../node/config.js";
-import { Miner } from "../node/miner.js";
 import { intIn, seconds } from "./options.js";
 
 interface StartFlags {
@@ -65,6 +64,8 @@ export function registerMinerCommand(program: Command): void {
 
 async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
   const neighbours = flags.neighbours ? flags.neighbours.split(",").map((n) => n.trim()).filter(Boolean) : [];
+  // Loaded here, not at the top: the other commands start faster without the node's modules.
+  const { Miner } = await import("../node/miner.js");
   const node = new Miner({
     pathToChain: chainPath,
     jsonFormat: isJsonFormat(flags.chainSerialization),
