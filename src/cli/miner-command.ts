@@ -18,6 +18,7 @@ interface StartFlags {
   backupInterval: number;
   workers?: number;
   maxMessageBytes: number;
+  maxPending: number;
   mine: boolean;
   logLevel: string;
 }
@@ -51,6 +52,7 @@ export function registerMinerCommand(program: Command): void {
     .option("--backup-interval <s>", "seconds between chain backups to disk", seconds, DEFAULTS.backupIntervalS)
     .option("--workers <n>", "mining threads (default: the number of cores)", intIn(1, 256))
     .option("--max-message-bytes <n>", "largest message, in bytes of UTF-8", intIn(1, 1024 * 1024), DEFAULTS.maxMessageBytes)
+    .option("--max-pending <n>", "most pending messages held before /add answers 503", intIn(1, 10_000_000), DEFAULTS.maxPending)
     .option("--no-mine", "relay and serve, but do not mine")
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -82,6 +84,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     backupIntervalS: flags.backupInterval,
     ...(flags.workers ? { workers: flags.workers } : {}),
     maxMessageBytes: flags.maxMessageBytes,
+    maxPending: flags.maxPending,
     mine: flags.mine,
     logLevel: flags.logLevel,
   });
