@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
+// The route schema's `summary` and `produces` are declared there (read by the OpenAPI builder).
+import type {} from "./schemas.js";
 
 /** Where the built explorer lives: dist/src/api/explorer.js -> dist/ui. */
 const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
@@ -19,6 +22,8 @@ const NODE_META = /<meta name="blockchain-node" content="[^"]*"\s*\/?>/;
 export interface ExplorerOptions {
   /** The node the explorer calls; omitted when the explorer is served by that node itself. */
   nodeUrl?: string;
+  /** The built explorer's folder; default dist/ui (tests point it elsewhere). */
+  uiDir?: string;
 }
 
 function escapeAttribute(text: string): string {
@@ -67,12 +72,13 @@ export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {
   const nodeUrl = opts.nodeUrl ? opts.nodeUrl.replace(/\/+$/, "") : "";
   // Files are read once they exist and kept: they change only with a rebuild, which restarts the server.
   const cache = new Map<string, Buffer>();
+  const dir = opts.uiDir ? join(opts.uiDir, "/") : UI_DIR;
 
   async function load(name: string): Promise<Buffer | null> {
     const cached = cache.get(name);
     if (cached) return cached;
     try {
-      const bytes = await readFile(`${UI_DIR}${name}`);
+      const bytes = await readFile(`${dir}${name}`);
       cache.set(name, bytes);
       return bytes;
     } catch {
