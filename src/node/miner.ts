@@ -140,6 +140,8 @@ export class Miner implements NodeApi {
     const o = this.opts;
     const log = createNodeLogger({ logDir: dirname(o.pathToChain), level: o.logLevel, console: o.consoleLog });
     const logger = log.logger;
+    // What start() opened so far, closed in reverse if a later step fails.
+    const opened: (() => Promise<unknown>)[] = [() => log.close()];
     try {
       const { store, chain } = await ChainStore.open(o.pathToChain, {
         format: o.jsonFormat ? "json" : "binary",
@@ -148,18 +150,22 @@ export class Miner implements NodeApi {
         maxMessageBytes: o.maxMessageBytes,
         logger,
       });
+      opened.push(() => store.close());
       this.state = new ChainState(chain, { difficulty: o.difficulty, maxMessageBytes: o.maxMessageBytes });
       const { journal, pending } = await PendingJournal.open(journalPathOf(o.pathToChain), { logger });
+      opened.push(() => journal.close());
       const pool = new PendingPool({ store: journal, isInChain: (id) => this.state.hasData(id) }, { maxPending: o.maxPending });
       const stale = pool.restore(pending);
       if (stale.length > 0) await journal.remove(stale);
       const searcher = new ProofSearchPool({ workers: o.workers });
+      opened.push(() => searcher.close());
       const scheduler = new JobScheduler({ logger: logger.child({ module: "jobs" }) });
       const producer = o.mine
         ? new BlockProducer({ chain: this.state, pending: pool, searcher, logger: logger.child({ module: "miner" }), metrics: this.metrics })
         : null;
       // Listen first: with port 0 the advertised address is known only then.
       const server = await startServer(this, { port: o.port, host: o.host, logger: logger.child({ module: "api" }) });
+      opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
       const network = new Network(
         {
@@ -186,7 +192,8 @@ export class Miner implements NodeApi {
       this.updateGauges();
       logger.info({ length: this.state.length, pending: pool.size, url: this.url }, `serving on ${this.url}`);
     } catch (err) {
-      await log.close();
+      this.parts = null;
+      for (const close of opened.reverse()) await close().catch(() => undefined);
       throw err;
     }
   }
@@ -232,7 +239,9 @@ export class Miner implements NodeApi {
       this.state.markDirtyFrom(dirtyFrom);
       throw err;
     }
-    const unsaved = this.state.blocks.slice(snapshot.length).map((b) => b.data);
+    // Blocks that changed since the snapshot (appended, or replaced by a reorg) are not on disk yet.
+    const unsavedFrom = Math.min(this.state.dirtyFrom, snapshot.length);
+    const unsaved = this.state.blocks.slice(unsavedFrom).map((b) => b.data);
     await parts.journal.compact([...parts.pool.list(), ...unsaved]);
   }
 
