@@ -55,59 +55,75 @@ export const BINARY_CODEC: ChainCodec = {
   decode,
 };
 
+/** One record, written straight into one buffer: a save of many blocks makes many of these. */
 function encodeRecord(block: Block): Buffer {
-  const payload = encodePayload(block);
-  const frame = Buffer.allocUnsafe(FRAME_HEAD + payload.length + FRAME_TAIL);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(~payload.length >>> 0, 4);
-  payload.copy(frame, FRAME_HEAD);
-  const end = FRAME_HEAD + payload.length;
-  frame.writeUInt32LE(crc32(frame.subarray(0, end)), end);
+  const { index, timestamp, proof, previous_hash: previous } = block;
+  const { id, message } = block.data;
+  checkNumber(index, "index");
+  checkNumber(timestamp, "timestamp");
+  if (proof !== null) checkNumber(proof, "proof");
+  checkHex(id, ID_BYTES, "data.id");
+  if (previous !== null) checkHex(previous, HASH_BYTES, "previous_hash");
+  const utf16 = LONE_SURROGATE.test(message);
+  const encoding = utf16 ? "utf16le" : "utf8";
+  const messageBytes = Buffer.byteLength(message, encoding);
+  const payloadLength =
+    1 +
+    varintLength(index) +
+    varintLength(timestamp) +
+    ID_BYTES +
+    (previous === null ? 0 : HASH_BYTES) +
+    (proof === null ? 0 : varintLength(proof)) +
+    messageBytes;
+  const frame = Buffer.allocUnsafe(FRAME_HEAD + payloadLength + FRAME_TAIL);
+  frame.writeUInt32LE(payloadLength, 0);
+  frame.writeUInt32LE(~payloadLength >>> 0, 4);
+  let at = FRAME_HEAD;
+  frame[at++] =
+    (previous === null ? FLAG_NO_PREVIOUS : 0) |
+    (proof === null ? FLAG_NO_PROOF : 0) |
+    (utf16 ? FLAG_UTF16 : 0);
+  at = writeVarint(frame, at, index);
+  at = writeVarint(frame, at, timestamp);
+  at += frame.write(id, at, ID_BYTES, "hex");
+  if (previous !== null) at += frame.write(previous, at, HASH_BYTES, "hex");
+  if (proof !== null) at = writeVarint(frame, at, proof);
+  at += frame.write(message, at, messageBytes, encoding);
+  frame.writeUInt32LE(crc32(frame.subarray(0, at)), at);
   return frame;
 }
 
-function encodePayload(block: Block): Buffer {
-  const utf16 = LONE_SURROGATE.test(block.data.message);
-  const flags =
-    (block.previous_hash === null ? FLAG_NO_PREVIOUS : 0) |
-    (block.proof === null ? FLAG_NO_PROOF : 0) |
-    (utf16 ? FLAG_UTF16 : 0);
-  const parts: Buffer[] = [
-    Buffer.from([flags]),
-    varint(block.index, "index"),
-    varint(block.timestamp, "timestamp"),
-    hexBytes(block.data.id, ID_BYTES, "data.id"),
-  ];
-  if (block.previous_hash !== null) {
-    parts.push(hexBytes(block.previous_hash, HASH_BYTES, "previous_hash"));
-  }
-  if (block.proof !== null) parts.push(varint(block.proof, "proof"));
-  parts.push(Buffer.from(block.data.message, utf16 ? "utf16le" : "utf8"));
-  return Buffer.concat(parts);
-}
-
-function varint(value: number, field: string): Buffer {
+function checkNumber(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`cannot encode block: ${field} must be a non-negative safe integer`);
   }
-  const out: number[] = [];
-  let rest = value;
-  // Division instead of shifts: shifts would cut the value to 32 bits.
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
-  return Buffer.from(out);
 }
 
-function hexBytes(hex: string, size: number, field: string): Buffer {
+function checkHex(hex: string, size: number, field: string): void {
   if (typeof hex !== "string" || hex.length !== size * 2 || !/^[0-9a-f]*$/.test(hex)) {
     throw new TypeError(
       `cannot encode block: ${field} must be ${size * 2} lowercase hex characters`,
     );
   }
-  return Buffer.from(hex, "hex");
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++;
+  return length;
+}
+
+/** Writes `value` as a varint at `at`; returns the offset after it. */
+function writeVarint(out: Buffer, at: number, value: number): number {
+  let pos = at;
+  let rest = value;
+  // Division instead of shifts: shifts would cut the value to 32 bits.
+  while (rest >= 0x80) {
+    out[pos++] = (rest % 0x80) | 0x80;
+    rest = Math.floor(rest / 0x80);
+  }
+  out[pos++] = rest;
+  return pos;
 }
 
 function decode(bytes: Buffer, path: string): DecodedChainFile {
