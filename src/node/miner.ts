@@ -352,19 +352,20 @@ export class Miner implements NodeApi {
   async receiveData(data: unknown[], sender: string | null): Promise<number> {
     const parts = this.requireParts();
     for (const item of data) {
-      const problem = dataProblem(item, this.opts.maxMessageBytes);
+      const problem = dataProblem(item, Number.POSITIVE_INFINITY);
       if (problem) {
         if (sender) parts.network.punish(sender, `relayed a malformed message: ${problem}`);
         throw new BadInputError(problem);
       }
     }
-    let added = 0;
-    for (const item of data as Data[]) {
-      if ((await parts.pool.add({ id: item.id, message: item.message }, sender)) === "added") {
-        added++;
-        this.metrics.messagesAccepted.inc({ source: "peer" });
-      }
-    }
+    // A message over our own limit may be fine on a peer with a higher one: skipped, not punished.
+    const fitting = (data as Data[]).filter((d) => messageProblem(d.message, this.opts.maxMessageBytes) === null);
+    // Added together, so that the journal makes them durable with one fsync.
+    const outcomes = await Promise.allSettled(fitting.map((d) => parts.pool.add({ id: d.id, message: d.message }, sender)));
+    const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
+    this.metrics.messagesAccepted.inc({ source: "peer" }, added);
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (refused) throw refused.reason;
     return added;
   }
 

@@ -5,7 +5,7 @@ import { proofOfWork } from "../../src/core/pow.js";
 
 /** The next block after `parent`, mined at `difficulty` (keep it low: this runs on the test thread). */
 export function mineNext(parent: Block, difficulty: number, message: string, timestamp = parent.timestamp + 1000): Block {
-  const id = (parent.index + 1).toString(16).padStart(32, "a");
+  const id = (parent.index + 1).toString(16).padStart(32, "0");
   return {
     index: parent.index + 1,
     timestamp,
