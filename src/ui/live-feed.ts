@@ -13,6 +13,9 @@ export type FeedState = "connecting" | "live" | "reconnecting";
 
 type Listener = (event: LiveEvent) => void;
 
+/** Pause before a stream that EventSource gave up on is opened again. */
+const REOPEN_MS = 3000;
+
 /** Parses one SSE payload; a malformed one is dropped rather than breaking the page. */
 function parse<T>(message: MessageEvent): T | null {
   try {
@@ -27,6 +30,7 @@ export class LiveFeed {
   private readonly listeners = new Set<Listener>();
   private readonly stateListeners = new Set<(state: FeedState) => void>();
   private hadBreak = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   state: FeedState = "connecting";
 
   constructor(private readonly open: () => EventSource) {}
@@ -44,6 +48,12 @@ export class LiveFeed {
     source.onerror = () => {
       this.hadBreak = true;
       this.setState("reconnecting");
+      // EventSource retries a dropped connection by itself, but gives up for good after
+      // an answer that is not a stream (a proxy's 502, a node still starting): open a new one.
+      if (source.readyState === EventSource.CLOSED) {
+        this.source = null;
+        this.retryTimer = setTimeout(() => this.connect(), REOPEN_MS);
+      }
     };
     source.addEventListener("block", (m) => {
       const block = parse<Block>(m);
@@ -64,6 +74,7 @@ export class LiveFeed {
   }
 
   close(): void {
+    clearTimeout(this.retryTimer);
     this.source?.close();
     this.source = null;
   }

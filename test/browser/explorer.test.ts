@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
-import { BIN, freePort, getJson, NodeProcess } from "../helpers/node-process.js";
+import { addMessage, BIN, freePort, getJson, NodeProcess } from "../helpers/node-process.js";
 import { chromiumMissing, collectErrors, launchChromium, screenshot } from "./browser.js";
 import { writeLongChain } from "./long-chain.js";
 
@@ -43,15 +43,17 @@ describe("the explorer in a real browser", { skip }, () => {
   let dir = "";
   let node: NodeProcess;
   let browser: Browser;
+  let chainPath = "";
+  const nodeArgs = ["--difficulty", String(DIFFICULTY), "--workers", "1"];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "bc-explorer-"));
-    const chainPath = join(dir, "chain.json");
+    chainPath = join(dir, "chain.json");
     await writeLongChain(chainPath, CHAIN_LENGTH, { difficulty: DIFFICULTY });
     node = await NodeProcess.start({
       chainPath,
       port: await freePort(),
-      args: ["--difficulty", String(DIFFICULTY), "--workers", "1"],
+      args: nodeArgs,
       startTimeoutMs: 60_000,
     });
     browser = await launchChromium();
@@ -67,6 +69,8 @@ describe("the explorer in a real browser", { skip }, () => {
   async function withPage(
     options: BrowserContextOptions,
     body: (page: Page) => Promise<void>,
+    /** Errors this test expects (e.g. refused connections while the node is down). */
+    expected: RegExp | null = null,
   ): Promise<void> {
     const context = await browser.newContext(options);
     context.setDefaultTimeout(WAIT_MS);
@@ -74,7 +78,8 @@ describe("the explorer in a real browser", { skip }, () => {
     const errors = collectErrors(page);
     try {
       await body(page);
-      assert.deepEqual(errors, [], "the browser logged errors");
+      const unexpected = errors.filter((e) => !expected?.test(e));
+      assert.deepEqual(unexpected, [], "the browser logged errors");
     } finally {
       await context.close();
     }
@@ -299,5 +304,33 @@ describe("the explorer in a real browser", { skip }, () => {
     } finally {
       if (ui.exitCode === null && ui.signalCode === null) ui.kill("SIGKILL");
     }
+  });
+
+  // Last: it restarts the node that the tests above share.
+  test("after the node restarts, the page reconnects by itself and catches up, without a reload", async () => {
+    const { length } = await getJson<Status>(`${node.url}/status`);
+    const port = node.port;
+    await withPage(
+      desktop,
+      async (page) => {
+        await openOverview(page, length);
+        await page.evaluate("window.sameDocument = true");
+        await node.stop();
+        await page.waitForSelector('[data-feed="reconnecting"]');
+        node = await NodeProcess.start({ chainPath, port, args: nodeArgs, startTimeoutMs: 60_000 });
+        await page.waitForSelector('[data-feed="live"]', { timeout: 30_000 });
+        const text = `After the restart ${Date.now()}`;
+        await addMessage(node.url, text);
+        await page.waitForSelector(
+          `.block-card[data-index="${length}"] .message:text-is("${text}")`,
+        );
+        await page.waitForSelector(
+          `[data-stat="length"]:text-is("${(length + 1).toLocaleString("en-US")}")`,
+        );
+        assert.equal(await page.evaluate("window.sameDocument"), true, "the page was not reloaded");
+      },
+      // While the node is down the browser logs each refused retry, and the cut event stream; nothing else may fail.
+      /net::(ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING)/,
+    );
   });
 });
