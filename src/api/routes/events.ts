@@ -9,7 +9,8 @@ const HEARTBEAT_MS = 15_000;
 /** GET /events: Server-Sent Events of blocks, pending messages, reorgs and neighbours. */
 export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
   const open = new Set<ServerResponse>();
-  app.addHook("onClose", async () => {
+  // preClose, not onClose: the streams must end cleanly before the server drops its connections.
+  app.addHook("preClose", async () => {
     for (const res of open) res.end();
   });
 
