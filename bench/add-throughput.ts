@@ -5,7 +5,10 @@ import { NodeProcess } from "../test/helpers/node-process.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 
-async function load(label: string, opts: { url: string; method?: string; connections: number; body?: string }) {
+async function load(
+  label: string,
+  opts: { url: string; method?: string; connections: number; body?: string },
+) {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? "GET",
@@ -20,17 +23,30 @@ async function load(label: string, opts: { url: string; method?: string; connect
 }
 
 const node = await NodeProcess.start({
-  args: ["--no-mine", "--log-level", "warn", "--max-pending", "10000000", "--backup-interval", "3600"],
+  args: [
+    "--no-mine",
+    "--log-level",
+    "warn",
+    "--max-pending",
+    "10000000",
+    "--backup-interval",
+    "3600",
+  ],
 });
 try {
   console.log(`node ${node.url}, ${DURATION_S} s per run (autocannon)`);
-  const reference = await load("GET /status (reference)", { url: `${node.url}/status`, connections: 32 });
+  const reference = await load("GET /status (reference)", {
+    url: `${node.url}/status`,
+    connections: 32,
+  });
   for (const connections of [1, 32, 128]) {
     const rate = await load(`POST /add, ${connections} connections`, {
       url: `${node.url}/add`,
       method: "POST",
       connections,
-      body: JSON.stringify({ message: "a benchmark message of a typical length, some sixty bytes" }),
+      body: JSON.stringify({
+        message: "a benchmark message of a typical length, some sixty bytes",
+      }),
     });
     console.log(`${"".padEnd(34)} ratio to GET /status: ${(rate / reference).toFixed(3)}`);
   }

@@ -17,12 +17,16 @@ function statusOf(err: FastifyError): { status: number; message: string } {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return { status: 413, message: `request body is too large: ${err.message}` };
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return { status: 415, message: `unsupported content type: send application/json (${err.message})` };
+      return {
+        status: 415,
+        message: `unsupported content type: send application/json (${err.message})`,
+      };
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return { status: 400, message: "the body is empty; send a JSON object" };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    const message = err instanceof SyntaxError ? `the body is not valid JSON: ${err.message}` : err.message;
+    const message =
+      err instanceof SyntaxError ? `the body is not valid JSON: ${err.message}` : err.message;
     return { status: err.statusCode, message };
   }
   return { status: 500, message: "internal error; see the node's log" };

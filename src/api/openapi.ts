@@ -22,10 +22,18 @@ function toOpenApi(schema: unknown): unknown {
 function parametersOf(route: RouteOptions): JsonObject[] {
   const schema = (route.schema ?? {}) as JsonObject;
   const params: JsonObject[] = [];
-  for (const [where, key] of [["path", "params"], ["query", "querystring"]] as const) {
+  for (const [where, key] of [
+    ["path", "params"],
+    ["query", "querystring"],
+  ] as const) {
     const obj = schema[key] as { properties?: JsonObject; required?: string[] } | undefined;
     for (const [name, prop] of Object.entries(obj?.properties ?? {})) {
-      params.push({ name, in: where, required: where === "path" || (obj?.required ?? []).includes(name), schema: toOpenApi(prop) });
+      params.push({
+        name,
+        in: where,
+        required: where === "path" || (obj?.required ?? []).includes(name),
+        schema: toOpenApi(prop),
+      });
     }
   }
   return params;
@@ -35,13 +43,22 @@ function operationOf(route: RouteOptions): JsonObject {
   const schema = (route.schema ?? {}) as JsonObject;
   const produces = (schema.produces as string[] | undefined)?.[0] ?? "application/json";
   const responses: JsonObject = {};
-  for (const [code, body] of Object.entries((schema.response as JsonObject | undefined) ?? { 200: {} })) {
-    responses[code] = { description: code === "200" ? "OK" : "Error", content: { [produces]: { schema: toOpenApi(body) } } };
+  for (const [code, body] of Object.entries(
+    (schema.response as JsonObject | undefined) ?? { 200: {} },
+  )) {
+    responses[code] = {
+      description: code === "200" ? "OK" : "Error",
+      content: { [produces]: { schema: toOpenApi(body) } },
+    };
   }
   const op: JsonObject = { summary: schema.summary ?? "", responses };
   const parameters = parametersOf(route);
   if (parameters.length > 0) op.parameters = parameters;
-  if (schema.body) op.requestBody = { required: true, content: { "application/json": { schema: toOpenApi(schema.body) } } };
+  if (schema.body)
+    op.requestBody = {
+      required: true,
+      content: { "application/json": { schema: toOpenApi(schema.body) } },
+    };
   return op;
 }
 
@@ -49,7 +66,8 @@ function operationOf(route: RouteOptions): JsonObject {
 export function registerOpenApi(app: FastifyInstance): void {
   const routes: RouteOptions[] = [];
   app.addHook("onRoute", (route) => {
-    if (route.url !== "*" && !route.url.startsWith("/ui/") && route.method !== "HEAD") routes.push(route);
+    if (route.url !== "*" && !route.url.startsWith("/ui/") && route.method !== "HEAD")
+      routes.push(route);
   });
   let cached: JsonObject | null = null;
   app.get("/openapi.json", { schema: { summary: "This document" } }, async () => {
@@ -73,7 +91,11 @@ function buildDocument(routes: RouteOptions[]): JsonObject {
   for (const schema of SHARED_SCHEMAS) schemas[schema.$id as string] = toOpenApi(schema);
   return {
     openapi: "3.0.3",
-    info: { title: "Blockchain node API", version: VERSION, description: "A proof-of-work node that keeps a replicated ledger of text messages." },
+    info: {
+      title: "Blockchain node API",
+      version: VERSION,
+      description: "A proof-of-work node that keeps a replicated ledger of text messages.",
+    },
     paths,
     components: { schemas },
   };

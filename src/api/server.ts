@@ -18,7 +18,10 @@ export interface ServerOptions {
 }
 
 /** Builds the HTTP API of a node (not yet listening). */
-export async function buildServer(node: NodeApi, opts: Omit<ServerOptions, "port"> = {}): Promise<FastifyInstance> {
+export async function buildServer(
+  node: NodeApi,
+  opts: Omit<ServerOptions, "port"> = {},
+): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -57,7 +60,10 @@ export async function buildServer(node: NodeApi, opts: Omit<ServerOptions, "port
 }
 
 /** Serves the HTTP API of a node on `port` (the SPEC's startServer); resolves once it listens. */
-export async function startServer(node: NodeApi, portOrOptions: number | ServerOptions): Promise<FastifyInstance> {
+export async function startServer(
+  node: NodeApi,
+  portOrOptions: number | ServerOptions,
+): Promise<FastifyInstance> {
   const opts = typeof portOrOptions === "number" ? { port: portOrOptions } : portOrOptions;
   const app = await buildServer(node, opts);
   await app.listen({ port: opts.port, host: opts.host ?? DEFAULTS.host });

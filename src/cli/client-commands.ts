@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import { DEFAULTS } from "../node/config.js";
-import { type NodeTarget, callNode } from "./node-client.js";
+import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
 
 interface TargetFlags {
@@ -58,7 +58,9 @@ export function registerClientCommands(program: Command): void {
     print(answer.id);
   });
 
-  const get = program.command("get").description("read from a node: chain, neighbours, data, status, message <id>");
+  const get = program
+    .command("get")
+    .description("read from a node: chain, neighbours, data, status, message <id>");
   const what = {
     chain: "the chain, oldest block first",
     neighbours: "the node's neighbours",
@@ -87,12 +89,18 @@ export function registerClientCommands(program: Command): void {
         confirmations?: number;
       };
       if (flags.json) return print(JSON.stringify(answer));
-      const where = answer.status === "confirmed" ? `confirmed in block ${answer.index} (${answer.confirmations} confirmations)` : "pending";
+      const where =
+        answer.status === "confirmed"
+          ? `confirmed in block ${answer.index} (${answer.confirmations} confirmations)`
+          : "pending";
       print(`${where}\n${answer.message}`);
     });
 }
 
-async function printResource(name: "chain" | "neighbours" | "data" | "status", flags: TargetFlags): Promise<void> {
+async function printResource(
+  name: "chain" | "neighbours" | "data" | "status",
+  flags: TargetFlags,
+): Promise<void> {
   const target: NodeTarget = flags;
   const answer = await callNode(target, "GET", `/${name}`);
   if (flags.json) return print(JSON.stringify(answer));

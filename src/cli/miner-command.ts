@@ -32,7 +32,9 @@ export function registerMinerCommand(program: Command): void {
   const miner = program.command("miner").description("run a miner node");
   miner
     .command("start")
-    .description("start a miner: load (or create) the chain, serve the API and the explorer, mine pending messages")
+    .description(
+      "start a miner: load (or create) the chain, serve the API and the explorer, mine pending messages",
+    )
     .argument("<chain_path>", "the chain file (created with the genesis block when missing)")
     .option("--host <addr>", "listen address", DEFAULTS.host)
     .option("--port <n>", "listen port", intIn(0, 65535), DEFAULTS.port)
@@ -42,17 +44,52 @@ export function registerMinerCommand(program: Command): void {
         .choices(["json", "binary", "pickle"])
         .default(DEFAULTS.chainSerialization),
     )
-    .option("--difficulty <n>", "trailing zeros a proof needs", intIn(1, MAX_DIFFICULTY), DEFAULTS.difficulty)
+    .option(
+      "--difficulty <n>",
+      "trailing zeros a proof needs",
+      intIn(1, MAX_DIFFICULTY),
+      DEFAULTS.difficulty,
+    )
     .option("--neighbours <host:port,...>", "neighbours to start with, comma-separated")
     .option("--max-neighbours <n>", "most neighbours kept", intIn(0, 1000), DEFAULTS.maxNeighbours)
     .option("--force-new-chain", "start from genesis (the old chain file is kept as a backup copy)")
-    .option("--gossip-interval <s>", "seconds between neighbour gossip rounds", seconds, DEFAULTS.gossipIntervalS)
-    .option("--chain-sync-interval <s>", "seconds between chain syncs", seconds, DEFAULTS.chainSyncIntervalS)
-    .option("--data-sync-interval <s>", "seconds between pending-message syncs", seconds, DEFAULTS.dataSyncIntervalS)
-    .option("--backup-interval <s>", "seconds between chain backups to disk", seconds, DEFAULTS.backupIntervalS)
+    .option(
+      "--gossip-interval <s>",
+      "seconds between neighbour gossip rounds",
+      seconds,
+      DEFAULTS.gossipIntervalS,
+    )
+    .option(
+      "--chain-sync-interval <s>",
+      "seconds between chain syncs",
+      seconds,
+      DEFAULTS.chainSyncIntervalS,
+    )
+    .option(
+      "--data-sync-interval <s>",
+      "seconds between pending-message syncs",
+      seconds,
+      DEFAULTS.dataSyncIntervalS,
+    )
+    .option(
+      "--backup-interval <s>",
+      "seconds between chain backups to disk",
+      seconds,
+      DEFAULTS.backupIntervalS,
+    )
     .option("--workers <n>", "mining threads (default: the number of cores)", intIn(1, 256))
-    .option("--max-message-bytes <n>", "largest message, in bytes of UTF-8", intIn(1, 1024 * 1024), DEFAULTS.maxMessageBytes)
-    .option("--max-pending <n>", "most pending messages held before /add answers 503", intIn(1, 10_000_000), DEFAULTS.maxPending)
+    .option(
+      "--max-message-bytes <n>",
+      "largest message, in bytes of UTF-8",
+      intIn(1, 1024 * 1024),
+      DEFAULTS.maxMessageBytes,
+    )
+    .option(
+      "--max-pending <n>",
+      "most pending messages held before /add answers 503",
+      intIn(1, 10_000_000),
+      DEFAULTS.maxPending,
+    )
     .option("--no-mine", "relay and serve, but do not mine")
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -65,7 +102,12 @@ export function registerMinerCommand(program: Command): void {
 }
 
 async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
-  const neighbours = flags.neighbours ? flags.neighbours.split(",").map((n) => n.trim()).filter(Boolean) : [];
+  const neighbours = flags.neighbours
+    ? flags.neighbours
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean)
+    : [];
   // Loaded here, not at the top: the other commands start faster without the node's modules.
   const { Miner } = await import("../node/miner.js");
   const node = new Miner({

@@ -3,7 +3,10 @@ import { DEFAULTS } from "../node/config.js";
 /** The node could not be reached, or answered with an error. */
 export class NodeRequestError extends Error {
   readonly code = "NODE_REQUEST";
-  constructor(message: string, readonly status: number | null = null) {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
     super(message);
     this.name = "NodeRequestError";
   }
@@ -19,7 +22,12 @@ export function nodeUrl({ host, port }: NodeTarget): string {
 }
 
 /** Calls a node's API and returns the parsed JSON; errors say what went wrong in words. */
-export async function callNode(target: NodeTarget, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function callNode(
+  target: NodeTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const url = `${nodeUrl(target)}${path}`;
   let response: Response;
   try {
@@ -41,7 +49,10 @@ export async function callNode(target: NodeTarget, method: string, path: string,
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new NodeRequestError(`the node at ${nodeUrl(target)} answered ${response.status} with a body that is not JSON`, response.status);
+    throw new NodeRequestError(
+      `the node at ${nodeUrl(target)} answered ${response.status} with a body that is not JSON`,
+      response.status,
+    );
   }
   if (!response.ok) {
     const message = (parsed as { message?: string }).message ?? `status ${response.status}`;

@@ -76,7 +76,9 @@ export function searchProofRange(
   checkDifficulty(difficulty);
   const prefix = lastProof === null ? "null" : String(lastProof);
   for (let proof = start; proof < end; proof++) {
-    const digest = createHash("sha256").update(prefix + proof).digest();
+    const digest = createHash("sha256")
+      .update(prefix + proof)
+      .digest();
     if (digestMeetsDifficulty(digest, difficulty)) return { proof, hashes: proof - start + 1 };
   }
   return { proof: null, hashes: end - start };

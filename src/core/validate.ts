@@ -3,7 +3,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, dataProblem } from "./data.js";
 import { encodeBlock } from "./encoding.js";
 import { GENESIS_BLOCK } from "./genesis.js";
 import { hashBlock } from "./hash.js";
-import { ORIGINAL_PROOF_RULE, type ProofRule, checkDifficulty } from "./pow.js";
+import { checkDifficulty, ORIGINAL_PROOF_RULE, type ProofRule } from "./pow.js";
 
 /** How far ahead of the validator's clock a block's timestamp may be. */
 export const MAX_FUTURE_DRIFT_MS = 2 * 60 * 60 * 1000;
@@ -113,7 +113,11 @@ export function validateExtension(
     if (problem) return { ok: false, index, reason: problem };
     const b = block as Block;
     if (seenIds.has(b.data.id) || newIds.has(b.data.id)) {
-      return { ok: false, index, reason: `data id ${b.data.id} already appears in an earlier block` };
+      return {
+        ok: false,
+        index,
+        reason: `data id ${b.data.id} already appears in an earlier block`,
+      };
     }
     newIds.add(b.data.id);
     prev = b;
@@ -122,7 +126,10 @@ export function validateExtension(
 }
 
 /** Validates a whole chain; on failure gives the first failing block's index and why. */
-export function validateChain(chain: readonly unknown[], opts: ValidationOptions): ValidationResult {
+export function validateChain(
+  chain: readonly unknown[],
+  opts: ValidationOptions,
+): ValidationResult {
   checkDifficulty(opts.difficulty);
   if (!Array.isArray(chain) || chain.length === 0) {
     return { ok: false, index: 0, reason: "chain is empty" };

@@ -98,7 +98,10 @@ export class BlockProducer {
     };
     if (chain.appendMined(block)) {
       metrics?.blocksMined.inc();
-      logger.info({ index: block.index, id: data.id, hashes: found.hashes, ms: Math.round(found.elapsedMs) }, `mined block ${block.index}`);
+      logger.info(
+        { index: block.index, id: data.id, hashes: found.hashes, ms: Math.round(found.elapsedMs) },
+        `mined block ${block.index}`,
+      );
     }
   }
 }

@@ -121,7 +121,12 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const first = blocks[0];
     if (!first) return { status: "not-better", length };
     if (!Number.isSafeInteger(first.index) || first.index < 1) {
-      return { status: "invalid", length, index: 0, reason: "the first block's index must be at least 1" };
+      return {
+        status: "invalid",
+        length,
+        index: 0,
+        reason: "the first block's index must be at least 1",
+      };
     }
     const parentIndex = first.index - 1;
     if (parentIndex >= length || this.hashList[parentIndex] !== first.previous_hash) {
@@ -133,11 +138,17 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const forkIndex = parentIndex + skip;
     const candidateLength = forkIndex + 1 + fresh.length;
     const parent = this.blockList[forkIndex] as Block;
-    const seen = { has: (id: string) => (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= forkIndex };
+    const seen = {
+      has: (id: string) => (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= forkIndex,
+    };
     const valid = validateExtension(parent, fresh, seen, { ...this.validation, now });
     if (!valid.ok) return { status: "invalid", length, index: valid.index, reason: valid.reason };
     if (!this.wins(candidateLength, fresh)) return { status: "not-better", length };
-    return { status: "accepted", length: candidateLength, reorg: this.switchTo(forkIndex, fresh, origin) };
+    return {
+      status: "accepted",
+      length: candidateLength,
+      reorg: this.switchTo(forkIndex, fresh, origin),
+    };
   }
 
   /** How many leading blocks of `blocks` this chain already holds. */
@@ -155,7 +166,11 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return hashBlock(fresh[fresh.length - 1] as Block) < this.tipHash;
   }
 
-  private switchTo(forkIndex: number, fresh: readonly Block[], origin: string | null): Reorg | null {
+  private switchTo(
+    forkIndex: number,
+    fresh: readonly Block[],
+    origin: string | null,
+  ): Reorg | null {
     const oldTip = this.tipHash;
     const abandoned = this.truncateAfter(forkIndex);
     for (const block of fresh) this.push(block);
@@ -163,7 +178,13 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     let reorg: Reorg | null = null;
     if (abandoned.length > 0) {
       const returned = abandoned.map((b) => b.data.id).filter((id) => !this.idIndex.has(id));
-      reorg = { fork_index: forkIndex, old_tip: oldTip, new_tip: this.tipHash, returned, abandoned };
+      reorg = {
+        fork_index: forkIndex,
+        old_tip: oldTip,
+        new_tip: this.tipHash,
+        returned,
+        abandoned,
+      };
       this.emit("reorg", reorg);
     }
     this.emit("blocks", [...fresh], origin);

@@ -1,11 +1,17 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /** The node's Prometheus metrics, on a registry of its own (several nodes may share a process). */
 export class NodeMetrics {
   readonly registry = new Registry();
-  readonly chainLength = this.gauge("blockchain_chain_length", "Number of blocks in the chain, genesis included");
+  readonly chainLength = this.gauge(
+    "blockchain_chain_length",
+    "Number of blocks in the chain, genesis included",
+  );
   readonly pending = this.gauge("blockchain_pending_messages", "Number of pending messages");
-  readonly hashrate = this.gauge("blockchain_hashrate", "Hashes per second over the last proof search");
+  readonly hashrate = this.gauge(
+    "blockchain_hashrate",
+    "Hashes per second over the last proof search",
+  );
   readonly neighbours = this.gauge("blockchain_neighbours", "Number of neighbours");
   readonly mining = this.gauge("blockchain_mining", "1 while a proof search runs, else 0");
   readonly hashes = new Counter({

@@ -28,7 +28,9 @@ export interface MinerOptions {
   consoleLog?: boolean;
 }
 
-export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & { advertise: string | null };
+export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
+  advertise: string | null;
+};
 
 /** A bad constructor argument, named. */
 export class MinerOptionError extends TypeError {
@@ -51,7 +53,10 @@ function positiveNumber(name: string, value: number): number {
 
 function integerIn(name: string, value: number, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new MinerOptionError(name, `must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new MinerOptionError(
+      name,
+      `must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -61,23 +66,30 @@ export function resolveMinerOptions(
   opts: MinerOptions,
   normalizeNeighbour: (address: string) => string,
 ): ResolvedMinerOptions {
-  if (typeof opts !== "object" || opts === null) throw new MinerOptionError("options", "must be an object");
+  if (typeof opts !== "object" || opts === null)
+    throw new MinerOptionError("options", "must be an object");
   if (typeof opts.pathToChain !== "string" || opts.pathToChain.trim() === "") {
     throw new MinerOptionError("pathToChain", "must be a non-empty path to the chain file");
   }
   const jsonFormat = opts.jsonFormat ?? DEFAULTS.chainSerialization === "json";
-  if (typeof jsonFormat !== "boolean") throw new MinerOptionError("jsonFormat", "must be a boolean");
+  if (typeof jsonFormat !== "boolean")
+    throw new MinerOptionError("jsonFormat", "must be a boolean");
   const neighbours = opts.neighbours ?? [];
-  if (!Array.isArray(neighbours)) throw new MinerOptionError("neighbours", "must be an array of host:port strings");
+  if (!Array.isArray(neighbours))
+    throw new MinerOptionError("neighbours", "must be an array of host:port strings");
   const normalized = neighbours.map((n) => {
     try {
       return normalizeNeighbour(n);
     } catch (err) {
-      throw new MinerOptionError("neighbours", `'${String(n)}' is not a host:port address (${(err as Error).message})`);
+      throw new MinerOptionError(
+        "neighbours",
+        `'${String(n)}' is not a host:port address (${(err as Error).message})`,
+      );
     }
   });
   for (const flag of ["forceNewChain", "mine", "consoleLog"] as const) {
-    if (opts[flag] !== undefined && typeof opts[flag] !== "boolean") throw new MinerOptionError(flag, "must be a boolean");
+    if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
+      throw new MinerOptionError(flag, "must be a boolean");
   }
   return {
     pathToChain: opts.pathToChain,
@@ -89,13 +101,35 @@ export function resolveMinerOptions(
     forceNewChain: opts.forceNewChain ?? false,
     host: opts.host ?? DEFAULTS.host,
     advertise: opts.advertise === undefined ? null : normalizeNeighbour(opts.advertise),
-    maxNeighbours: integerIn("maxNeighbours", opts.maxNeighbours ?? DEFAULTS.maxNeighbours, 0, 1000),
-    gossipIntervalS: positiveNumber("gossipIntervalS", opts.gossipIntervalS ?? DEFAULTS.gossipIntervalS),
-    chainSyncIntervalS: positiveNumber("chainSyncIntervalS", opts.chainSyncIntervalS ?? DEFAULTS.chainSyncIntervalS),
-    dataSyncIntervalS: positiveNumber("dataSyncIntervalS", opts.dataSyncIntervalS ?? DEFAULTS.dataSyncIntervalS),
-    backupIntervalS: positiveNumber("backupIntervalS", opts.backupIntervalS ?? DEFAULTS.backupIntervalS),
+    maxNeighbours: integerIn(
+      "maxNeighbours",
+      opts.maxNeighbours ?? DEFAULTS.maxNeighbours,
+      0,
+      1000,
+    ),
+    gossipIntervalS: positiveNumber(
+      "gossipIntervalS",
+      opts.gossipIntervalS ?? DEFAULTS.gossipIntervalS,
+    ),
+    chainSyncIntervalS: positiveNumber(
+      "chainSyncIntervalS",
+      opts.chainSyncIntervalS ?? DEFAULTS.chainSyncIntervalS,
+    ),
+    dataSyncIntervalS: positiveNumber(
+      "dataSyncIntervalS",
+      opts.dataSyncIntervalS ?? DEFAULTS.dataSyncIntervalS,
+    ),
+    backupIntervalS: positiveNumber(
+      "backupIntervalS",
+      opts.backupIntervalS ?? DEFAULTS.backupIntervalS,
+    ),
     workers: integerIn("workers", opts.workers ?? DEFAULTS.workers, 1, 256),
-    maxMessageBytes: integerIn("maxMessageBytes", opts.maxMessageBytes ?? DEFAULTS.maxMessageBytes, 1, 1024 * 1024),
+    maxMessageBytes: integerIn(
+      "maxMessageBytes",
+      opts.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
+      1,
+      1024 * 1024,
+    ),
     maxPending: integerIn("maxPending", opts.maxPending ?? DEFAULTS.maxPending, 1, 10_000_000),
     mine: opts.mine ?? true,
     logLevel: opts.logLevel ?? DEFAULTS.logLevel,

@@ -2,7 +2,13 @@ import { EventEmitter } from "node:events";
 import { basename, dirname, extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { BlocksAnnounceResult, DataLookup, NodeApi, NodeEvents, NodeStatus } from "../api/node-api.js";
+import type {
+  BlocksAnnounceResult,
+  DataLookup,
+  NodeApi,
+  NodeEvents,
+  NodeStatus,
+} from "../api/node-api.js";
 import { startServer } from "../api/server.js";
 import type { Block, Proof } from "../core/block.js";
 import { type Data, dataProblem, messageProblem, newDataId } from "../core/data.js";
@@ -21,7 +27,11 @@ import { DEFAULTS } from "./config.js";
 import { BadInputError, NotStartedError } from "./errors.js";
 import { createNodeLogger, type NodeLogger } from "./logger.js";
 import { NodeMetrics } from "./metrics.js";
-import { type MinerOptions, type ResolvedMinerOptions, resolveMinerOptions } from "./miner-options.js";
+import {
+  type MinerOptions,
+  type ResolvedMinerOptions,
+  resolveMinerOptions,
+} from "./miner-options.js";
 import { PendingFullError, PendingPool } from "./pending-pool.js";
 import { JobScheduler } from "./scheduler.js";
 import { VERSION } from "./version.js";
@@ -63,7 +73,10 @@ export class Miner implements NodeApi {
   constructor(options: MinerOptions) {
     this.opts = resolveMinerOptions(options, normalizeAddress);
     this.boundPort = this.opts.port;
-    this.state = new ChainState([genesisBlock()], { difficulty: this.opts.difficulty, maxMessageBytes: this.opts.maxMessageBytes });
+    this.state = new ChainState([genesisBlock()], {
+      difficulty: this.opts.difficulty,
+      maxMessageBytes: this.opts.maxMessageBytes,
+    });
   }
 
   /** SHA-256 of a block's canonical encoding; a TypeError for anything that is not a block. */
@@ -86,7 +99,10 @@ export class Miner implements NodeApi {
 
   /** Whether a chain (default: this node's) is valid at this node's difficulty. */
   isChainValid(chain: readonly Block[] = this.state.blocks): boolean {
-    return validateChain(chain, { difficulty: this.opts.difficulty, maxMessageBytes: this.opts.maxMessageBytes }).ok;
+    return validateChain(chain, {
+      difficulty: this.opts.difficulty,
+      maxMessageBytes: this.opts.maxMessageBytes,
+    }).ok;
   }
 
   /** Whether this message is already in the chain (processed). */
@@ -138,7 +154,11 @@ export class Miner implements NodeApi {
   async start(): Promise<void> {
     if (this.parts) throw new Error("the miner is already started");
     const o = this.opts;
-    const log = createNodeLogger({ logDir: dirname(o.pathToChain), level: o.logLevel, console: o.consoleLog });
+    const log = createNodeLogger({
+      logDir: dirname(o.pathToChain),
+      level: o.logLevel,
+      console: o.consoleLog,
+    });
     const logger = log.logger;
     // What start() opened so far, closed in reverse if a later step fails.
     const opened: (() => Promise<unknown>)[] = [() => log.close()];
@@ -151,20 +171,38 @@ export class Miner implements NodeApi {
         logger,
       });
       opened.push(() => store.close());
-      this.state = new ChainState(chain, { difficulty: o.difficulty, maxMessageBytes: o.maxMessageBytes });
-      const { journal, pending } = await PendingJournal.open(journalPathOf(o.pathToChain), { logger });
+      this.state = new ChainState(chain, {
+        difficulty: o.difficulty,
+        maxMessageBytes: o.maxMessageBytes,
+      });
+      const { journal, pending } = await PendingJournal.open(journalPathOf(o.pathToChain), {
+        logger,
+      });
       opened.push(() => journal.close());
-      const pool = new PendingPool({ store: journal, isInChain: (id) => this.state.hasData(id) }, { maxPending: o.maxPending });
+      const pool = new PendingPool(
+        { store: journal, isInChain: (id) => this.state.hasData(id) },
+        { maxPending: o.maxPending },
+      );
       const stale = pool.restore(pending);
       if (stale.length > 0) await journal.remove(stale);
       const searcher = new ProofSearchPool({ workers: o.workers });
       opened.push(() => searcher.close());
       const scheduler = new JobScheduler({ logger: logger.child({ module: "jobs" }) });
       const producer = o.mine
-        ? new BlockProducer({ chain: this.state, pending: pool, searcher, logger: logger.child({ module: "miner" }), metrics: this.metrics })
+        ? new BlockProducer({
+            chain: this.state,
+            pending: pool,
+            searcher,
+            logger: logger.child({ module: "miner" }),
+            metrics: this.metrics,
+          })
         : null;
       // Listen first: with port 0 the advertised address is known only then.
-      const server = await startServer(this, { port: o.port, host: o.host, logger: logger.child({ module: "api" }) });
+      const server = await startServer(this, {
+        port: o.port,
+        host: o.host,
+        logger: logger.child({ module: "api" }),
+      });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
       const network = new Network(
@@ -182,7 +220,13 @@ export class Miner implements NodeApi {
           pageLimit: DEFAULTS.blocksPageLimit,
           maxMessageBytes: o.maxMessageBytes,
         },
-        { chain: this.state, pending: pool, scheduler, logger: logger.child({ module: "net" }), metrics: this.metrics },
+        {
+          chain: this.state,
+          pending: pool,
+          scheduler,
+          logger: logger.child({ module: "net" }),
+          metrics: this.metrics,
+        },
       );
       this.wireEvents(pool, network, logger);
       this.parts = { log, store, journal, pool, searcher, producer, network, scheduler, server };
@@ -190,7 +234,10 @@ export class Miner implements NodeApi {
       network.start();
       producer?.start();
       this.updateGauges();
-      logger.info({ length: this.state.length, pending: pool.size, url: this.url }, `serving on ${this.url}`);
+      logger.info(
+        { length: this.state.length, pending: pool.size, url: this.url },
+        `serving on ${this.url}`,
+      );
     } catch (err) {
       this.parts = null;
       for (const close of opened.reverse()) await close().catch(() => undefined);
@@ -254,11 +301,22 @@ export class Miner implements NodeApi {
     });
     this.state.on("reorg", (reorg) => {
       this.metrics.reorgs.inc();
-      const returned = reorg.abandoned.filter((b) => reorg.returned.includes(b.data.id)).map((b) => b.data);
-      logger.warn({ fork_index: reorg.fork_index, abandoned: reorg.abandoned.length, returned: returned.length }, "switched to another branch");
+      const returned = reorg.abandoned
+        .filter((b) => reorg.returned.includes(b.data.id))
+        .map((b) => b.data);
+      logger.warn(
+        {
+          fork_index: reorg.fork_index,
+          abandoned: reorg.abandoned.length,
+          returned: returned.length,
+        },
+        "switched to another branch",
+      );
       const { abandoned: _abandoned, ...event } = reorg;
       this.events.emit("reorg", event);
-      pool.giveBack(returned).catch((err) => logger.error({ err }, "could not journal returned messages"));
+      pool
+        .giveBack(returned)
+        .catch((err) => logger.error({ err }, "could not journal returned messages"));
     });
     pool.on("added", (data) => {
       this.events.emit("data", data);
@@ -317,7 +375,12 @@ export class Miner implements NodeApi {
     const index = this.state.indexOfData(id);
     if (index !== undefined) {
       const block = this.state.blockAt(index) as Block;
-      return { ...block.data, status: "confirmed", index, confirmations: this.state.length - index };
+      return {
+        ...block.data,
+        status: "confirmed",
+        index,
+        confirmations: this.state.length - index,
+      };
     }
     const data = this.parts?.pool.get(id);
     return data ? { ...data, status: "pending" } : null;
@@ -325,7 +388,8 @@ export class Miner implements NodeApi {
 
   async addMessage(message: string): Promise<Data> {
     const problem = messageProblem(message, this.opts.maxMessageBytes);
-    if (problem) throw new BadInputError(problem, problem.includes("more than the limit") ? 413 : 400);
+    if (problem)
+      throw new BadInputError(problem, problem.includes("more than the limit") ? 413 : 400);
     const data = { id: newDataId(), message };
     await this.requireParts().pool.add(data, null);
     this.metrics.messagesAccepted.inc({ source: "local" });
@@ -344,7 +408,8 @@ export class Miner implements NodeApi {
     }
     const result = this.state.offer(blocks as Block[], sender);
     if (result.status === "unknown-parent" && sender) parts.network.syncFrom(sender);
-    if (result.status === "invalid" && sender) parts.network.punish(sender, `sent an invalid block ${result.index}: ${result.reason}`);
+    if (result.status === "invalid" && sender)
+      parts.network.punish(sender, `sent an invalid block ${result.index}: ${result.reason}`);
     if (result.status === "accepted") return { status: "accepted", length: result.length };
     return result;
   }
@@ -359,9 +424,13 @@ export class Miner implements NodeApi {
       }
     }
     // A message over our own limit may be fine on a peer with a higher one: skipped, not punished.
-    const fitting = (data as Data[]).filter((d) => messageProblem(d.message, this.opts.maxMessageBytes) === null);
+    const fitting = (data as Data[]).filter(
+      (d) => messageProblem(d.message, this.opts.maxMessageBytes) === null,
+    );
     // Added together, so that the journal makes them durable with one fsync.
-    const outcomes = await Promise.allSettled(fitting.map((d) => parts.pool.add({ id: d.id, message: d.message }, sender)));
+    const outcomes = await Promise.allSettled(
+      fitting.map((d) => parts.pool.add({ id: d.id, message: d.message }, sender)),
+    );
     const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
     this.metrics.messagesAccepted.inc({ source: "peer" }, added);
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
@@ -377,7 +446,10 @@ export class Miner implements NodeApi {
     this.metrics.mining.set(this.parts?.searcher.searching ? 1 : 0);
     this.metrics.hashrate.set(this.parts?.searcher.hashrate ?? 0);
     this.updateGauges();
-    return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+    return {
+      contentType: this.metrics.registry.contentType,
+      body: await this.metrics.registry.metrics(),
+    };
   }
 }
 

@@ -3,8 +3,8 @@ import { after, before, test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { GENESIS_HASH } from "../../src/core/genesis.js";
 import { hashBlock } from "../../src/core/hash.js";
+import { http, postJson, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 import { mineNext } from "../helpers/tiny-chain.js";
-import { type TestMiner, http, postJson, startTestMiner } from "../helpers/start-miner.js";
 
 const D = 2;
 let node: TestMiner;
@@ -20,7 +20,17 @@ async function chain(): Promise<Block[]> {
 test("GET /status gives every SPEC field", async () => {
   const { status, body } = await http(`${node.url}/status`);
   assert.equal(status, 200);
-  assert.deepEqual(Object.keys(body).sort(), ["address", "difficulty", "hashrate", "length", "mining", "neighbours", "pending", "tip", "version"]);
+  assert.deepEqual(Object.keys(body).sort(), [
+    "address",
+    "difficulty",
+    "hashrate",
+    "length",
+    "mining",
+    "neighbours",
+    "pending",
+    "tip",
+    "version",
+  ]);
   assert.equal(body.length, 1);
   assert.equal(body.tip, GENESIS_HASH);
   assert.equal(body.difficulty, D);
@@ -100,7 +110,12 @@ test("GET /data/:id tells pending, confirmed with confirmations, or 404", async 
   assert.deepEqual(pending.body, { id: "c".repeat(32), message: "relayed 1", status: "pending" });
   const all = await chain();
   const confirmed = await http(`${node.url}/data/${(all[1] as Block).data.id}`);
-  assert.deepEqual(confirmed.body, { ...(all[1] as Block).data, status: "confirmed", index: 1, confirmations: all.length - 1 });
+  assert.deepEqual(confirmed.body, {
+    ...(all[1] as Block).data,
+    status: "confirmed",
+    index: 1,
+    confirmations: all.length - 1,
+  });
   const missing = await http(`${node.url}/data/${"e".repeat(32)}`);
   assert.equal(missing.status, 404);
 });
@@ -140,10 +155,22 @@ test("GET /openapi.json documents every endpoint", async () => {
   assert.equal(status, 200);
   assert.match(body.openapi, /^3\./);
   const expected: [string, string][] = [
-    ["/add", "put"], ["/add", "post"], ["/chain", "get"], ["/neighbours", "get"], ["/data", "get"], ["/data", "post"],
-    ["/status", "get"], ["/blocks", "get"], ["/blocks", "post"], ["/blocks/{index}", "get"], ["/data/{id}", "get"],
-    ["/events", "get"], ["/metrics", "get"], ["/openapi.json", "get"],
+    ["/add", "put"],
+    ["/add", "post"],
+    ["/chain", "get"],
+    ["/neighbours", "get"],
+    ["/data", "get"],
+    ["/data", "post"],
+    ["/status", "get"],
+    ["/blocks", "get"],
+    ["/blocks", "post"],
+    ["/blocks/{index}", "get"],
+    ["/data/{id}", "get"],
+    ["/events", "get"],
+    ["/metrics", "get"],
+    ["/openapi.json", "get"],
   ];
-  for (const [path, method] of expected) assert.ok(body.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+  for (const [path, method] of expected)
+    assert.ok(body.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
   assert.ok(body.components.schemas.Block);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { GENESIS_BLOCK } from "../../src/core/genesis.js";
-import { type TestMiner, http, postJson, startTestMiner } from "../helpers/start-miner.js";
+import { http, postJson, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 
 let node: TestMiner;
 before(async () => {
@@ -11,7 +11,10 @@ before(async () => {
 after(async () => node.stop());
 
 test("PUT /add?message= answers the original's text with the new id", async () => {
-  const { status, body } = await http(`${node.url}/add?message=${encodeURIComponent("hello world")}`, { method: "PUT" });
+  const { status, body } = await http(
+    `${node.url}/add?message=${encodeURIComponent("hello world")}`,
+    { method: "PUT" },
+  );
   assert.equal(status, 200);
   assert.equal(body.message, "Message added!");
   assert.equal(body.more_information, "Will be mined in a future block.");
@@ -33,7 +36,10 @@ test("POST /add takes a JSON body and answers like PUT /add", async () => {
   assert.equal(body.message, "Message added!");
   const missing = await postJson(`${node.url}/add`, {});
   assert.equal(missing.status, 400);
-  assert.deepEqual(missing.body, { message: "No Message added!", more_information: "Missing data." });
+  assert.deepEqual(missing.body, {
+    message: "No Message added!",
+    more_information: "Missing data.",
+  });
 });
 
 test("a message over --max-message-bytes answers 413 naming the limit", async () => {
@@ -43,13 +49,19 @@ test("a message over --max-message-bytes answers 413 naming the limit", async ()
 });
 
 test("a malformed JSON body answers 400 with a JSON message", async () => {
-  const { status, body } = await http(`${node.url}/add`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+  const { status, body } = await http(`${node.url}/add`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{not json",
+  });
   assert.equal(status, 400);
   assert.equal(typeof body.message, "string");
 });
 
 test("a body over the API's limit answers 413", async () => {
-  const { status, body } = await postJson(`${node.url}/data`, { data: [{ id: "a".repeat(32), message: "x".repeat(9 * 1024 * 1024) }] });
+  const { status, body } = await postJson(`${node.url}/data`, {
+    data: [{ id: "a".repeat(32), message: "x".repeat(9 * 1024 * 1024) }],
+  });
   assert.equal(status, 413);
   assert.match(body.message, /too large/);
 });
@@ -59,7 +71,10 @@ test("GET /data lists the pending messages", async () => {
   const { status, body } = await http(`${node.url}/data`);
   assert.equal(status, 200);
   assert.ok(Array.isArray(body));
-  assert.deepEqual(body.find((d: { id: string }) => d.id === added.body.id), { id: added.body.id, message: "pending one" });
+  assert.deepEqual(
+    body.find((d: { id: string }) => d.id === added.body.id),
+    { id: added.body.id, message: "pending one" },
+  );
 });
 
 test("GET /chain answers plain JSON {chain, length}", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
-import { BIN, NodeProcess, freePort, getJson } from "../helpers/node-process.js";
+import { BIN, freePort, getJson, NodeProcess } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 interface Run {
@@ -32,7 +32,9 @@ function run(args: string[], timeoutMs = 20_000): Promise<Run> {
 let node: NodeProcess;
 let port: string;
 before(async () => {
-  node = await NodeProcess.start({ args: ["--difficulty", "2", "--workers", "1", "--log-level", "warn"] });
+  node = await NodeProcess.start({
+    args: ["--difficulty", "2", "--workers", "1", "--log-level", "warn"],
+  });
   port = String(node.port);
 });
 after(async () => node.stop());
@@ -45,7 +47,11 @@ test("add prints the new message's id and exits 0", async () => {
 
 test("get message shows pending or confirmed, then confirmed in block N", async () => {
   const id = (await run(["add", "track me", "--port", port])).stdout.trim();
-  await waitFor(async () => (await getJson<{ status: string }>(`${node.url}/data/${id}`)).status === "confirmed", { what: "the message to be mined" });
+  await waitFor(
+    async () =>
+      (await getJson<{ status: string }>(`${node.url}/data/${id}`)).status === "confirmed",
+    { what: "the message to be mined" },
+  );
   const { code, stdout } = await run(["get", "message", id, "--port", port]);
   assert.equal(code, 0);
   assert.match(stdout, /^confirmed in block \d+ \(\d+ confirmations\)\ntrack me\n$/);
@@ -79,7 +85,12 @@ test("an unreachable node gives a one-line message and exit 1, not a stack trace
   const { code, stderr, stdout } = await run(["get", "status", "--port", closed]);
   assert.equal(code, 1);
   assert.equal(stdout, "");
-  assert.match(stderr, new RegExp(`^blockchain: cannot reach the node at http://127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\)`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `^blockchain: cannot reach the node at http://127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\)`,
+    ),
+  );
   assert.doesNotMatch(stderr, /\n\s+at /);
 });
 
@@ -109,7 +120,18 @@ test("the original's snake_case flags are accepted as aliases", async () => {
 });
 
 test("--help works on every command", async () => {
-  for (const args of [[], ["miner", "start"], ["add"], ["get"], ["get", "chain"], ["get", "message"], ["verify"], ["convert"], ["ui"], ["devnet"]]) {
+  for (const args of [
+    [],
+    ["miner", "start"],
+    ["add"],
+    ["get"],
+    ["get", "chain"],
+    ["get", "message"],
+    ["verify"],
+    ["convert"],
+    ["ui"],
+    ["devnet"],
+  ]) {
     const { code, stdout } = await run([...args, "--help"]);
     assert.equal(code, 0, args.join(" "));
     assert.match(stdout, /^Usage: blockchain/, args.join(" "));

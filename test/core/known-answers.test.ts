@@ -27,11 +27,21 @@ test("the genesis block's canonical encoding is the SPEC's text", () => {
 });
 
 test("a block with non-ASCII text hashes like Python's json.dumps + sha256", () => {
-  assert.equal(hashBlock(SAMPLE), "d18df7f220c901bd2008ecb925334cdb9f278ec263554d6b8266d9ff4a0e95ed");
+  assert.equal(
+    hashBlock(SAMPLE),
+    "d18df7f220c901bd2008ecb925334cdb9f278ec263554d6b8266d9ff4a0e95ed",
+  );
 });
 
 test("the canonical encoding ignores key order and extra keys of the input object", () => {
-  const shuffled = { proof: SAMPLE.proof, data: { message: SAMPLE.data.message, id: SAMPLE.data.id }, index: 1, previous_hash: SAMPLE.previous_hash, timestamp: SAMPLE.timestamp, extra: 1 };
+  const shuffled = {
+    proof: SAMPLE.proof,
+    data: { message: SAMPLE.data.message, id: SAMPLE.data.id },
+    index: 1,
+    previous_hash: SAMPLE.previous_hash,
+    timestamp: SAMPLE.timestamp,
+    extra: 1,
+  };
   assert.equal(encodeBlock(shuffled as unknown as Block), encodeBlock(SAMPLE));
 });
 
@@ -49,7 +59,8 @@ for (const [last, difficulty, expected] of [
   test(`proofOfWork(${last}, ${difficulty}) is the smallest valid proof ${expected}`, () => {
     assert.equal(proofOfWork(last, difficulty), expected);
     assert.ok(isProofOfWorkValid(last, expected, difficulty));
-    for (let p = Math.max(0, expected - 50); p < expected; p++) assert.ok(!isProofOfWorkValid(last, p, difficulty));
+    for (let p = Math.max(0, expected - 50); p < expected; p++)
+      assert.ok(!isProofOfWorkValid(last, p, difficulty));
   });
 }
 
@@ -60,7 +71,11 @@ test("isProofOfWorkValid writes a null last proof as the text 'null'", () => {
 
 test("isProofOfWorkValid throws a RangeError for a difficulty that is not a positive integer", () => {
   for (const bad of [0, -1, 1.5, Number.NaN, "3", null]) {
-    assert.throws(() => isProofOfWorkValid(null, 1, bad as number), RangeError, `difficulty ${String(bad)}`);
+    assert.throws(
+      () => isProofOfWorkValid(null, 1, bad as number),
+      RangeError,
+      `difficulty ${String(bad)}`,
+    );
   }
 });
 

@@ -13,7 +13,10 @@ export interface TestMiner {
 }
 
 /** Starts a real Miner in this process on a free loopback port, in a fresh temp folder. */
-export async function startTestMiner(overrides: Partial<MinerOptions> = {}, dir?: string): Promise<TestMiner> {
+export async function startTestMiner(
+  overrides: Partial<MinerOptions> = {},
+  dir?: string,
+): Promise<TestMiner> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), "bc-miner-")));
   const chainPath = overrides.pathToChain ?? join(folder, "chain.json");
   const miner = new Miner({
@@ -44,7 +47,11 @@ export async function startTestMiner(overrides: Partial<MinerOptions> = {}, dir?
 }
 
 /** fetch + JSON, returning the status and the parsed body. */
-export async function http(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function http(
+  url: string,
+  init: RequestInit = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes and assert on them
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   let body: unknown = text;
@@ -57,5 +64,9 @@ export async function http(url: string, init: RequestInit = {}): Promise<{ statu
 }
 
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return http(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return http(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }

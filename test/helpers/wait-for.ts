@@ -13,7 +13,10 @@ export interface WaitOptions {
  * Polls `condition` until it returns a truthy value (which is returned) or the
  * deadline passes (which throws, naming what was awaited and the last error).
  */
-export async function waitFor<T>(condition: () => T | Promise<T>, opts: WaitOptions = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  opts: WaitOptions = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   let lastError: unknown = null;
   for (;;) {
@@ -25,7 +28,9 @@ export async function waitFor<T>(condition: () => T | Promise<T>, opts: WaitOpti
     }
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new Error(`timed out after ${opts.timeoutMs ?? 20_000} ms waiting for ${opts.what ?? "a condition"}${detail}`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 20_000} ms waiting for ${opts.what ?? "a condition"}${detail}`,
+      );
     }
     await delay(opts.intervalMs ?? 25);
   }

@@ -18,7 +18,10 @@ function branch(chain: Block[], forkIndex: number, n: number, tag: string): Bloc
   let parent = chain[forkIndex] as Block;
   for (let i = 0; i < n; i++) {
     const next = mineNext(parent, D, `${tag} ${i}`, parent.timestamp + 7);
-    next.data.id = `${tag}${next.index}`.padEnd(32, "0").replace(/[^0-9a-f]/g, "b").slice(0, 32);
+    next.data.id = `${tag}${next.index}`
+      .padEnd(32, "0")
+      .replace(/[^0-9a-f]/g, "b")
+      .slice(0, 32);
     out.push(next);
     parent = next;
   }

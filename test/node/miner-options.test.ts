@@ -3,7 +3,14 @@ import { test } from "node:test";
 import { GENESIS_BLOCK } from "../../src/core/genesis.js";
 import { Miner, MinerOptionError } from "../../src/node/miner.js";
 
-const good = { pathToChain: "/tmp/unused-chain.json", jsonFormat: true, port: 12345, difficulty: 4, neighbours: [], forceNewChain: false };
+const good = {
+  pathToChain: "/tmp/unused-chain.json",
+  jsonFormat: true,
+  port: 12345,
+  difficulty: 4,
+  neighbours: [],
+  forceNewChain: false,
+};
 
 test("a Miner is built from the original's arguments", () => {
   const miner = new Miner({ ...good, neighbours: ["localhost:5000", "127.0.0.2:5001"] });
@@ -40,7 +47,10 @@ for (const [name, change, pattern] of badCases) {
 }
 
 test("Miner.hash hashes a block and throws a TypeError for anything else", () => {
-  assert.equal(Miner.hash(GENESIS_BLOCK), "7f9a64a5bd52ca142f713283260c323ec05bcd23a31aa3022de71e95137a9c3e");
+  assert.equal(
+    Miner.hash(GENESIS_BLOCK),
+    "7f9a64a5bd52ca142f713283260c323ec05bcd23a31aa3022de71e95137a9c3e",
+  );
   for (const bad of [null, 42, "block", {}, { ...GENESIS_BLOCK, index: 1 }]) {
     assert.throws(() => Miner.hash(bad as never), TypeError);
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { validateChain } from "../../src/core/validate.js";
-import { type TestMiner, http, postJson, startTestMiner } from "../helpers/start-miner.js";
+import { http, postJson, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 let node: TestMiner;
@@ -20,7 +20,10 @@ test("20 messages are each mined exactly once, /data empties and the served chai
   }
   const first = await http(`${node.url}/data/${ids[0]}`);
   assert.ok(["pending", "confirmed"].includes(first.body.status));
-  await waitFor(async () => (await http(`${node.url}/status`)).body.length === 21, { timeoutMs: 60_000, what: "20 mined blocks" });
+  await waitFor(async () => (await http(`${node.url}/status`)).body.length === 21, {
+    timeoutMs: 60_000,
+    what: "20 mined blocks",
+  });
   const { body } = await http(`${node.url}/chain`);
   const chain = body.chain as Block[];
   assert.deepEqual(validateChain(chain, { difficulty: 3 }), { ok: true });
@@ -35,7 +38,9 @@ test("20 messages are each mined exactly once, /data empties and the served chai
 });
 
 test("with nothing pending the miner idles: no proof search runs", async () => {
-  await waitFor(async () => (await http(`${node.url}/status`)).body.mining === false, { what: "the miner to idle" });
+  await waitFor(async () => (await http(`${node.url}/status`)).body.mining === false, {
+    what: "the miner to idle",
+  });
   const status = (await http(`${node.url}/status`)).body;
   assert.equal(status.pending, 0);
   assert.equal(status.mining, false);
@@ -44,5 +49,8 @@ test("with nothing pending the miner idles: no proof search runs", async () => {
   const windowMs = 500;
   await new Promise((resolve) => setTimeout(resolve, windowMs));
   const used = process.cpuUsage(before);
-  assert.ok((used.user + used.system) / 1000 < windowMs / 2, `used ${(used.user + used.system) / 1000} ms of CPU in ${windowMs} ms`);
+  assert.ok(
+    (used.user + used.system) / 1000 < windowMs / 2,
+    `used ${(used.user + used.system) / 1000} ms of CPU in ${windowMs} ms`,
+  );
 });

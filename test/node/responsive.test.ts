@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type TestMiner, http, postJson, startTestMiner } from "../helpers/start-miner.js";
+import { http, postJson, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 let node: TestMiner;
@@ -12,7 +12,9 @@ after(async () => node.stop());
 
 test("the API keeps answering while a proof search runs (mining never blocks the event loop)", async () => {
   await postJson(`${node.url}/add`, { message: "hard to mine" });
-  await waitFor(async () => (await http(`${node.url}/status`)).body.mining === true, { what: "a proof search to start" });
+  await waitFor(async () => (await http(`${node.url}/status`)).body.mining === true, {
+    what: "a proof search to start",
+  });
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
   for (let i = 0; i < 20; i++) {
@@ -22,7 +24,11 @@ test("the API keeps answering while a proof search runs (mining never blocks the
   }
   clearInterval(timer);
   assert.ok(ticks > 0, "timers fired while the search ran");
-  assert.equal((await http(`${node.url}/status`)).body.mining, true, "the search was still running throughout");
+  assert.equal(
+    (await http(`${node.url}/status`)).body.mining,
+    true,
+    "the search was still running throughout",
+  );
 });
 
 test("the message being mined stays pending until its block joins the chain", async () => {

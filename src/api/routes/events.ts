@@ -2,7 +2,12 @@ import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { NodeApi, NodeEvents } from "../node-api.js";
 
-const EVENT_NAMES = ["block", "data", "reorg", "neighbours"] as const satisfies readonly (keyof NodeEvents)[];
+const EVENT_NAMES = [
+  "block",
+  "data",
+  "reorg",
+  "neighbours",
+] as const satisfies readonly (keyof NodeEvents)[];
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
 
@@ -14,31 +19,40 @@ export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
     for (const res of open) res.end();
   });
 
-  app.get("/events", { schema: { summary: "Server-Sent Events: block, data, reorg, neighbours", produces: ["text/event-stream"] } }, (request, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-      "access-control-allow-origin": "*",
-    });
-    res.write("retry: 2000\n: connected\n\n");
-    const listeners = EVENT_NAMES.map((name) => {
-      const listener = (payload: unknown) => {
-        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+  app.get(
+    "/events",
+    {
+      schema: {
+        summary: "Server-Sent Events: block, data, reorg, neighbours",
+        produces: ["text/event-stream"],
+      },
+    },
+    (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+        "access-control-allow-origin": "*",
+      });
+      res.write("retry: 2000\n: connected\n\n");
+      const listeners = EVENT_NAMES.map((name) => {
+        const listener = (payload: unknown) => {
+          res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+        };
+        node.events.on(name, listener as never);
+        return { name, listener };
+      });
+      const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+      open.add(res);
+      const cleanup = () => {
+        clearInterval(heartbeat);
+        for (const { name, listener } of listeners) node.events.off(name, listener as never);
+        open.delete(res);
       };
-      node.events.on(name, listener as never);
-      return { name, listener };
-    });
-    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
-    open.add(res);
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      for (const { name, listener } of listeners) node.events.off(name, listener as never);
-      open.delete(res);
-    };
-    request.raw.on("close", cleanup);
-    res.on("close", cleanup);
-  });
+      request.raw.on("close", cleanup);
+      res.on("close", cleanup);
+    },
+  );
 }

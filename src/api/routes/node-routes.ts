@@ -13,8 +13,10 @@ function senderOf(headers: Record<string, unknown>): string | null {
 
 /** The endpoints beyond the original's: status, blocks, announces, relays, message look-up. */
 export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
-  app.get("/status", { schema: { summary: "The node's status", response: { 200: StatusSchema } } }, async () =>
-    node.status(),
+  app.get(
+    "/status",
+    { schema: { summary: "The node's status", response: { 200: StatusSchema } } },
+    async () => node.status(),
   );
 
   app.get(
@@ -33,7 +35,10 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
       },
     },
     async (request) => {
-      const { from = 0, limit = DEFAULTS.blocksPageLimit } = request.query as { from?: number; limit?: number };
+      const { from = 0, limit = DEFAULTS.blocksPageLimit } = request.query as {
+        from?: number;
+        limit?: number;
+      };
       const length = node.chainLength();
       return { blocks: node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit)), length };
     },
@@ -52,7 +57,9 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
       const { index } = request.params as { index: number };
       const [block] = node.blocks(index, 1);
       if (!block) {
-        return reply.code(404).send({ message: `no block at index ${index}; the chain has ${node.chainLength()} blocks` });
+        return reply.code(404).send({
+          message: `no block at index ${index}; the chain has ${node.chainLength()} blocks`,
+        });
       }
       return block;
     },
@@ -63,7 +70,9 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "Announce consecutive blocks",
-        body: Type.Object({ blocks: Type.Array(Type.Unknown(), { minItems: 1, maxItems: DEFAULTS.blocksPageLimit }) }),
+        body: Type.Object({
+          blocks: Type.Array(Type.Unknown(), { minItems: 1, maxItems: DEFAULTS.blocksPageLimit }),
+        }),
         response: {
           200: Type.Object({ accepted: Type.Boolean(), length: Type.Integer() }),
           409: Type.Object({ message: Type.String(), length: Type.Integer() }),
@@ -81,11 +90,14 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
           return { accepted: false, length: result.length };
         case "unknown-parent":
           return reply.code(409).send({
-            message: "the first block's parent is not in this chain; the node will sync from the sender",
+            message:
+              "the first block's parent is not in this chain; the node will sync from the sender",
             length: result.length,
           });
         case "invalid":
-          return reply.code(400).send({ message: `block ${result.index} is invalid: ${result.reason}` });
+          return reply
+            .code(400)
+            .send({ message: `block ${result.index} is invalid: ${result.reason}` });
       }
     },
   );
@@ -117,7 +129,10 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const found = node.lookupData(id);
-      if (!found) return reply.code(404).send({ message: `no message with id '${id}' is pending or in the chain` });
+      if (!found)
+        return reply
+          .code(404)
+          .send({ message: `no message with id '${id}' is pending or in the chain` });
       return found;
     },
   );

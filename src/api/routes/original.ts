@@ -14,7 +14,10 @@ const CHAIN_CHUNK = 500;
 function* chainBody(blocks: ReturnType<NodeApi["blocks"]>): Generator<string> {
   yield '{"chain":[';
   for (let i = 0; i < blocks.length; i += CHAIN_CHUNK) {
-    const part = blocks.slice(i, i + CHAIN_CHUNK).map(encodeBlock).join(",");
+    const part = blocks
+      .slice(i, i + CHAIN_CHUNK)
+      .map(encodeBlock)
+      .join(",");
     yield i === 0 ? part : `,${part}`;
   }
   yield `],"length":${blocks.length}}`;
@@ -41,7 +44,11 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     async (request, reply) => {
       const result = await add((request.query as { message?: string }).message);
       if (result.missing) return reply.code(400).send(MISSING_DATA);
-      return { message: "Message added!", more_information: "Will be mined in a future block.", id: result.id };
+      return {
+        message: "Message added!",
+        more_information: "Will be mined in a future block.",
+        id: result.id,
+      };
     },
   );
 
@@ -61,7 +68,11 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
       }
       const result = await add(message);
       if (result.missing) return reply.code(400).send(MISSING_DATA);
-      return { message: "Message added!", more_information: "Will be mined in a future block.", id: result.id };
+      return {
+        message: "Message added!",
+        more_information: "Will be mined in a future block.",
+        id: result.id,
+      };
     },
   );
 
@@ -70,7 +81,9 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "The whole chain (streamed)",
-        response: { 200: Type.Object({ chain: Type.Array(Type.Ref("Block")), length: Type.Integer() }) },
+        response: {
+          200: Type.Object({ chain: Type.Array(Type.Ref("Block")), length: Type.Integer() }),
+        },
       },
     },
     async (_request, reply) => {
@@ -84,7 +97,9 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "The neighbours",
-        response: { 200: Type.Object({ neighbours: Type.Array(Type.String()), length: Type.Integer() }) },
+        response: {
+          200: Type.Object({ neighbours: Type.Array(Type.String()), length: Type.Integer() }),
+        },
       },
     },
     async () => {
@@ -95,7 +110,9 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
 
   app.get(
     "/data",
-    { schema: { summary: "The pending messages", response: { 200: Type.Array(Type.Ref("Data")) } } },
+    {
+      schema: { summary: "The pending messages", response: { 200: Type.Array(Type.Ref("Data")) } },
+    },
     async () => node.pendingMessages(),
   );
 }
