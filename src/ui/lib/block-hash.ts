@@ -1,18 +1,11 @@
 // A block's hash, computed in the browser: the API gives blocks without their hash
 // (SPEC section 1: SHA-256 of the canonical encoding).
+import { encodeBlock } from "../../core/encoding.js";
 import { sha256Hex } from "./sha256.js";
 import type { Block } from "./wire.js";
 
-/** The canonical encoding: fixed key order, no other keys, no white space. */
-export function canonicalEncoding(block: Block): string {
-  return JSON.stringify({
-    index: block.index,
-    timestamp: block.timestamp,
-    data: { id: block.data.id, message: block.data.message },
-    previous_hash: block.previous_hash,
-    proof: block.proof,
-  });
-}
+/** The canonical encoding: the core's own, bundled into the explorer. */
+export const canonicalEncoding: (block: Block) => string = encodeBlock;
 
 /** The part of WebCrypto used here; absent outside secure contexts. */
 export interface Digester {
