@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { encodeBlock } from "../../core/encoding.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
@@ -26,10 +26,12 @@ function* chainBody(blocks: ReturnType<NodeApi["blocks"]>): Generator<string> {
 /** The original's endpoints: PUT /add, GET /chain, GET /neighbours, GET /data; and POST /add. */
 export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): void {
   const addResponses = { 200: AddedSchema, ...ERROR_RESPONSES };
-  const add = async (message: unknown) => {
-    if (typeof message !== "string" || message.length === 0) return { missing: true as const };
-    const data = await node.addMessage(message);
-    return { missing: false as const, id: data.id };
+  /** Both forms of /add answer alike: the original's texts, with the new id. */
+  const add = async (message: unknown, reply: FastifyReply) => {
+    if (typeof message !== "string" || message.length === 0)
+      return reply.code(400).send(MISSING_DATA);
+    const { id } = await node.addMessage(message);
+    return { message: "Message added!", more_information: "Will be mined in a future block.", id };
   };
 
   app.put(
@@ -41,15 +43,7 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
         response: addResponses,
       },
     },
-    async (request, reply) => {
-      const result = await add((request.query as { message?: string }).message);
-      if (result.missing) return reply.code(400).send(MISSING_DATA);
-      return {
-        message: "Message added!",
-        more_information: "Will be mined in a future block.",
-        id: result.id,
-      };
-    },
+    async (request, reply) => add((request.query as { message?: string }).message, reply),
   );
 
   app.post(
@@ -66,13 +60,7 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
       if (message !== undefined && typeof message !== "string") {
         return reply.code(400).send({ message: "message must be a string" });
       }
-      const result = await add(message);
-      if (result.missing) return reply.code(400).send(MISSING_DATA);
-      return {
-        message: "Message added!",
-        more_information: "Will be mined in a future block.",
-        id: result.id,
-      };
+      return add(message, reply);
     },
   );
 
