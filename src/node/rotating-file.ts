@@ -10,6 +10,8 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 export class RotatingFile {
   private readonly dest: SonicBoom;
   private bytes: number;
+  /** The file is open (SonicBoom opens it, and reopens it after a rotation, asynchronously). */
+  private ready = false;
 
   constructor(
     private readonly path: string,
@@ -18,13 +20,23 @@ export class RotatingFile {
   ) {
     this.bytes = existsSync(path) ? statSync(path).size : 0;
     this.dest = pino.destination({ dest: path, sync: false, mkdir: true, append: true });
+    this.dest.on("ready", () => {
+      this.ready = true;
+    });
   }
 
   write(chunk: string): boolean {
     const ok = this.dest.write(chunk);
     this.bytes += Buffer.byteLength(chunk);
-    if (this.bytes >= this.maxBytes) this.rotate();
+    // A rotation waits until the file is open: what is written meanwhile is buffered.
+    if (this.bytes >= this.maxBytes && this.ready) this.rotate();
     return ok;
+  }
+
+  /** Resolves once the file is open (again, after a rotation). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.dest.once("ready", () => resolve()));
   }
 
   /** Flushes what is buffered and closes the file. */
@@ -41,6 +53,7 @@ export class RotatingFile {
       if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     }
     renameSync(this.path, `${this.path}.1`);
+    this.ready = false;
     this.dest.reopen();
     this.bytes = 0;
   }
