@@ -35,6 +35,7 @@ export function createNodeLogger(opts: NodeLoggerOptions): NodeLogger {
       colorize: Boolean(process.stderr.isTTY),
       translateTime: "SYS:HH:MM:ss.l",
       ignore: "pid,hostname",
+      singleLine: true,
       sync: true,
     });
     streams.push({ level, stream: consoleStream });
