@@ -1,0 +1,20 @@
+// The library's public API (SPEC section 8): the original's Miner in TypeScript form,
+// the server that serves a miner's HTTP API, and the ledger's types and functions.
+
+export type { DataLookup, NodeApi, NodeEvents, NodeStatus } from "./api/node-api.js";
+export { buildServer, type ServerOptions, startServer } from "./api/server.js";
+export * from "./core/index.js";
+export { ProofSearchPool } from "./mining/proof-search-pool.js";
+export { normalizeAddress } from "./net/address.js";
+export { type AdoptResult, ChainState, type Reorg } from "./node/chain-state.js";
+export { DEFAULTS } from "./node/config.js";
+export {
+  BadInputError,
+  Miner,
+  MinerOptionError,
+  type MinerOptions,
+  PendingFullError,
+} from "./node/miner.js";
+export { readChainFile, writeChainFile } from "./storage/chain-file.js";
+export { ChainLoadError } from "./storage/chain-load-error.js";
+export { type ChainFormat, ChainStore, normalizeFormat } from "./storage/chain-store.js";
