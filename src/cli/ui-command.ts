@@ -1,7 +1,5 @@
 import type { AddressInfo } from "node:net";
 import { type Command, InvalidArgumentError } from "commander";
-import Fastify from "fastify";
-import { registerExplorer } from "../api/explorer.js";
 import { DEFAULTS } from "../node/config.js";
 import { intIn } from "./options.js";
 
@@ -51,6 +49,9 @@ export function registerUiCommand(program: Command): void {
 }
 
 async function runUi(flags: UiFlags): Promise<void> {
+  // Loaded here, not at the top: the other commands start faster without the server's modules.
+  const { default: Fastify } = await import("fastify");
+  const { registerExplorer } = await import("../api/explorer.js");
   const app = Fastify({ logger: false, forceCloseConnections: true });
   registerExplorer(app, { nodeUrl: flags.node });
   app.setNotFoundHandler((request, reply) => {
