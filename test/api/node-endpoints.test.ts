@@ -84,7 +84,14 @@ test("GET /blocks pages through the chain; GET /blocks/:index gives one block or
   const missing = await http(`${node.url}/blocks/999`);
   assert.equal(missing.status, 404);
   assert.match(missing.body.message, /no block at index 999/);
-  for (const bad of ["/blocks?from=-1", "/blocks?limit=0", "/blocks?from=abc", "/blocks/-3"]) {
+  for (const bad of [
+    "/blocks?from=-1",
+    "/blocks?limit=0",
+    "/blocks?from=abc",
+    "/blocks/-3",
+    `/blocks?from=${"9".repeat(400)}`,
+    "/blocks/99999999999999999999",
+  ]) {
     const { status, body } = await http(`${node.url}${bad}`);
     assert.equal(status, 400, bad);
     assert.equal(typeof body.message, "string");

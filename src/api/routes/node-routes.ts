@@ -25,8 +25,16 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
       schema: {
         summary: `Blocks from index \`from\`, at most \`limit\` (at most ${DEFAULTS.blocksPageLimit}; larger limits are cut to it)`,
         querystring: Type.Object({
-          from: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, default: DEFAULTS.blocksPageLimit })),
+          from: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
+          ),
+          limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              default: DEFAULTS.blocksPageLimit,
+            }),
+          ),
         }),
         response: {
           200: Type.Object({ blocks: Type.Array(Type.Ref("Block")), length: Type.Integer() }),
@@ -34,11 +42,15 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { from = 0, limit = DEFAULTS.blocksPageLimit } = request.query as {
         from?: number;
         limit?: number;
       };
+      // The schema's coercion lets a huge number through as Infinity.
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit)) {
+        return reply.code(400).send({ message: "from and limit must be safe integers" });
+      }
       const length = node.chainLength();
       return { blocks: node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit)), length };
     },
@@ -49,12 +61,17 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "One block",
-        params: Type.Object({ index: Type.Integer({ minimum: 0 }) }),
+        params: Type.Object({
+          index: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+        }),
         response: { 200: Type.Ref("Block"), 400: Type.Ref("Error"), 404: Type.Ref("Error") },
       },
     },
     async (request, reply) => {
       const { index } = request.params as { index: number };
+      if (!Number.isSafeInteger(index)) {
+        return reply.code(400).send({ message: "the index must be a safe integer" });
+      }
       const [block] = node.blocks(index, 1);
       if (!block) {
         return reply.code(404).send({
