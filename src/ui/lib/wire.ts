@@ -1,45 +1,16 @@
-// The node's wire shapes (SPEC section 6), as the explorer reads them. They mirror
-// src/core and src/api/node-api.ts; the UI cannot import those (they pull in Node
-// APIs), so test/ui/wire-types.test.ts checks at compile time that both agree.
+// The node's wire shapes (SPEC section 6), as the explorer reads them. The shared ones
+// are the node's own types: type-only imports, erased from the browser bundle.
+import type { Block } from "../../core/block.js";
 
-/** A message of the ledger. */
-export interface Data {
-  id: string;
-  message: string;
-}
-
-/** A block, exactly as GET /blocks gives it. */
-export interface Block {
-  index: number;
-  timestamp: number;
-  data: Data;
-  previous_hash: string | null;
-  proof: number | null;
-}
-
-/** GET /status. */
-export interface NodeStatus {
-  length: number;
-  tip: string;
-  difficulty: number;
-  neighbours: string[];
-  pending: number;
-  mining: boolean;
-  hashrate: number;
-  version: string;
-  address: string;
-}
+export type { DataLookup, NodeStatus } from "../../api/node-api.js";
+export type { Block } from "../../core/block.js";
+export type { Data } from "../../core/data.js";
 
 /** GET /blocks?from=&limit=. */
 export interface BlocksPage {
   blocks: Block[];
   length: number;
 }
-
-/** GET /data/:id. */
-export type DataLookup =
-  | { id: string; message: string; status: "pending" }
-  | { id: string; message: string; status: "confirmed"; index: number; confirmations: number };
 
 /** The `reorg` event of GET /events. */
 export interface ReorgEvent {
