@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../node/config.js";
+import { BadInputError } from "../node/errors.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
@@ -32,6 +33,16 @@ export async function buildServer(
   // Response schemas document the API; answers are written with plain JSON.stringify.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  // An empty JSON body is no body (a PUT /add?message= sent with a JSON content type is fine).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    if (body === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(new BadInputError(`the body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
   installErrorHandlers(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("access-control-allow-origin", "*");

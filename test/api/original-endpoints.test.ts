@@ -98,3 +98,12 @@ test("an unknown path answers 404 with the original's text, without the leading 
   assert.equal(wrongMethod.status, 404);
   assert.deepEqual(wrongMethod.body, { message: "'chain' is not a valid endpoint!" });
 });
+
+test("PUT /add?message= works with a JSON content type and no body", async () => {
+  const { status, body } = await http(`${node.url}/add?message=typed`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(status, 200);
+  assert.equal(body.message, "Message added!");
+});
