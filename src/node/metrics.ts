@@ -14,41 +14,33 @@ export class NodeMetrics {
   );
   readonly neighbours = this.gauge("blockchain_neighbours", "Number of neighbours");
   readonly mining = this.gauge("blockchain_mining", "1 while a proof search runs, else 0");
-  readonly hashes = new Counter({
-    name: "blockchain_hashes_total",
-    help: "Proof-of-work hashes computed",
-    registers: [this.registry],
-  });
-  readonly blocksMined = new Counter({
-    name: "blockchain_blocks_mined_total",
-    help: "Blocks mined by this node that joined its chain",
-    registers: [this.registry],
-  });
-  readonly reorgs = new Counter({
-    name: "blockchain_reorgs_total",
-    help: "Switches to another branch",
-    registers: [this.registry],
-  });
-  readonly messagesAccepted = new Counter({
-    name: "blockchain_messages_accepted_total",
-    help: "Messages accepted into the pending set",
-    labelNames: ["source"],
-    registers: [this.registry],
-  });
-  readonly peerRequests = new Counter({
-    name: "blockchain_peer_requests_total",
-    help: "Requests made to peers, by outcome",
-    labelNames: ["outcome"],
-    registers: [this.registry],
-  });
-  readonly blocksFetched = new Counter({
-    name: "blockchain_blocks_fetched_total",
-    help: "Blocks fetched from peers by chain sync",
-    registers: [this.registry],
-  });
+  readonly hashes = this.counter("blockchain_hashes_total", "Proof-of-work hashes computed");
+  readonly blocksMined = this.counter(
+    "blockchain_blocks_mined_total",
+    "Blocks mined by this node that joined its chain",
+  );
+  readonly reorgs = this.counter("blockchain_reorgs_total", "Switches to another branch");
+  readonly messagesAccepted = this.counter(
+    "blockchain_messages_accepted_total",
+    "Messages accepted into the pending set",
+    ["source"],
+  );
+  readonly peerRequests = this.counter(
+    "blockchain_peer_requests_total",
+    "Requests made to peers, by outcome",
+    ["outcome"],
+  );
+  readonly blocksFetched = this.counter(
+    "blockchain_blocks_fetched_total",
+    "Blocks fetched from peers by chain sync",
+  );
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  private counter(name: string, help: string, labelNames: string[] = []): Counter {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
   private gauge(name: string, help: string): Gauge {
