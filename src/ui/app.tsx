@@ -109,7 +109,12 @@ function useStatus(
 
 function useFeedState(feed: LiveFeed): FeedState {
   const [state, setState] = useState(feed.state);
-  useEffect(() => feed.onState(setState), [feed]);
+  useEffect(() => {
+    const unsubscribe = feed.onState(setState);
+    // The stream may have opened between the first render and this effect: catch up.
+    setState(feed.state);
+    return unsubscribe;
+  }, [feed]);
   return state;
 }
 
