@@ -69,6 +69,8 @@ export class Miner implements NodeApi {
   private parts: RunningParts | null = null;
   private boundPort: number;
   private stopping: Promise<void> | null = null;
+  /** Journal writes of messages returned by reorgs, still in flight. */
+  private readonly returning = new Set<Promise<void>>();
 
   constructor(options: MinerOptions) {
     this.opts = resolveMinerOptions(options, normalizeAddress);
@@ -247,7 +249,9 @@ export class Miner implements NodeApi {
 
   /** Stops mining and the jobs, closes the server, saves the chain and the pending messages. */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+    this.stopping ??= this.shutdown().finally(() => {
+      this.stopping = null;
+    });
     return this.stopping;
   }
 
@@ -276,6 +280,9 @@ export class Miner implements NodeApi {
   private async backup(): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
+    // Messages a reorg returned must be durable in the journal before the chain file
+    // drops the blocks that held them.
+    await Promise.all(this.returning);
     const snapshot = this.state.blocks.slice();
     const dirtyFrom = this.state.dirtyFrom;
     if (dirtyFrom >= snapshot.length && parts.store.persistedLength === snapshot.length) return;
@@ -314,9 +321,11 @@ export class Miner implements NodeApi {
       );
       const { abandoned: _abandoned, ...event } = reorg;
       this.events.emit("reorg", event);
-      pool
+      const journalled = pool
         .giveBack(returned)
         .catch((err) => logger.error({ err }, "could not journal returned messages"));
+      this.returning.add(journalled);
+      void journalled.finally(() => this.returning.delete(journalled));
     });
     pool.on("added", (data) => {
       this.events.emit("data", data);
