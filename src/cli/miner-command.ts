@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { DEFAULTS } from "../node/config.js";
-import { intIn, seconds } from "./options.js";
+import { hostPort, hostPortList, intIn, seconds } from "./options.js";
 
 interface StartFlags {
   host: string;
@@ -9,7 +9,7 @@ interface StartFlags {
   advertise?: string;
   chainSerialization: string;
   difficulty: number;
-  neighbours?: string;
+  neighbours?: string[];
   maxNeighbours: number;
   forceNewChain?: boolean;
   gossipInterval: number;
@@ -38,7 +38,7 @@ export function registerMinerCommand(program: Command): void {
     .argument("<chain_path>", "the chain file (created with the genesis block when missing)")
     .option("--host <addr>", "listen address", DEFAULTS.host)
     .option("--port <n>", "listen port", intIn(0, 65535), DEFAULTS.port)
-    .option("--advertise <host:port>", "address told to peers (default 127.0.0.1:<port>)")
+    .option("--advertise <host:port>", "address told to peers (default 127.0.0.1:<port>)", hostPort)
     .addOption(
       new Option("--chain-serialization <format>", "chain file format ('pickle' = binary)")
         .choices(["json", "binary", "pickle"])
@@ -50,7 +50,11 @@ export function registerMinerCommand(program: Command): void {
       intIn(1, MAX_DIFFICULTY),
       DEFAULTS.difficulty,
     )
-    .option("--neighbours <host:port,...>", "neighbours to start with, comma-separated")
+    .option(
+      "--neighbours <host:port,...>",
+      "neighbours to start with, comma-separated",
+      hostPortList,
+    )
     .option("--max-neighbours <n>", "most neighbours kept", intIn(0, 1000), DEFAULTS.maxNeighbours)
     .option("--force-new-chain", "start from genesis (the old chain file is kept as a backup copy)")
     .option(
@@ -102,12 +106,7 @@ export function registerMinerCommand(program: Command): void {
 }
 
 async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
-  const neighbours = flags.neighbours
-    ? flags.neighbours
-        .split(",")
-        .map((n) => n.trim())
-        .filter(Boolean)
-    : [];
+  const neighbours = flags.neighbours ?? [];
   // Loaded here, not at the top: the other commands start faster without the node's modules.
   const { Miner } = await import("../node/miner.js");
   const node = new Miner({

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { normalizeAddress } from "../net/address.js";
 
 /** A commander parser for an integer within [min, max]; the error names the bad value. */
 export function intIn(min: number, max: number): (value: string) => number {
@@ -32,4 +33,24 @@ export function kebabAliases(argv: string[], known: Set<string>): string[] {
     if (!known.has(kebab)) return arg;
     return rest.length > 0 ? `${kebab}=${rest.join("=")}` : kebab;
   });
+}
+
+/** A commander parser for one `host:port` address; the error says what is wrong with it. */
+export function hostPort(value: string): string {
+  try {
+    return normalizeAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `'${value}' is not a host:port address (${(err as Error).message}).`,
+    );
+  }
+}
+
+/** A commander parser for a comma-separated list of `host:port` addresses. */
+export function hostPortList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map(hostPort);
 }

@@ -44,9 +44,12 @@ export class MinerOptionError extends TypeError {
   }
 }
 
+/** The log levels a node accepts (pino's). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
 function positiveNumber(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new MinerOptionError(name, `must be a positive number, got ${String(value)}`);
+    throw new MinerOptionError(name, `must be a positive number, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -55,7 +58,7 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new MinerOptionError(
       name,
-      `must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
     );
   }
   return value;
@@ -87,6 +90,29 @@ export function resolveMinerOptions(
       );
     }
   });
+  if (opts.host !== undefined && (typeof opts.host !== "string" || opts.host.trim() === "")) {
+    throw new MinerOptionError(
+      "host",
+      `must be a listen address such as 127.0.0.1, got ${JSON.stringify(opts.host)}`,
+    );
+  }
+  if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
+    throw new MinerOptionError(
+      "logLevel",
+      `must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(opts.logLevel)}`,
+    );
+  }
+  let advertise: string | null = null;
+  if (opts.advertise !== undefined) {
+    try {
+      advertise = normalizeNeighbour(opts.advertise);
+    } catch (err) {
+      throw new MinerOptionError(
+        "advertise",
+        `${JSON.stringify(opts.advertise)} is not a host:port address (${(err as Error).message})`,
+      );
+    }
+  }
   for (const flag of ["forceNewChain", "mine", "consoleLog"] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
@@ -100,7 +126,7 @@ export function resolveMinerOptions(
     neighbours: [...new Set(normalized)],
     forceNewChain: opts.forceNewChain ?? false,
     host: opts.host ?? DEFAULTS.host,
-    advertise: opts.advertise === undefined ? null : normalizeNeighbour(opts.advertise),
+    advertise,
     maxNeighbours: integerIn(
       "maxNeighbours",
       opts.maxNeighbours ?? DEFAULTS.maxNeighbours,

@@ -107,3 +107,19 @@ test("PUT /add?message= works with a JSON content type and no body", async () =>
   assert.equal(status, 200);
   assert.equal(body.message, "Message added!");
 });
+
+test("POST /add without a body, or with a body that is not an object, answers 'No Message added!'", async () => {
+  const cases: RequestInit[] = [
+    { method: "POST" },
+    { method: "POST", headers: { "content-type": "application/json" }, body: "null" },
+    { method: "POST", headers: { "content-type": "application/json" }, body: "[1]" },
+  ];
+  for (const init of cases) {
+    const { status, body } = await http(`${node.url}/add`, init);
+    assert.equal(status, 400, String(init.body));
+    assert.deepEqual(body, { message: "No Message added!", more_information: "Missing data." });
+  }
+  const notString = await postJson(`${node.url}/add`, { message: 42 });
+  assert.equal(notString.status, 400);
+  assert.equal(notString.body.message, "message must be a string");
+});

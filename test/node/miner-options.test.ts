@@ -65,3 +65,18 @@ test("Miner exposes the proof rule, the proof search and chain validity", () => 
   assert.equal(miner.isDataProcessed(GENESIS_BLOCK.data), true);
   assert.equal(miner.isDataProcessed({ id: "1".repeat(32), message: "x" }), false);
 });
+
+test("the constructor also refuses a bad host, log level or advertised address, naming each", () => {
+  for (const [change, pattern] of [
+    [{ host: 5 }, /^host: /],
+    [{ logLevel: "bogus" }, /^logLevel: /],
+    [{ advertise: "bad" }, /^advertise: /],
+    [{ difficulty: "3" }, /difficulty: .*got "3"/],
+  ] as [Record<string, unknown>, RegExp][]) {
+    assert.throws(
+      () => new Miner({ ...good, ...change } as never),
+      (err: unknown) => err instanceof MinerOptionError && pattern.test((err as Error).message),
+      JSON.stringify(change),
+    );
+  }
+});

@@ -51,12 +51,17 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "Submit a message as JSON",
-        body: Type.Object({ message: Type.Optional(Type.Unknown()) }),
+        // Documented, not enforced: a missing body answers like a missing message, as PUT /add does.
+        body: Type.Unknown({ description: 'a JSON object {"message": TEXT}' }),
         response: addResponses,
       },
     },
     async (request, reply) => {
-      const message = (request.body as { message?: unknown }).message;
+      const body = request.body;
+      const message =
+        typeof body === "object" && body !== null
+          ? (body as { message?: unknown }).message
+          : undefined;
       if (message !== undefined && typeof message !== "string") {
         return reply.code(400).send({ message: "message must be a string" });
       }
