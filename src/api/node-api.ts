@@ -45,10 +45,10 @@ export interface NodeApi {
   lookupData(id: string): DataLookup | null;
   /** Accepts a new message (durable before it resolves); throws PendingFullError when full. */
   addMessage(message: string): Promise<Data>;
-  /** Blocks announced by a peer (or anyone). */
-  receiveBlocks(blocks: unknown[], sender: string | null): BlocksAnnounceResult;
+  /** Blocks announced by a peer (or anyone); `verified`: the sender's address is the connection's. */
+  receiveBlocks(blocks: unknown[], sender: string | null, verified?: boolean): BlocksAnnounceResult;
   /** Pending messages relayed by a peer; resolves to how many were new. */
-  receiveData(data: unknown[], sender: string | null): Promise<number>;
+  receiveData(data: unknown[], sender: string | null, verified?: boolean): Promise<number>;
   /** A caller announced its address with X-Blockchain-Node. */
   noteCaller(address: string): void;
   metricsText(): Promise<{ contentType: string; body: string }>;

@@ -405,30 +405,35 @@ export class Miner implements NodeApi {
     return data;
   }
 
-  receiveBlocks(blocks: unknown[], sender: string | null): BlocksAnnounceResult {
+  receiveBlocks(blocks: unknown[], sender: string | null, verified = false): BlocksAnnounceResult {
     const parts = this.requireParts();
+    // Only a sender whose address matches the connection is punished: a forged header must not ban an honest peer.
+    const punish = (reason: string) => {
+      if (sender && verified) parts.network.punish(sender, reason);
+    };
     for (const [i, block] of blocks.entries()) {
       const problem = blockShapeProblem(block, this.opts.maxMessageBytes);
       if (problem) {
-        if (sender) parts.network.punish(sender, `sent a malformed block: ${problem}`);
+        punish(`sent a malformed block: ${problem}`);
         const index = typeof (block as Block)?.index === "number" ? (block as Block).index : i;
         return { status: "invalid", length: this.state.length, index, reason: problem };
       }
     }
     const result = this.state.offer(blocks as Block[], sender);
     if (result.status === "unknown-parent" && sender) parts.network.syncFrom(sender);
-    if (result.status === "invalid" && sender)
-      parts.network.punish(sender, `sent an invalid block ${result.index}: ${result.reason}`);
+    if (result.status === "invalid")
+      punish(`sent an invalid block ${result.index}: ${result.reason}`);
     if (result.status === "accepted") return { status: "accepted", length: result.length };
     return result;
   }
 
-  async receiveData(data: unknown[], sender: string | null): Promise<number> {
+  async receiveData(data: unknown[], sender: string | null, verified = false): Promise<number> {
     const parts = this.requireParts();
     for (const item of data) {
       const problem = dataProblem(item, Number.POSITIVE_INFINITY);
       if (problem) {
-        if (sender) parts.network.punish(sender, `relayed a malformed message: ${problem}`);
+        if (sender && verified)
+          parts.network.punish(sender, `relayed a malformed message: ${problem}`);
         throw new BadInputError(problem);
       }
     }

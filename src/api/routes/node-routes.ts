@@ -11,6 +11,15 @@ function senderOf(headers: Record<string, unknown>): string | null {
   return typeof value === "string" && value.length > 0 ? value : null;
 }
 
+/** Whether the announced `host:port` names the address the request really came from. */
+function isFromSender(sender: string | null, ip: string): boolean {
+  if (!sender) return false;
+  const host = sender.startsWith("[")
+    ? sender.slice(1, sender.indexOf("]"))
+    : sender.slice(0, sender.lastIndexOf(":"));
+  return host === ip.replace(/^::ffff:/, "");
+}
+
 /** The endpoints beyond the original's: status, blocks, announces, relays, message look-up. */
 export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
   app.get(
@@ -99,7 +108,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     },
     async (request, reply) => {
       const { blocks } = request.body as { blocks: unknown[] };
-      const result = node.receiveBlocks(blocks, senderOf(request.headers));
+      const sender = senderOf(request.headers);
+      const result = node.receiveBlocks(blocks, sender, isFromSender(sender, request.ip));
       switch (result.status) {
         case "accepted":
           return { accepted: true, length: result.length };
@@ -130,7 +140,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     },
     async (request) => {
       const { data } = request.body as { data: unknown[] };
-      return { added: await node.receiveData(data, senderOf(request.headers)) };
+      const sender = senderOf(request.headers);
+      return { added: await node.receiveData(data, sender, isFromSender(sender, request.ip)) };
     },
   );
 
