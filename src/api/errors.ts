@@ -4,8 +4,14 @@ import { PendingFullError } from "../node/pending-pool.js";
 
 /** The original's answer to a path it does not serve: the path without its leading `/`. */
 export function notValidEndpoint(url: string): { message: string } {
-  const path = url.split("?")[0] ?? "";
-  return { message: `'${path.replace(/^\//, "")}' is not a valid endpoint!` };
+  const raw = (url.split("?")[0] ?? "").replace(/^\//, "");
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // Not valid percent-encoding: the path as it came.
+  }
+  return { message: `'${path}' is not a valid endpoint!` };
 }
 
 function statusOf(err: FastifyError): { status: number; message: string } {

@@ -5,6 +5,9 @@ import type { ChainState } from "./chain-state.js";
 import type { NodeMetrics } from "./metrics.js";
 import type { PendingPool } from "./pending-pool.js";
 
+/** Longest pause after repeated mining failures. */
+const MAX_BACKOFF_MS = 30_000;
+
 /** The proof search the producer needs (the worker pool in the node). */
 export interface ProofSearcher {
   search(
@@ -26,6 +29,8 @@ export class BlockProducer {
   private loop: Promise<void> | null = null;
   private search: AbortController | null = null;
   private wake: (() => void) | null = null;
+  /** Ends a back-off pause early (only stop() does: new messages must not cut it short). */
+  private endPause: (() => void) | null = null;
   private readonly onTipChange = () => this.search?.abort();
   private readonly onPending = () => this.wake?.();
 
@@ -53,11 +58,13 @@ export class BlockProducer {
     this.deps.pending.off("added", this.onPending);
     this.search?.abort();
     this.wake?.();
+    this.endPause?.();
     await this.loop;
     this.loop = null;
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       const data = this.deps.pending.pickRandom();
       if (!data) {
@@ -69,8 +76,20 @@ export class BlockProducer {
       }
       try {
         await this.mineOne(data);
+        failures = 0;
       } catch (err) {
-        this.deps.logger.error({ err }, "mining failed; retrying with the next message");
+        failures++;
+        // Back off, so that a lasting fault (a worker that cannot start) does not spin.
+        const pauseMs = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
+        this.deps.logger.error({ err, failures, pauseMs }, "mining failed; retrying after a pause");
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pauseMs);
+          this.endPause = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.endPause = null;
       }
     }
   }

@@ -94,6 +94,8 @@ test("an unknown path answers 404 with the original's text, without the leading 
   const { status, body } = await http(`${node.url}/foo/bar?x=1`);
   assert.equal(status, 404);
   assert.deepEqual(body, { message: "'foo/bar' is not a valid endpoint!" });
+  const spaced = await http(`${node.url}/foo%20bar`);
+  assert.deepEqual(spaced.body, { message: "'foo bar' is not a valid endpoint!" });
   const wrongMethod = await http(`${node.url}/chain`, { method: "DELETE" });
   assert.equal(wrongMethod.status, 404);
   assert.deepEqual(wrongMethod.body, { message: "'chain' is not a valid endpoint!" });
