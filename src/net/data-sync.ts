@@ -32,21 +32,25 @@ export class DataSync {
     const { chain, pending, client, guard } = this.deps;
     const list = await guard.run(peer, "data sync", () => client.pending(peer));
     if (!list) return;
-    let added = 0;
-    for (const data of list) {
-      if (this.deps.signal.aborted) return;
-      if (pending.has(data.id) || chain.hasData(data.id)) continue;
-      if (dataProblem(data, this.opts.maxMessageBytes) !== null) continue;
-      try {
-        if ((await pending.add({ id: data.id, message: data.message }, peer)) === "added") added++;
-      } catch (err) {
-        if (!(err instanceof PendingFullError)) throw err;
-        this.deps.logger.warn(
-          { peer },
-          "pending pool full: data sync stops until messages are mined",
-        );
-        break;
-      }
+    if (this.deps.signal.aborted) return;
+    const fresh = list.filter(
+      (data) =>
+        !pending.has(data.id) &&
+        !chain.hasData(data.id) &&
+        dataProblem(data, this.opts.maxMessageBytes) === null,
+    );
+    // Added together, so that the journal makes them durable with one fsync, not one each.
+    const outcomes = await Promise.allSettled(
+      fresh.map((data) => pending.add({ id: data.id, message: data.message }, peer)),
+    );
+    const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed && !(failed.reason instanceof PendingFullError)) throw failed.reason;
+    if (failed) {
+      this.deps.logger.warn(
+        { peer },
+        "pending pool full: data sync stops until messages are mined",
+      );
     }
     if (added > 0) this.deps.logger.debug({ peer, added }, "data sync added messages");
   }
