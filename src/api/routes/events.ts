@@ -10,12 +10,33 @@ const EVENT_NAMES = [
 ] as const satisfies readonly (keyof NodeEvents)[];
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
+/** Most event streams served at once; more answer 429. */
+export const MAX_EVENT_CLIENTS = 256;
+/** A client this far behind (bytes buffered, unread) is dropped rather than buffered without end. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** GET /events: Server-Sent Events of blocks, pending messages, reorgs and neighbours. */
 export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
   const open = new Set<ServerResponse>();
+  const broadcast = (text: string) => {
+    for (const res of open) {
+      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      else res.write(text);
+    }
+  };
+  // One listener per event for every client, so the node's emitter does not grow with them.
+  const listeners = EVENT_NAMES.map((name) => {
+    const listener = (payload: unknown) =>
+      broadcast(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    node.events.on(name, listener as never);
+    return { name, listener };
+  });
+  const heartbeat = setInterval(() => broadcast(": keep-alive\n\n"), HEARTBEAT_MS);
+  heartbeat.unref();
   // preClose, not onClose: the streams must end cleanly before the server drops its connections.
   app.addHook("preClose", async () => {
+    clearInterval(heartbeat);
+    for (const { name, listener } of listeners) node.events.off(name, listener as never);
     for (const res of open) res.end();
   });
 
@@ -27,7 +48,12 @@ export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
         produces: ["text/event-stream"],
       },
     },
-    (request, reply) => {
+    (_request, reply) => {
+      if (open.size >= MAX_EVENT_CLIENTS) {
+        return reply.code(429).send({
+          message: `this node serves at most ${MAX_EVENT_CLIENTS} event streams at once; try again later`,
+        });
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -37,22 +63,8 @@ export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
         "access-control-allow-origin": "*",
       });
       res.write("retry: 2000\n: connected\n\n");
-      const listeners = EVENT_NAMES.map((name) => {
-        const listener = (payload: unknown) => {
-          res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
-        };
-        node.events.on(name, listener as never);
-        return { name, listener };
-      });
-      const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
       open.add(res);
-      const cleanup = () => {
-        clearInterval(heartbeat);
-        for (const { name, listener } of listeners) node.events.off(name, listener as never);
-        open.delete(res);
-      };
-      request.raw.on("close", cleanup);
-      res.on("close", cleanup);
+      res.on("close", () => open.delete(res));
     },
   );
 }
