@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../node/config.js";
@@ -18,6 +20,29 @@ export interface ServerOptions {
   bodyLimit?: number;
 }
 
+/**
+ * A request the HTTP parser refuses (headers or URL too large, malformed, not sent in time):
+ * a JSON answer, as fastify's default gives, that also says `Connection: close`, since the
+ * socket is closed right after. Without it a keep-alive client may send its next request on
+ * the closing socket and see it fail ("other side closed"), not knowing whether it was served.
+ */
+function closeOnClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, message] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Exceeded maximum allowed HTTP header size"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Client Timeout"]
+        : [400, "Client Error"];
+  const body = JSON.stringify({ error: STATUS_CODES[status], message, statusCode: status });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 /** Builds the HTTP API of a node (not yet listening). */
 export async function buildServer(
   node: NodeApi,
@@ -30,6 +55,7 @@ export async function buildServer(
     forceCloseConnections: true,
     // A client must send its whole request within this time (event streams are unaffected: they only receive).
     requestTimeout: 30_000,
+    clientErrorHandler: closeOnClientError,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;
   // Response schemas document the API; answers are written with plain JSON.stringify.
