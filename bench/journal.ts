@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { newDataId } from "../src/core/data.js";
-import { PendingJournal } from "../src/storage/pending-journal.js";
+import { PendingJournal } from "../src/pool/pending-journal.js";
 
 /*
  * Acknowledged (fdatasync'ed) adds per second of the pending journal, with 1,

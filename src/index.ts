@@ -3,11 +3,11 @@
 
 export type { DataLookup, NodeApi, NodeEvents, NodeStatus } from "./api/node-api.js";
 export { buildServer, type ServerOptions, startServer } from "./api/server.js";
+export { type AdoptResult, ChainState, type Reorg } from "./chain/chain-state.js";
+export { DEFAULTS } from "./config/config.js";
 export * from "./core/index.js";
 export { ProofSearchPool } from "./mining/proof-search-pool.js";
 export { normalizeAddress } from "./net/address.js";
-export { type AdoptResult, ChainState, type Reorg } from "./node/chain-state.js";
-export { DEFAULTS } from "./node/config.js";
 export {
   BadInputError,
   Miner,

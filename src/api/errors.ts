@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { BadInputError, NotStartedError } from "../node/errors.js";
-import { PendingFullError } from "../node/pending-pool.js";
+import { BadInputError, NotStartedError } from "../config/errors.js";
+import { PendingFullError } from "../pool/pending-pool.js";
 
 /** The original's answer to a path it does not serve: the path without its leading `/`. */
 export function notValidEndpoint(url: string): { message: string } {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, RouteOptions } from "fastify";
-import { VERSION } from "../node/version.js";
+import { VERSION } from "../config/version.js";
 import { SHARED_SCHEMAS } from "./schemas.js";
 
 type JsonObject = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
+import { DEFAULTS } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import { DEFAULTS } from "../node/config.js";
 import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
 

@@ -4,8 +4,8 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
+import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { DEFAULTS } from "../node/config.js";
 import { intIn } from "./options.js";
 
 interface DevnetFlags {

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
+import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { DEFAULTS } from "../node/config.js";
 import { hostPort, hostPortList, intIn, seconds } from "./options.js";
 
 interface StartFlags {

@@ -1,4 +1,4 @@
-import { DEFAULTS } from "../node/config.js";
+import { DEFAULTS } from "../config/config.js";
 
 /** The node could not be reached, or answered with an error. */
 export class NodeRequestError extends Error {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { type Command, InvalidArgumentError } from "commander";
-import { DEFAULTS } from "../node/config.js";
+import { DEFAULTS } from "../config/config.js";
 import { intIn } from "./options.js";
 
 interface UiFlags {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { type Command, Option } from "commander";
+import { DEFAULTS } from "../config/config.js";
 import { hashBlock } from "../core/hash.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { DEFAULTS } from "../node/config.js";
 import { checkChainFile, readChainFile } from "../storage/chain-file.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";

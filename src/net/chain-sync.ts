@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
+import type { ChainState } from "../chain/chain-state.js";
+import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
-import type { ChainState } from "../node/chain-state.js";
-import type { NodeMetrics } from "../node/metrics.js";
 import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js";
 import { type PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";

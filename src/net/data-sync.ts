@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
+import type { ChainState } from "../chain/chain-state.js";
 import { dataProblem } from "../core/data.js";
-import type { ChainState } from "../node/chain-state.js";
-import { PendingFullError, type PendingPool } from "../node/pending-pool.js";
+import { PendingFullError, type PendingPool } from "../pool/pending-pool.js";
 import type { PeerClient } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 

@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { ChainState } from "../node/chain-state.js";
-import type { NodeMetrics } from "../node/metrics.js";
-import type { PendingPool } from "../node/pending-pool.js";
-import type { JobScheduler } from "../node/scheduler.js";
+import type { ChainState } from "../chain/chain-state.js";
+import type { NodeMetrics } from "../config/metrics.js";
+import type { JobScheduler } from "../config/scheduler.js";
+import type { PendingPool } from "../pool/pending-pool.js";
 import { normalizeAddress, tryNormalizeAddress } from "./address.js";
 import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
 import { DataSync } from "./data-sync.js";

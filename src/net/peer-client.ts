@@ -1,8 +1,8 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { TypeCheck } from "@sinclair/typebox/compiler";
+import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import type { NodeMetrics } from "../node/metrics.js";
 import {
   type BlocksPage,
   checkBlocksPage,

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
+import type { ChainState } from "../chain/chain-state.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import type { ChainState } from "../node/chain-state.js";
-import type { PendingPool } from "../node/pending-pool.js";
+import type { PendingPool } from "../pool/pending-pool.js";
 import type { PeerClient } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 

@@ -1,5 +1,5 @@
+import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { DEFAULTS } from "./config.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
 export interface MinerOptions {

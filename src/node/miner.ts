@@ -10,31 +10,31 @@ import type {
   NodeStatus,
 } from "../api/node-api.js";
 import { startServer } from "../api/server.js";
+import { ChainState } from "../chain/chain-state.js";
+import { DEFAULTS } from "../config/config.js";
+import { BadInputError, NotStartedError } from "../config/errors.js";
+import { createNodeLogger, type NodeLogger } from "../config/logger.js";
+import { NodeMetrics } from "../config/metrics.js";
+import { JobScheduler } from "../config/scheduler.js";
+import { VERSION } from "../config/version.js";
 import type { Block, Proof } from "../core/block.js";
 import { type Data, dataProblem, messageProblem, newDataId } from "../core/data.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { isProofOfWorkValid, proofOfWork } from "../core/pow.js";
 import { blockShapeProblem, isGenesis, validateChain } from "../core/validate.js";
+import { BlockProducer } from "../mining/block-producer.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
 import { Network } from "../net/network.js";
+import { PendingJournal } from "../pool/pending-journal.js";
+import { PendingFullError, PendingPool } from "../pool/pending-pool.js";
 import { ChainStore } from "../storage/chain-store.js";
-import { PendingJournal } from "../storage/pending-journal.js";
-import { BlockProducer } from "./block-producer.js";
-import { ChainState } from "./chain-state.js";
-import { DEFAULTS } from "./config.js";
-import { BadInputError, NotStartedError } from "./errors.js";
-import { createNodeLogger, type NodeLogger } from "./logger.js";
-import { NodeMetrics } from "./metrics.js";
 import {
   type MinerOptions,
   type ResolvedMinerOptions,
   resolveMinerOptions,
 } from "./miner-options.js";
-import { PendingFullError, PendingPool } from "./pending-pool.js";
-import { JobScheduler } from "./scheduler.js";
-import { VERSION } from "./version.js";
 
 export { MinerOptionError, type MinerOptions } from "./miner-options.js";
 

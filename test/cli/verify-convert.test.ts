@@ -8,7 +8,7 @@ import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { writeChainFile } from "../../src/storage/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
-import { withTempDir } from "../storage/temp-dir.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/blockchain", import.meta.url));
 const D = 2;

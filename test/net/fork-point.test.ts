@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ChainState } from "../../src/chain/chain-state.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { findForkPoint } from "../../src/net/fork-point.js";
 import { PeerClient } from "../../src/net/peer-client.js";
-import { ChainState } from "../../src/node/chain-state.js";
 import { branch, longChain } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
 

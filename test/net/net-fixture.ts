@@ -1,12 +1,12 @@
+import { ChainState } from "../../src/chain/chain-state.js";
+import { DEFAULTS } from "../../src/config/config.js";
+import { silentLogger } from "../../src/config/logger.js";
+import { NodeMetrics } from "../../src/config/metrics.js";
+import { JobScheduler } from "../../src/config/scheduler.js";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { Network, type NetworkOptions } from "../../src/net/network.js";
-import { ChainState } from "../../src/node/chain-state.js";
-import { DEFAULTS } from "../../src/node/config.js";
-import { silentLogger } from "../../src/node/logger.js";
-import { NodeMetrics } from "../../src/node/metrics.js";
-import { PendingPool } from "../../src/node/pending-pool.js";
-import { JobScheduler } from "../../src/node/scheduler.js";
+import { PendingPool } from "../../src/pool/pending-pool.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 
 /** A branch: the first `forkAt + 1` blocks of `base`, then `extra` blocks of its own. */

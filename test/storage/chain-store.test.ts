@@ -16,7 +16,7 @@ import {
   writeChainFile,
 } from "../../src/storage/chain-store.js";
 import { buildChain, extendChain } from "../helpers/chain-factory.js";
-import { withTempDir } from "./temp-dir.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
 const D = 1;
 const FORMATS = ["json", "binary"] as const;

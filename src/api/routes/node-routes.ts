@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { DEFAULTS } from "../../node/config.js";
+import { DEFAULTS } from "../../config/config.js";
 import type { NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ChainState, type Reorg } from "../../src/chain/chain-state.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { ChainState, type Reorg } from "../../src/node/chain-state.js";
 import { mineNext, tinyChain } from "../helpers/tiny-chain.js";
 
 const D = 2;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { type Data, newDataId } from "../../src/core/data.js";
-import { PendingJournal, PendingJournalError } from "../../src/storage/pending-journal.js";
+import { PendingJournal, PendingJournalError } from "../../src/pool/pending-journal.js";
 
 let dir = "";
 let fileCounter = 0;
@@ -219,7 +219,7 @@ describe("PendingJournal", () => {
 
   it("keeps every acknowledged add of a process killed with SIGKILL, exactly once", async () => {
     const path = freshPath();
-    const moduleUrl = new URL("../../src/storage/pending-journal.js", import.meta.url).href;
+    const moduleUrl = new URL("../../src/pool/pending-journal.js", import.meta.url).href;
     // Several adds stay in flight, so the kill lands in the middle of group commits.
     const child = `
       const { PendingJournal } = await import(process.argv[1]);

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createNodeLogger } from "../../src/node/logger.js";
-import { RotatingFile } from "../../src/node/rotating-file.js";
+import { createNodeLogger } from "../../src/config/logger.js";
+import { RotatingFile } from "../../src/config/rotating-file.js";
 
 test("miner.log is rotated by size: the live file stays miner.log, older ones shift to .1, .2", async () => {
   const dir = await mkdtemp(join(tmpdir(), "bc-log-"));

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-/** The package version, read once from package.json (two folders above dist/src/node). */
+/** The package version, read once from package.json (two folders above dist/src/config). */
 export const VERSION: string = (() => {
   try {
     const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));

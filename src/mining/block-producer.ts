@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
+import type { ChainState } from "../chain/chain-state.js";
+import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import type { ChainState } from "./chain-state.js";
-import type { NodeMetrics } from "./metrics.js";
-import type { PendingPool } from "./pending-pool.js";
+import type { PendingPool } from "../pool/pending-pool.js";
 
 /** Longest pause after repeated mining failures. */
 const MAX_BACKOFF_MS = 30_000;
