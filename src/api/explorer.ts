@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+// The route schema's documentation fields (summary, tags, operationId...) are declared there.
+import type {} from "@fastify/swagger";
 import type { FastifyInstance, FastifyReply } from "fastify";
-// The route schema's `summary` and `produces` are declared there (read by the OpenAPI builder).
-import type {} from "./schemas.js";
 
 /** Where the built explorer lives: dist/src/api/explorer.js -> dist/ui. */
 const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
@@ -92,7 +92,15 @@ export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {
 
   app.get(
     "/",
-    { schema: { summary: "The web explorer (HTML)", produces: ["text/html"] } },
+    {
+      schema: {
+        summary: "The web explorer (HTML)",
+        operationId: "getExplorer",
+        tags: ["explorer"],
+        produces: ["text/html"],
+        response: { 200: { type: "string", description: "the explorer's page" } },
+      },
+    },
     async (_request, reply) => {
       const html = await load("index.html");
       if (!html) return notBuilt(reply);
@@ -108,7 +116,7 @@ export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {
     },
   );
 
-  app.get("/ui/:file", async (request, reply) => {
+  app.get("/ui/:file", { schema: { hide: true } }, async (request, reply) => {
     const { file } = request.params as { file: string };
     const type = ASSETS[file];
     if (!type)

@@ -1,102 +1,56 @@
-import type { FastifyInstance, RouteOptions } from "fastify";
+import swagger from "@fastify/swagger";
+import type { FastifyInstance } from "fastify";
 import { VERSION } from "../config/version.js";
-import { SHARED_SCHEMAS } from "./schemas.js";
 
-type JsonObject = Record<string, unknown>;
+/** The tags that group the operations, in the order a reader meets them. */
+const TAGS = [
+  { name: "messages", description: "Submit messages and follow them until they are mined" },
+  { name: "chain", description: "Read the chain and announce blocks" },
+  { name: "network", description: "Neighbours and what peers relay to each other" },
+  { name: "node", description: "Status, metrics, events and this document" },
+  { name: "explorer", description: "The web explorer" },
+];
 
-/** Turns `$ref: "Block"` (fastify's shared-schema ids) into OpenAPI component references. */
-function toOpenApi(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toOpenApi);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === "$id") continue;
-    if (key === "$ref" && typeof value === "string" && !value.startsWith("#")) {
-      out.$ref = `#/components/schemas/${value}`;
-    } else out[key] = toOpenApi(value);
-  }
-  // TypeBox marks types with symbols, which JSON drops anyway; nullable unions stay as anyOf.
-  return out;
-}
-
-function parametersOf(route: RouteOptions): JsonObject[] {
-  const schema = (route.schema ?? {}) as JsonObject;
-  const params: JsonObject[] = [];
-  for (const [where, key] of [
-    ["path", "params"],
-    ["query", "querystring"],
-  ] as const) {
-    const obj = schema[key] as { properties?: JsonObject; required?: string[] } | undefined;
-    for (const [name, prop] of Object.entries(obj?.properties ?? {})) {
-      params.push({
-        name,
-        in: where,
-        required: where === "path" || (obj?.required ?? []).includes(name),
-        schema: toOpenApi(prop),
-      });
-    }
-  }
-  return params;
-}
-
-function operationOf(route: RouteOptions): JsonObject {
-  const schema = (route.schema ?? {}) as JsonObject;
-  const produces = (schema.produces as string[] | undefined)?.[0] ?? "application/json";
-  const responses: JsonObject = {};
-  for (const [code, body] of Object.entries(
-    (schema.response as JsonObject | undefined) ?? { 200: {} },
-  )) {
-    responses[code] = {
-      description: code === "200" ? "OK" : "Error",
-      content: { [produces]: { schema: toOpenApi(body) } },
-    };
-  }
-  const op: JsonObject = { summary: schema.summary ?? "", responses };
-  const parameters = parametersOf(route);
-  if (parameters.length > 0) op.parameters = parameters;
-  if (schema.body)
-    op.requestBody = {
-      required: true,
-      content: { "application/json": { schema: toOpenApi(schema.body) } },
-    };
-  return op;
-}
-
-/** Collects every route as it is registered and serves the OpenAPI 3 document at /openapi.json. */
-export function registerOpenApi(app: FastifyInstance): void {
-  const routes: RouteOptions[] = [];
-  app.addHook("onRoute", (route) => {
-    if (route.url !== "*" && !route.url.startsWith("/ui/") && route.method !== "HEAD")
-      routes.push(route);
-  });
-  let cached: JsonObject | null = null;
-  app.get("/openapi.json", { schema: { summary: "This document" } }, async () => {
-    cached ??= buildDocument(routes);
-    return cached;
-  });
-}
-
-function buildDocument(routes: RouteOptions[]): JsonObject {
-  const paths: Record<string, JsonObject> = {};
-  for (const route of routes) {
-    const path = route.url.replace(/:([A-Za-z_]+)/g, "{$1}");
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) {
-      if (method === "HEAD" || method === "OPTIONS") continue;
-      paths[path] ??= {};
-      (paths[path] as JsonObject)[method.toLowerCase()] = operationOf(route);
-    }
-  }
-  const schemas: JsonObject = {};
-  for (const schema of SHARED_SCHEMAS) schemas[schema.$id as string] = toOpenApi(schema);
-  return {
-    openapi: "3.0.3",
-    info: {
-      title: "Blockchain node API",
-      version: VERSION,
-      description: "A proof-of-work node that keeps a replicated ledger of text messages.",
+/**
+ * Registers @fastify/swagger, which builds the OpenAPI 3.1 document from the
+ * route schemas (summary, tags, operationId, params, bodies, responses), and
+ * serves it at /openapi.json. Must be registered before the routes.
+ * `servers` lists this node where the document was fetched (a relative URL,
+ * right behind a proxy or a port mapping) and its advertised address.
+ */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  advertised: () => string,
+): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Blockchain node API",
+        version: VERSION,
+        description: "A proof-of-work node that keeps a replicated ledger of text messages.",
+      },
+      tags: TAGS,
     },
-    paths,
-    components: { schemas },
-  };
+    // Shared schemas keep their own names (Block, Data, Error) in components.schemas.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? i) },
+  });
+  app.get(
+    "/openapi.json",
+    {
+      schema: {
+        summary: "This document (OpenAPI 3.1)",
+        operationId: "getOpenApi",
+        tags: ["node"],
+        response: { 200: { type: "object", additionalProperties: true } },
+      },
+    },
+    async () => ({
+      ...app.swagger(),
+      servers: [
+        { url: "/", description: "this node, where this document was fetched" },
+        { url: `http://${advertised()}`, description: "this node's advertised address" },
+      ],
+    }),
+  );
 }

@@ -58,11 +58,3 @@ export const ERROR_RESPONSES = {
   429: Type.Ref("Error"),
   503: Type.Ref("Error"),
 };
-
-declare module "fastify" {
-  /** Documentation fields read by the OpenAPI builder. */
-  interface FastifySchema {
-    summary?: string;
-    produces?: string[];
-  }
-}

@@ -83,14 +83,14 @@ export async function buildServer(
       }
     }
   });
-  app.options("*", async (_request, reply) =>
+  app.options("*", { schema: { hide: true } }, async (_request, reply) =>
     reply
       .code(204)
       .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
       .header("access-control-allow-headers", "content-type, x-blockchain-node")
       .send(),
   );
-  registerOpenApi(app);
+  await registerOpenApi(app, () => node.status().address);
   registerOriginalRoutes(app, node);
   registerNodeRoutes(app, node);
   registerEventRoutes(app, node);

@@ -45,7 +45,17 @@ export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "Server-Sent Events: block, data, reorg, neighbours",
+        operationId: "streamEvents",
+        tags: ["node"],
         produces: ["text/event-stream"],
+        response: {
+          200: {
+            type: "string",
+            description:
+              "A stream of events, each with `id:`, `event:` (block, data, reorg, neighbours) and `data:` (JSON); send `Last-Event-ID` (or `?last_event_id=`) to resume",
+          },
+          429: { $ref: "Error" },
+        },
       },
     },
     (_request, reply) => {

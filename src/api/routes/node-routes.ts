@@ -24,7 +24,14 @@ function isFromSender(sender: string | null, ip: string): boolean {
 export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
   app.get(
     "/status",
-    { schema: { summary: "The node's status", response: { 200: StatusSchema } } },
+    {
+      schema: {
+        summary: "The node's status",
+        operationId: "getStatus",
+        tags: ["node"],
+        response: { 200: StatusSchema },
+      },
+    },
     async () => node.status(),
   );
 
@@ -32,6 +39,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     "/blocks",
     {
       schema: {
+        operationId: "getBlocks",
+        tags: ["chain"],
         summary: `Blocks from index \`from\`, at most \`limit\` (at most ${DEFAULTS.blocksPageLimit}; larger limits are cut to it)`,
         querystring: Type.Object({
           from: Type.Optional(
@@ -70,6 +79,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "One block",
+        operationId: "getBlock",
+        tags: ["chain"],
         params: Type.Object({
           index: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
         }),
@@ -96,6 +107,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "Announce consecutive blocks",
+        operationId: "announceBlocks",
+        tags: ["chain"],
         body: Type.Object({
           blocks: Type.Array(Type.Unknown(), { minItems: 1, maxItems: DEFAULTS.blocksPageLimit }),
         }),
@@ -134,6 +147,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "Relay pending messages",
+        operationId: "relayMessages",
+        tags: ["network"],
         body: Type.Object({ data: Type.Array(Type.Unknown(), { maxItems: DEFAULTS.maxPending }) }),
         response: { 200: Type.Object({ added: Type.Integer() }), ...ERROR_RESPONSES },
       },
@@ -150,6 +165,8 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     {
       schema: {
         summary: "A message, pending or confirmed",
+        operationId: "getMessage",
+        tags: ["messages"],
         params: Type.Object({ id: Type.String() }),
         response: { 200: DataLookupSchema, 404: Type.Ref("Error") },
       },
@@ -167,7 +184,15 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
 
   app.get(
     "/metrics",
-    { schema: { summary: "Prometheus metrics (text format)", produces: ["text/plain"] } },
+    {
+      schema: {
+        summary: "Prometheus metrics (text format)",
+        operationId: "getMetrics",
+        tags: ["node"],
+        produces: ["text/plain"],
+        response: { 200: { type: "string", description: "Prometheus text format 0.0.4" } },
+      },
+    },
     async (_request, reply) => {
       const { contentType, body } = await node.metricsText();
       return reply.type(contentType).send(body);

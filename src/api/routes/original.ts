@@ -39,6 +39,8 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "Submit a message (the original's form)",
+        operationId: "addMessage",
+        tags: ["messages"],
         querystring: Type.Object({ message: Type.Optional(Type.String()) }),
         response: addResponses,
       },
@@ -51,6 +53,8 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "Submit a message as JSON",
+        operationId: "postMessage",
+        tags: ["messages"],
         // Documented, not enforced: a missing body answers like a missing message, as PUT /add does.
         body: Type.Unknown({ description: 'a JSON object {"message": TEXT}' }),
         response: addResponses,
@@ -74,6 +78,8 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "The whole chain (streamed)",
+        operationId: "getChain",
+        tags: ["chain"],
         response: {
           200: Type.Object({ chain: Type.Array(Type.Ref("Block")), length: Type.Integer() }),
         },
@@ -90,6 +96,8 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     {
       schema: {
         summary: "The neighbours",
+        operationId: "getNeighbours",
+        tags: ["network"],
         response: {
           200: Type.Object({ neighbours: Type.Array(Type.String()), length: Type.Integer() }),
         },
@@ -104,7 +112,12 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
   app.get(
     "/data",
     {
-      schema: { summary: "The pending messages", response: { 200: Type.Array(Type.Ref("Data")) } },
+      schema: {
+        summary: "The pending messages",
+        operationId: "getPendingMessages",
+        tags: ["messages"],
+        response: { 200: Type.Array(Type.Ref("Data")) },
+      },
     },
     async () => node.pendingMessages(),
   );
