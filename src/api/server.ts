@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../config/config.js";
 import { BadInputError } from "../config/errors.js";
+import type { ApiMetrics } from "./api-metrics.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
@@ -18,6 +19,8 @@ export interface ServerOptions {
   host?: string;
   logger?: Logger;
   bodyLimit?: number;
+  /** Request durations and event-stream clients are recorded here when given. */
+  metrics?: ApiMetrics;
 }
 
 /**
@@ -41,6 +44,25 @@ function closeOnClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Every answered request into http_request_duration_seconds, by route pattern
+ * (`/blocks/:index`, so that the label set stays small; `unmatched` for a 404
+ * of an unknown path), method and status. Event streams are hijacked, so they
+ * are not counted: their duration is the client's stay, not an answer time.
+ */
+function recordDurations(app: FastifyInstance, metrics: ApiMetrics): void {
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      {
+        route: request.routeOptions.url ?? "unmatched",
+        method: request.method,
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
 }
 
 /** Builds the HTTP API of a node (not yet listening). */
@@ -72,6 +94,7 @@ export async function buildServer(
     }
   });
   installErrorHandlers(app);
+  if (opts.metrics) recordDurations(app, opts.metrics);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("access-control-allow-origin", "*");
     const sender = senderOf(request.headers);
@@ -93,7 +116,7 @@ export async function buildServer(
   await registerOpenApi(app, () => node.status().address);
   registerOriginalRoutes(app, node);
   registerNodeRoutes(app, node);
-  registerEventRoutes(app, node);
+  registerEventRoutes(app, node, opts.metrics);
   registerExplorer(app);
   return app;
 }

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { VERSION } from "./version.js";
 
 /** The node's Prometheus metrics, on a registry of its own (several nodes may share a process). */
 export class NodeMetrics {
@@ -8,9 +9,10 @@ export class NodeMetrics {
     "Number of blocks in the chain, genesis included",
   );
   readonly pending = this.gauge("blockchain_pending_messages", "Number of pending messages");
+  /** Named with its unit (it was `blockchain_hashrate`; see the README). */
   readonly hashrate = this.gauge(
-    "blockchain_hashrate",
-    "Hashes per second over the last proof search",
+    "blockchain_hashes_per_second",
+    "Hashes per second of the running proof search, else of the last one",
   );
   readonly neighbours = this.gauge("blockchain_neighbours", "Number of neighbours");
   readonly mining = this.gauge("blockchain_mining", "1 while a proof search runs, else 0");
@@ -35,8 +37,28 @@ export class NodeMetrics {
     "Blocks fetched from peers by chain sync",
   );
 
+  /** Every API request but event streams (they last as long as the client stays). */
+  readonly httpRequestDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time to answer an HTTP request, by route (its pattern), method and status",
+    labelNames: ["route", "method", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly eventStreamClients = this.gauge(
+    "blockchain_event_stream_clients",
+    "Clients connected to GET /events",
+  );
+  readonly buildInfo = new Gauge({
+    name: "blockchain_build_info",
+    help: "Always 1; the labels say which build runs",
+    labelNames: ["version", "nodejs_version"],
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: VERSION, nodejs_version: process.versions.node }, 1);
   }
 
   private counter(name: string, help: string, labelNames: string[] = []): Counter {

@@ -204,6 +204,7 @@ export class Miner implements NodeApi {
         port: o.port,
         host: o.host,
         logger: logger.child({ module: "api" }),
+        metrics: this.metrics,
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;

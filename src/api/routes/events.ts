@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import type { ApiMetrics } from "../api-metrics.js";
 import type { NodeApi, NodeEvents } from "../node-api.js";
 
 const EVENT_NAMES = [
@@ -16,7 +17,11 @@ export const MAX_EVENT_CLIENTS = 256;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** GET /events: Server-Sent Events of blocks, pending messages, reorgs and neighbours. */
-export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
+export function registerEventRoutes(
+  app: FastifyInstance,
+  node: NodeApi,
+  metrics?: ApiMetrics,
+): void {
   const open = new Set<ServerResponse>();
   const broadcast = (text: string) => {
     for (const res of open) {
@@ -74,7 +79,11 @@ export function registerEventRoutes(app: FastifyInstance, node: NodeApi): void {
       });
       res.write("retry: 2000\n: connected\n\n");
       open.add(res);
-      res.on("close", () => open.delete(res));
+      metrics?.eventStreamClients.set(open.size);
+      res.on("close", () => {
+        open.delete(res);
+        metrics?.eventStreamClients.set(open.size);
+      });
     },
   );
 }
