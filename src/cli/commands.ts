@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerClientCommands } from "./client-commands.js";
 import { registerConvertCommand } from "./convert-command.js";
 import { registerDevnetCommand } from "./devnet-command.js";
+import { registerImportCommand } from "./import-command.js";
 import { registerMinerCommand } from "./miner-command.js";
 import { registerUiCommand } from "./ui-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerDevnetCommand(program);
   registerVerifyCommand(program);
   registerConvertCommand(program);
+  registerImportCommand(program);
 }
