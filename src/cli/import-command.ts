@@ -1,10 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULTS } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
 import { checkOriginalChain, type OriginalBlock } from "../core/original-chain.js";
 import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE, type ProofRule } from "../core/pow.js";
 import { ImportError, importOriginalChain } from "../mining/import-original.js";
-import { DEFAULTS } from "../node/config.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { expandHome } from "../storage/home-path.js";
 import { assertNoChainAt, ChainExistsError, writeNewChainFile } from "../storage/new-chain-file.js";

@@ -17,7 +17,7 @@ import {
   toJsonPickle,
 } from "../helpers/original-chain.js";
 import { runCli } from "../helpers/run-cli.js";
-import { withTempDir } from "../storage/temp-dir.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
 const D = 2;
 

@@ -12,7 +12,7 @@ import {
   recogniseOriginalChain,
 } from "../../src/storage/original-chain-file.js";
 import { FIXTURE_MESSAGES, ORIGINAL_JSON, ORIGINAL_PICKLE } from "../helpers/original-chain.js";
-import { withTempDir } from "./temp-dir.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 
 test("the original's jsonpickle and pickle files are recognised by content, whatever their name", async () => {
   assert.equal(recogniseOriginalChain(await readFile(ORIGINAL_JSON)), "jsonpickle");
