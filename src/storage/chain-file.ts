@@ -5,6 +5,7 @@ import { type ValidationOptions, validateChain } from "../core/validate.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { type ChainFormat, codecFor, type DecodedChainFile, detectFormat } from "./chain-format.js";
 import { ChainLoadError } from "./chain-load-error.js";
+import { recogniseOriginalChain } from "./original-format.js";
 
 /** A chain file as read: its bytes and its decoded (not yet validated) records. */
 export interface ChainFile extends DecodedChainFile {
@@ -31,6 +32,15 @@ export async function readChainFile(path: string, format?: ChainFormat): Promise
       `cannot read the chain file: ${why}`,
       {},
       { cause: err },
+    );
+  }
+  const original = recogniseOriginalChain(bytes);
+  if (original !== null) {
+    throw new ChainLoadError(
+      "ORIGINAL_CHAIN_FILE",
+      path,
+      `this is a chain file of the original Python node (its ${original} format), which this node cannot load; ` +
+        `carry its messages over into a new chain with \`blockchain import ${path} <new_chain_path>\``,
     );
   }
   const chosen = format ?? detectFormat(bytes);

@@ -2,6 +2,8 @@
 export type ChainLoadErrorCode =
   /** The file could not be read or written (missing, no permission, ...). */
   | "READ_FAILED"
+  /** A chain file of the original Python node: `blockchain import` carries its messages over. */
+  | "ORIGINAL_CHAIN_FILE"
   /** The file is in the other format than the one asked for. */
   | "WRONG_FORMAT"
   /** The binary header's magic bytes are not ours. */

@@ -2,9 +2,9 @@ import { readFile } from "node:fs/promises";
 import { Parser } from "pickleparser";
 import type { OriginalBlock } from "../core/original-chain.js";
 import { isPyObject, JsonPickleError, type PyObject, parseJsonPickle } from "./jsonpickle.js";
+import { type OriginalFormat, recogniseOriginalChain } from "./original-format.js";
 
-/** The two formats of the original Python node's chain files. */
-export type OriginalFormat = "jsonpickle" | "pickle";
+export { type OriginalFormat, recogniseOriginalChain } from "./original-format.js";
 
 /** An original chain file that cannot be read, or a file that is not one. */
 export class OriginalChainError extends Error {
@@ -27,26 +27,8 @@ export interface OriginalChainFile {
   bytes: Buffer;
 }
 
-const PICKLE_PROTO = 0x80;
 const BLOCK_CLASS = /(^|\.)block\.Block$/;
 const DATA_CLASS = /(^|\.)data\.Data$/;
-
-/**
- * Which of the original's formats `bytes` are in, from their content alone
- * (the original named its pickle file `chain.json` too): a pickle (protocol
- * 2 to 5) or a jsonpickle array, either naming the original's Block class.
- * Null for anything else.
- */
-export function recogniseOriginalChain(bytes: Uint8Array): OriginalFormat | null {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const names = buffer.includes("block") && buffer.includes("Block");
-  if (!names) return null;
-  const proto = buffer[1] ?? 0;
-  if (buffer[0] === PICKLE_PROTO && proto >= 2 && proto <= 5) return "pickle";
-  const head = buffer.subarray(0, 4096).toString("utf8").trimStart();
-  if (head.startsWith("[") && head.includes('"py/object"')) return "jsonpickle";
-  return null;
-}
 
 /** Reads an original chain file (never writing to it); throws OriginalChainError naming what is wrong. */
 export async function readOriginalChainFile(path: string): Promise<OriginalChainFile> {
