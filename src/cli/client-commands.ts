@@ -4,6 +4,7 @@ import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
+import { addedWithoutId, callOwnEndpoint, decodeClientAnswer } from "./original-answers.js";
 
 interface TargetFlags {
   host: string;
@@ -54,8 +55,10 @@ export function registerClientCommands(program: Command): void {
       .description("submit a message to a node; prints its id")
       .argument("<message>", "the message text"),
   ).action(async (message: string, flags: TargetFlags) => {
-    const answer = (await callNode(flags, "POST", "/add", { message })) as { id: string };
-    print(answer.id);
+    // PUT /add?message= is the one form both this node and the original Python node serve.
+    const path = `/add?message=${encodeURIComponent(message)}`;
+    const answer = (await callNode(flags, "PUT", path)) as { id?: unknown; message?: unknown };
+    print(typeof answer.id === "string" ? answer.id : addedWithoutId(answer));
   });
 
   const get = program
@@ -82,7 +85,7 @@ export function registerClientCommands(program: Command): void {
   )
     .addOption(new Option("--json", "print the node's JSON answer"))
     .action(async (id: string, flags: TargetFlags) => {
-      const answer = (await callNode(flags, "GET", `/data/${encodeURIComponent(id)}`)) as {
+      const answer = (await callOwnEndpoint(flags, `/data/${encodeURIComponent(id)}`)) as {
         status: string;
         message: string;
         index?: number;
@@ -102,7 +105,10 @@ async function printResource(
   flags: TargetFlags,
 ): Promise<void> {
   const target: NodeTarget = flags;
-  const answer = await callNode(target, "GET", `/${name}`);
+  const answer =
+    name === "status"
+      ? await callOwnEndpoint(target, "/status")
+      : decodeClientAnswer(name, await callNode(target, "GET", `/${name}`)).answer;
   if (flags.json) return print(JSON.stringify(answer));
   switch (name) {
     case "chain": {

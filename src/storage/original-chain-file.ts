@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { Parser } from "pickleparser";
 import type { OriginalBlock } from "../core/original-chain.js";
-import { isPyObject, JsonPickleError, type PyObject, parseJsonPickle } from "./jsonpickle.js";
+import { JsonPickleError, type PyObject, parseJsonPickle } from "./jsonpickle.js";
 import { type OriginalFormat, recogniseOriginalChain } from "./original-format.js";
+import { isOriginalClass, OriginalShapeError, originalBlockFrom } from "./original-objects.js";
 
 export { type OriginalFormat, recogniseOriginalChain } from "./original-format.js";
 
@@ -27,9 +28,6 @@ export interface OriginalChainFile {
   bytes: Buffer;
 }
 
-const BLOCK_CLASS = /(^|\.)block\.Block$/;
-const DATA_CLASS = /(^|\.)data\.Data$/;
-
 /** Reads an original chain file (never writing to it); throws OriginalChainError naming what is wrong. */
 export async function readOriginalChainFile(path: string): Promise<OriginalChainFile> {
   let bytes: Buffer;
@@ -51,7 +49,7 @@ export async function readOriginalChainFile(path: string): Promise<OriginalChain
   }
   const list = format === "pickle" ? unpickle(path, bytes) : unJsonPickle(path, bytes);
   if (!Array.isArray(list)) throw new OriginalChainError(path, "the file does not hold a list");
-  return { path, format, bytes, blocks: list.map((item, i) => toOriginalBlock(path, item, i)) };
+  return { path, format, bytes, blocks: list.map((item, i) => blockOf(path, item, i)) };
 }
 
 function unJsonPickle(path: string, bytes: Buffer): unknown {
@@ -85,7 +83,7 @@ function unpickle(path: string, bytes: Buffer): unknown {
 /** The stand-in class of an allowed Python class: it keeps the pickled attributes as a PyObject. */
 function pickledClass(module: string, name: string): new () => PyObject {
   const pyClass = `${module}.${name}`;
-  if (!BLOCK_CLASS.test(pyClass) && !DATA_CLASS.test(pyClass)) {
+  if (!isOriginalClass(pyClass)) {
     throw new Error(`the pickle names the class ${pyClass}, not the original's Block or Data`);
   }
   return class Pickled implements PyObject {
@@ -98,31 +96,11 @@ function pickledClass(module: string, name: string): new () => PyObject {
   };
 }
 
-function toOriginalBlock(path: string, value: unknown, index: number): OriginalBlock {
-  const fail = (reason: string) => new OriginalChainError(path, reason, index);
-  if (!isPyObject(value) || !BLOCK_CLASS.test(value.pyClass)) {
-    throw fail("not an object of the original's Block class");
+function blockOf(path: string, value: unknown, index: number): OriginalBlock {
+  try {
+    return originalBlockFrom(value);
+  } catch (err) {
+    if (err instanceof OriginalShapeError) throw new OriginalChainError(path, err.message, index);
+    throw err;
   }
-  const { _index, _timestamp, _data, _proof, _previous_hash } = value.state;
-  if (!Number.isSafeInteger(_index)) throw fail("_index is not an integer");
-  if (typeof _timestamp !== "number" || !Number.isFinite(_timestamp) || _timestamp < 0) {
-    throw fail("_timestamp is not a number of seconds");
-  }
-  if (_proof !== null && !Number.isSafeInteger(_proof)) throw fail("_proof is not an integer");
-  if (_previous_hash !== null && typeof _previous_hash !== "string") {
-    throw fail("_previous_hash is not a string");
-  }
-  if (!isPyObject(_data) || !DATA_CLASS.test(_data.pyClass)) {
-    throw fail("_data is not an object of the original's Data class");
-  }
-  const { _id, _message } = _data.state;
-  if (typeof _id !== "string") throw fail("_data._id is not a string");
-  if (typeof _message !== "string") throw fail("_data._message is not a string");
-  return {
-    index: _index as number,
-    timestamp: _timestamp,
-    data: { id: _id, message: _message },
-    proof: _proof as number | null,
-    previousHash: _previous_hash as string | null,
-  };
 }
