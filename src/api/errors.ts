@@ -1,6 +1,13 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { BadInputError, NotStartedError } from "../config/errors.js";
-import { PendingFullError } from "../pool/pending-pool.js";
+import { NodeError, type NodeErrorCode } from "../config/errors.js";
+
+/** The HTTP status of each domain error code: the one place that maps them. */
+const STATUS_OF: Record<NodeErrorCode, number> = {
+  BAD_INPUT: 400,
+  MESSAGE_TOO_LARGE: 413,
+  PENDING_FULL: 503,
+  NOT_STARTED: 503,
+};
 
 /** The original's answer to a path it does not serve: the path without its leading `/`. */
 export function notValidEndpoint(url: string): { message: string } {
@@ -15,9 +22,7 @@ export function notValidEndpoint(url: string): { message: string } {
 }
 
 function statusOf(err: FastifyError): { status: number; message: string } {
-  if (err instanceof BadInputError) return { status: err.status, message: err.message };
-  if (err instanceof PendingFullError) return { status: 503, message: err.message };
-  if (err instanceof NotStartedError) return { status: 503, message: err.message };
+  if (err instanceof NodeError) return { status: STATUS_OF[err.code], message: err.message };
   if (err.validation) return { status: 400, message: `invalid request: ${err.message}` };
   switch (err.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

@@ -75,8 +75,7 @@ export async function buildServer(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULTS.maxBodyBytes,
     forceCloseConnections: true,
-    // A client must send its whole request within this time (event streams are unaffected: they only receive).
-    requestTimeout: 30_000,
+    requestTimeout: DEFAULTS.requestTimeoutMs,
     clientErrorHandler: closeOnClientError,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;

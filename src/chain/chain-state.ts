@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Block } from "../core/block.js";
+import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { type ValidationOptions, validateExtension } from "../core/validate.js";
@@ -29,8 +30,8 @@ export interface ChainStateEvents {
 }
 
 /**
- * The node's chain in memory and its fork choice: the longest valid chain wins;
- * on equal length, the one whose tip hash is smaller (as hex strings).
+ * The node's chain in memory: it adopts a valid branch offered to it when the
+ * core's fork choice says the branch wins, and tells who listens what changed.
  */
 export class ChainState extends EventEmitter<ChainStateEvents> {
   private readonly blockList: Block[] = [];
@@ -59,6 +60,11 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   get tipHash(): string {
     return this.hashList[this.hashList.length - 1] as string;
+  }
+
+  /** This chain as the fork choice sees it. */
+  get head(): ChainHead {
+    return { length: this.length, tip: this.tipHash };
   }
 
   get difficulty(): number {
@@ -143,7 +149,10 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     };
     const valid = validateExtension(parent, fresh, seen, { ...this.validation, now });
     if (!valid.ok) return { status: "invalid", length, index: valid.index, reason: valid.reason };
-    if (!this.wins(candidateLength, fresh)) return { status: "not-better", length };
+    const tip = hashBlock(fresh[fresh.length - 1] as Block);
+    if (!winsForkChoice({ length: candidateLength, tip }, this.head)) {
+      return { status: "not-better", length };
+    }
     return {
       status: "accepted",
       length: candidateLength,
@@ -159,11 +168,6 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       skip++;
     }
     return skip;
-  }
-
-  private wins(candidateLength: number, fresh: readonly Block[]): boolean {
-    if (candidateLength !== this.length) return candidateLength > this.length;
-    return hashBlock(fresh[fresh.length - 1] as Block) < this.tipHash;
   }
 
   private switchTo(

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
-import { DEFAULTS } from "../config/config.js";
+import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { intIn } from "./options.js";
 
@@ -50,9 +50,7 @@ export function registerDevnetCommand(program: Command): void {
       intIn(1, 256),
     )
     .addOption(
-      new Option("--log-level <level>", "the nodes' log level")
-        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-        .default("warn"),
+      new Option("--log-level <level>", "the nodes' log level").choices(LOG_LEVELS).default("warn"),
     )
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {

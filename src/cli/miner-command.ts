@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { DEFAULTS } from "../config/config.js";
+import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { hostPort, hostPortList, intIn, seconds } from "./options.js";
 
@@ -96,9 +96,7 @@ export function registerMinerCommand(program: Command): void {
     )
     .option("--no-mine", "relay and serve, but do not mine")
     .addOption(
-      new Option("--log-level <level>", "log level")
-        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-        .default(DEFAULTS.logLevel),
+      new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default(DEFAULTS.logLevel),
     )
     .action(async (chainPath: string, flags: StartFlags) => {
       await runMiner(chainPath, flags);

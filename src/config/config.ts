@@ -1,6 +1,10 @@
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../core/data.js";
 
+/** The log levels a node accepts (pino's), for --log-level and the Miner's logLevel. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Every default of the node, in one place: flags, the Miner constructor and tests read them here. */
 export const DEFAULTS = Object.freeze({
   host: "127.0.0.1",
@@ -31,7 +35,32 @@ export const DEFAULTS = Object.freeze({
   maxBodyBytes: 8 * 1024 * 1024,
   /** Size at which miner.log is rotated. */
   logRotateBytes: 10 * 1024 * 1024,
-  logLevel: "info",
+  /** Longest one chain sync with one peer may run before the round moves on. */
+  maxSyncMs: 10 * 60 * 1000,
+  /**
+   * Peer failures in the first moments after start are not counted (peers
+   * started together come up one by one): one gossip interval, at most this.
+   */
+  maxStartGraceMs: 30_000,
+  /** Push: blocks per announce (a peer missing more answers 409 and syncs), messages per POST /data, messages queued for one slow peer (beyond, data sync repairs). */
+  relay: Object.freeze({ maxBlocksPerPush: 32, maxDataPerPush: 256, maxQueuedData: 10_000 }),
+  /** A client must send its whole request within this time (event streams only receive). */
+  requestTimeoutMs: 30_000,
+  /** Most event streams served at once; more answer 429. */
+  maxEventClients: 256,
+  /** An event-stream client this far behind (bytes buffered, unread) is dropped. */
+  maxEventBufferedBytes: 4 * 1024 * 1024,
+  /** A comment line this often keeps proxies from closing a quiet event stream. */
+  eventHeartbeatMs: 15_000,
+  /** Longest pause of the mining loop after repeated failures. */
+  maxMiningBackoffMs: 30_000,
+  /**
+   * Proofs per chunk handed to a search worker: about 20 ms of work for one
+   * thread, long enough that the one message per chunk costs nothing, short
+   * enough that a find is confirmed soon.
+   */
+  proofChunkSize: 1 << 16,
+  logLevel: "info" as LogLevel,
   uiPort: 8080,
   devnetNodes: 3,
   devnetDifficulty: 4,

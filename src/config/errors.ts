@@ -1,20 +1,49 @@
-/** Invalid input to a node operation (a bad message or block), with the reason and its HTTP status. */
-export class BadInputError extends Error {
-  readonly code = "BAD_INPUT";
+/**
+ * What went wrong, as a code that crosses boundaries: the domain throws a
+ * NodeError with one of these, and the API alone decides which HTTP status
+ * each code gets (src/api/errors.ts).
+ */
+export type NodeErrorCode =
+  /** Input that is not what the operation takes (a bad message, block or body). */
+  | "BAD_INPUT"
+  /** A message larger than the node's --max-message-bytes. */
+  | "MESSAGE_TOO_LARGE"
+  /** The pending pool is full; the caller may retry once messages are mined. */
+  | "PENDING_FULL"
+  /** The node is not started, or is stopping. */
+  | "NOT_STARTED";
+
+/** A domain error with a code; never an HTTP status. */
+export class NodeError extends Error {
   constructor(
+    readonly code: NodeErrorCode,
     message: string,
-    readonly status: 400 | 413 = 400,
   ) {
     super(message);
-    this.name = "BadInputError";
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid input to a node operation (a bad message or block), with the reason. */
+export class BadInputError extends NodeError {
+  constructor(message: string, code: "BAD_INPUT" | "MESSAGE_TOO_LARGE" = "BAD_INPUT") {
+    super(code, message);
   }
 }
 
 /** An operation that needs a started node. */
-export class NotStartedError extends Error {
-  readonly code = "NOT_STARTED";
+export class NotStartedError extends NodeError {
   constructor() {
-    super("the node is not started (or is stopping)");
-    this.name = "NotStartedError";
+    super("NOT_STARTED", "the node is not started (or is stopping)");
+  }
+}
+
+/** A full pending pool: the node refuses (the API answers 503) instead of dropping anything. */
+export class PendingFullError extends NodeError {
+  constructor(readonly limit: number) {
+    super(
+      "PENDING_FULL",
+      `the node holds ${limit} pending messages, its limit; try again once some are mined`,
+    );
   }
 }

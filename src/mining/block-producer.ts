@@ -1,12 +1,10 @@
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
+import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import type { PendingPool } from "../pool/pending-pool.js";
-
-/** Longest pause after repeated mining failures. */
-const MAX_BACKOFF_MS = 30_000;
 
 /** The proof search the producer needs (the worker pool in the node). */
 export interface ProofSearcher {
@@ -80,7 +78,7 @@ export class BlockProducer {
       } catch (err) {
         failures++;
         // Back off, so that a lasting fault (a worker that cannot start) does not spin.
-        const pauseMs = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 10));
+        const pauseMs = Math.min(DEFAULTS.maxMiningBackoffMs, 100 * 2 ** Math.min(failures, 10));
         this.deps.logger.error({ err, failures, pauseMs }, "mining failed; retrying after a pause");
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pauseMs);

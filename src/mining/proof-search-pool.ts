@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
+import { DEFAULTS } from "../config/config.js";
 import { checkDifficulty } from "../core/pow.js";
 import { ProofSearchError } from "./proof-search-error.js";
 import type { ProofWorkerData, ScanReply, ScanRequest } from "./proof-worker-protocol.js";
@@ -14,17 +15,12 @@ export interface ProofFound {
 export interface ProofSearchPoolOptions {
   /** How many worker threads search in parallel. */
   workers: number;
-  /**
-   * Proofs per chunk handed to a worker. The default is about 20 ms of work
-   * for one thread of a current CPU: long enough that the one message per
-   * chunk costs nothing, short enough that a find is confirmed soon.
-   */
+  /** Proofs per chunk handed to a worker (default: DEFAULTS.proofChunkSize). */
   chunkSize?: number;
   /** The worker module; tests substitute one that crashes. */
   workerUrl?: URL;
 }
 
-export const DEFAULT_CHUNK_SIZE = 1 << 16;
 /** Proofs above this are not safe integers, so the search space ends here. */
 const PROOF_LIMIT = Number.MAX_SAFE_INTEGER + 1;
 
@@ -86,7 +82,7 @@ export class ProofSearchPool {
     if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) {
       throw new RangeError(`workers must be a positive integer, got ${String(opts.workers)}`);
     }
-    const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const chunkSize = opts.chunkSize ?? DEFAULTS.proofChunkSize;
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new RangeError(`chunkSize must be a positive integer, got ${String(chunkSize)}`);
     }

@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
+import { winsForkChoice } from "../core/fork-choice.js";
 import { hashBlock } from "../core/hash.js";
 import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js";
+import { offerConsequence } from "./offer-outcome.js";
 import { type PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 import type { PeerStatus } from "./peer-schemas.js";
@@ -75,21 +77,14 @@ export class ChainSync {
         const status = await this.deps.guard.run(peer, "status", () =>
           this.deps.client.status(peer),
         );
-        if (!status || !this.beatsOurs(status)) return;
+        if (!status || !winsForkChoice(status, this.deps.chain.head)) return;
         syncing = syncing.then(() => {
-          if (this.deps.signal.aborted || !this.beatsOurs(status)) return;
+          if (this.deps.signal.aborted || !winsForkChoice(status, this.deps.chain.head)) return;
           return this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
         });
         await syncing;
       }),
     );
-  }
-
-  /** Whether a peer's chain wins the fork choice against ours. */
-  private beatsOurs(status: PeerStatus): boolean {
-    const chain = this.deps.chain;
-    if (status.length !== chain.length) return status.length > chain.length;
-    return status.tip < chain.tipHash;
   }
 
   /** Fetches and adopts the peer's blocks after the fork point. */
@@ -124,13 +119,9 @@ export class ChainSync {
     this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
     for (;;) {
       if (run.length > 0 && this.wins(base, run)) {
-        const result = chain.offer(run, peer);
-        if (result.status === "invalid") {
-          this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
-          return;
-        }
-        if (result.status === "unknown-parent") return;
-        if (result.status === "accepted") {
+        const outcome = this.offer(peer, run);
+        if (outcome === "stop") return;
+        if (outcome === "accepted") {
           base += run.length;
           run = [];
         }
@@ -151,19 +142,26 @@ export class ChainSync {
         upcoming.catch(() => undefined);
       }
     }
-    if (run.length > 0 && this.wins(base, run)) {
-      const result = chain.offer(run, peer);
-      if (result.status === "invalid")
-        this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
-    }
+    if (run.length > 0 && this.wins(base, run)) this.offer(peer, run);
+  }
+
+  /**
+   * Offers a run of the peer's blocks to the chain. "stop" ends this sync: the
+   * peer was punished for invalid blocks, or our chain moved under the run (the
+   * next round starts again from the fork point).
+   */
+  private offer(peer: string, run: readonly Block[]): "accepted" | "kept" | "stop" {
+    const result = this.deps.chain.offer(run, peer);
+    const consequence = offerConsequence(result);
+    if (consequence.kind === "punish") this.deps.guard.punish(peer, consequence.reason);
+    if (consequence.kind !== "none") return "stop";
+    return result.status === "accepted" ? "accepted" : "kept";
   }
 
   /** Whether the branch `run` on top of our block `base` would win the fork choice. */
   private wins(base: number, run: readonly Block[]): boolean {
-    const chain = this.deps.chain;
-    const length = base + 1 + run.length;
-    if (length !== chain.length) return length > chain.length;
-    return hashBlock(run[run.length - 1] as Block) < chain.tipHash;
+    const tip = hashBlock(run[run.length - 1] as Block);
+    return winsForkChoice({ length: base + 1 + run.length, tip }, this.deps.chain.head);
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
+import { PendingFullError } from "../config/errors.js";
 import { dataProblem } from "../core/data.js";
-import { PendingFullError, type PendingPool } from "../pool/pending-pool.js";
+import type { PendingPool } from "../pool/pending-pool.js";
 import type { PeerClient } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 
@@ -39,14 +40,9 @@ export class DataSync {
         !chain.hasData(data.id) &&
         dataProblem(data, this.opts.maxMessageBytes) === null,
     );
-    // Added together, so that the journal makes them durable with one fsync, not one each.
-    const outcomes = await Promise.allSettled(
-      fresh.map((data) => pending.add({ id: data.id, message: data.message }, peer)),
-    );
-    const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed && !(failed.reason instanceof PendingFullError)) throw failed.reason;
-    if (failed) {
+    const { added, refused } = await pending.addBatch(fresh, peer);
+    if (refused && !(refused instanceof PendingFullError)) throw refused;
+    if (refused) {
       this.deps.logger.warn(
         { peer },
         "pending pool full: data sync stops until messages are mined",

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
+import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { JobScheduler } from "../config/scheduler.js";
 import type { PendingPool } from "../pool/pending-pool.js";
@@ -8,10 +9,11 @@ import { normalizeAddress, tryNormalizeAddress } from "./address.js";
 import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
 import { DataSync } from "./data-sync.js";
 import { Gossip } from "./gossip.js";
+import { type AnnounceResult, Inbound, type Sender } from "./inbound.js";
 import { PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 import { PeerSet } from "./peer-set.js";
-import { RELAY_DEFAULTS, Relay } from "./relay.js";
+import { Relay } from "./relay.js";
 
 export { normalizeAddress };
 
@@ -49,14 +51,10 @@ export interface NetworkStats extends ChainSyncStats {
   peerRequests: number;
 }
 
-/** Longest a single sync with one peer may run before the round moves on. */
-const MAX_SYNC_MS = 10 * 60 * 1000;
-/** Failures in the first moments are not counted: peers started together come up one by one. */
-const MAX_GRACE_MS = 30_000;
-
 /**
  * The node's part of the network: its neighbours, gossip, chain and data sync
- * as periodic jobs, and push of new blocks and messages. Every request to a
+ * as periodic jobs, push of new blocks and messages, and what peers push to
+ * us (announced blocks, relayed messages). Every request to a
  * peer goes through one guard that counts failures (a neighbour failing
  * repeatedly is replaced) and bans peers that misbehave.
  */
@@ -68,6 +66,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly chainSync: ChainSync;
   private readonly dataSync: DataSync;
   private readonly relay: Relay;
+  private readonly inbound: Inbound;
   private readonly log: Logger;
   private readonly tasks = new Set<Promise<unknown>>();
   private started = false;
@@ -105,20 +104,30 @@ export class Network extends EventEmitter<NetworkEvents> {
     const common = { client: this.client, guard: this.guard, signal };
     this.gossip = new Gossip({ ...common, peers: this.peers, logger: deps.logger });
     this.chainSync = new ChainSync(
-      { pageLimit: opts.pageLimit, maxSyncMs: MAX_SYNC_MS },
+      { pageLimit: opts.pageLimit, maxSyncMs: DEFAULTS.maxSyncMs },
       { ...common, chain: deps.chain, logger: deps.logger, metrics: deps.metrics },
     );
     this.dataSync = new DataSync(
       { maxMessageBytes: opts.maxMessageBytes },
       { ...common, chain: deps.chain, pending: deps.pending, logger: deps.logger },
     );
-    this.relay = new Relay(RELAY_DEFAULTS, {
+    this.relay = new Relay(DEFAULTS.relay, {
       ...common,
       chain: deps.chain,
       pending: deps.pending,
       neighbours: () => this.peers.list(),
       logger: deps.logger,
     });
+    this.inbound = new Inbound(
+      { maxMessageBytes: opts.maxMessageBytes },
+      {
+        chain: deps.chain,
+        pending: deps.pending,
+        metrics: deps.metrics,
+        punish: (peer, reason) => this.punish(peer, reason),
+        syncFrom: (peer) => this.syncFrom(peer),
+      },
+    );
   }
 
   /** The current neighbours. */
@@ -136,7 +145,9 @@ export class Network extends EventEmitter<NetworkEvents> {
     if (this.started) throw new Error("the network is already started");
     this.started = true;
     const { scheduler } = this.deps;
-    this.peers.setGraceUntil(Date.now() + Math.min(this.opts.gossipIntervalS * 1000, MAX_GRACE_MS));
+    this.peers.setGraceUntil(
+      Date.now() + Math.min(this.opts.gossipIntervalS * 1000, DEFAULTS.maxStartGraceMs),
+    );
     scheduler.every("gossip", this.opts.gossipIntervalS, () => this.gossip.run());
     scheduler.every("chain-sync", this.opts.chainSyncIntervalS, () => this.syncNow());
     scheduler.every("data-sync", this.opts.dataSyncIntervalS, () =>
@@ -166,6 +177,16 @@ export class Network extends EventEmitter<NetworkEvents> {
     if (normalized === null || this.peers.has(normalized)) return;
     if (this.peers.add(normalized))
       this.log.info({ peer: normalized }, "learnt a neighbour from a caller");
+  }
+
+  /** Blocks a peer (or anyone) announced with POST /blocks. */
+  receiveBlocks(blocks: unknown[], sender: Sender): AnnounceResult {
+    return this.inbound.receiveBlocks(blocks, sender);
+  }
+
+  /** Messages a peer relayed with POST /data; resolves to how many were new. */
+  receiveData(data: unknown[], sender: Sender): Promise<number> {
+    return this.inbound.receiveData(data, sender);
   }
 
   /** A peer announced blocks whose parent we lack: sync from it now. */

@@ -15,12 +15,6 @@ export interface RelayOptions {
   maxQueuedData: number;
 }
 
-export const RELAY_DEFAULTS: RelayOptions = Object.freeze({
-  maxBlocksPerPush: 32,
-  maxDataPerPush: 256,
-  maxQueuedData: 10_000,
-});
-
 /** What waits to be sent to one neighbour; one request in flight per neighbour at most. */
 interface Outbox {
   /** Lowest chain index to announce from, or null. */

@@ -1,4 +1,4 @@
-import { DEFAULTS } from "../config/config.js";
+import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
@@ -43,9 +43,6 @@ export class MinerOptionError extends TypeError {
     this.name = "MinerOptionError";
   }
 }
-
-/** The log levels a node accepts (pino's). */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 function positiveNumber(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
@@ -96,7 +93,7 @@ export function resolveMinerOptions(
       `must be a listen address such as 127.0.0.1, got ${JSON.stringify(opts.host)}`,
     );
   }
-  if (opts.logLevel !== undefined && !LOG_LEVELS.includes(opts.logLevel)) {
+  if (opts.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
     throw new MinerOptionError(
       "logLevel",
       `must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(opts.logLevel)}`,

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { basename, dirname, extname, join } from "node:path";
+import { dirname } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type {
@@ -11,14 +11,15 @@ import type {
 } from "../api/node-api.js";
 import { startServer } from "../api/server.js";
 import { ChainState } from "../chain/chain-state.js";
+import { saveChain } from "../chain/save-chain.js";
 import { DEFAULTS } from "../config/config.js";
-import { BadInputError, NotStartedError } from "../config/errors.js";
+import { BadInputError, NotStartedError, PendingFullError } from "../config/errors.js";
 import { createNodeLogger, type NodeLogger } from "../config/logger.js";
 import { NodeMetrics } from "../config/metrics.js";
 import { JobScheduler } from "../config/scheduler.js";
 import { VERSION } from "../config/version.js";
 import type { Block, Proof } from "../core/block.js";
-import { type Data, dataProblem, messageProblem, newDataId } from "../core/data.js";
+import { type Data, messageProblem, newDataId } from "../core/data.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { isProofOfWorkValid, proofOfWork } from "../core/pow.js";
@@ -27,8 +28,7 @@ import { BlockProducer } from "../mining/block-producer.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
 import { Network } from "../net/network.js";
-import { PendingJournal } from "../pool/pending-journal.js";
-import { PendingFullError, PendingPool } from "../pool/pending-pool.js";
+import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
 import { ChainStore } from "../storage/chain-store.js";
 import {
   type MinerOptions,
@@ -42,18 +42,12 @@ export { MinerOptionError, type MinerOptions } from "./miner-options.js";
 interface RunningParts {
   log: NodeLogger;
   store: ChainStore;
-  journal: PendingJournal;
   pool: PendingPool;
   searcher: ProofSearchPool;
   producer: BlockProducer | null;
   network: Network;
   scheduler: JobScheduler;
   server: FastifyInstance;
-}
-
-/** The pending-message journal lives next to the chain file. */
-export function journalPathOf(chainPath: string): string {
-  return join(dirname(chainPath), `${basename(chainPath, extname(chainPath))}.pending`);
 }
 
 /**
@@ -69,8 +63,6 @@ export class Miner implements NodeApi {
   private parts: RunningParts | null = null;
   private boundPort: number;
   private stopping: Promise<void> | null = null;
-  /** Journal writes of messages returned by reorgs, still in flight. */
-  private readonly returning = new Set<Promise<void>>();
 
   constructor(options: MinerOptions) {
     this.opts = resolveMinerOptions(options, normalizeAddress);
@@ -177,16 +169,13 @@ export class Miner implements NodeApi {
         difficulty: o.difficulty,
         maxMessageBytes: o.maxMessageBytes,
       });
-      const { journal, pending } = await PendingJournal.open(journalPathOf(o.pathToChain), {
-        logger,
-      });
-      opened.push(() => journal.close());
-      const pool = new PendingPool(
-        { store: journal, isInChain: (id) => this.state.hasData(id) },
-        { maxPending: o.maxPending },
+      const state = this.state;
+      const pool = await PendingPool.open(
+        journalPathOf(o.pathToChain),
+        { maxPending: o.maxPending, logger },
+        (id) => state.hasData(id),
       );
-      const stale = pool.restore(pending);
-      if (stale.length > 0) await journal.remove(stale);
+      opened.push(() => pool.close());
       const searcher = new ProofSearchPool({ workers: o.workers });
       opened.push(() => searcher.close());
       const scheduler = new JobScheduler({ logger: logger.child({ module: "jobs" }) });
@@ -232,7 +221,7 @@ export class Miner implements NodeApi {
         },
       );
       this.wireEvents(pool, network, logger);
-      this.parts = { log, store, journal, pool, searcher, producer, network, scheduler, server };
+      this.parts = { log, store, pool, searcher, producer, network, scheduler, server };
       scheduler.every("backup", o.backupIntervalS, () => this.backup());
       network.start();
       producer?.start();
@@ -267,37 +256,18 @@ export class Miner implements NodeApi {
     await parts.server.close();
     await parts.searcher.close();
     await this.backup();
-    await parts.journal.close();
+    await parts.pool.close();
     await parts.store.close();
     parts.log.logger.info("stopped; chain and pending messages saved");
     await parts.log.close();
     this.parts = null;
   }
 
-  /**
-   * Writes what changed since the last backup, then trims the journal to the
-   * messages that are pending or in blocks not yet on disk.
-   */
+  /** Saves what changed in the chain, then trims the pending journal (the pool's checkpoint). */
   private async backup(): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
-    // Messages a reorg returned must be durable in the journal before the chain file
-    // drops the blocks that held them.
-    await Promise.all(this.returning);
-    const snapshot = this.state.blocks.slice();
-    const dirtyFrom = this.state.dirtyFrom;
-    if (dirtyFrom >= snapshot.length && parts.store.persistedLength === snapshot.length) return;
-    this.state.markSaved();
-    try {
-      await parts.store.save(snapshot, dirtyFrom);
-    } catch (err) {
-      this.state.markDirtyFrom(dirtyFrom);
-      throw err;
-    }
-    // Blocks that changed since the snapshot (appended, or replaced by a reorg) are not on disk yet.
-    const unsavedFrom = Math.min(this.state.dirtyFrom, snapshot.length);
-    const unsaved = this.state.blocks.slice(unsavedFrom).map((b) => b.data);
-    await parts.journal.compact([...parts.pool.list(), ...unsaved]);
+    await parts.pool.checkpoint(() => saveChain(this.state, parts.store));
   }
 
   private wireEvents(pool: PendingPool, network: Network, logger: Logger): void {
@@ -322,11 +292,9 @@ export class Miner implements NodeApi {
       );
       const { abandoned: _abandoned, ...event } = reorg;
       this.events.emit("reorg", event);
-      const journalled = pool
+      pool
         .giveBack(returned)
         .catch((err) => logger.error({ err }, "could not journal returned messages"));
-      this.returning.add(journalled);
-      void journalled.finally(() => this.returning.delete(journalled));
     });
     pool.on("added", (data) => {
       this.events.emit("data", data);
@@ -398,8 +366,11 @@ export class Miner implements NodeApi {
 
   async addMessage(message: string): Promise<Data> {
     const problem = messageProblem(message, this.opts.maxMessageBytes);
-    if (problem)
-      throw new BadInputError(problem, problem.includes("more than the limit") ? 413 : 400);
+    if (problem) {
+      // A message that only the size limit refuses is too large (413), not malformed (400).
+      const tooLarge = messageProblem(message, Number.POSITIVE_INFINITY) === null;
+      throw new BadInputError(problem, tooLarge ? "MESSAGE_TOO_LARGE" : "BAD_INPUT");
+    }
     const data = { id: newDataId(), message };
     await this.requireParts().pool.add(data, null);
     this.metrics.messagesAccepted.inc({ source: "local" });
@@ -407,50 +378,11 @@ export class Miner implements NodeApi {
   }
 
   receiveBlocks(blocks: unknown[], sender: string | null, verified = false): BlocksAnnounceResult {
-    const parts = this.requireParts();
-    // Only a sender whose address matches the connection is punished: a forged header must not ban an honest peer.
-    const punish = (reason: string) => {
-      if (sender && verified) parts.network.punish(sender, reason);
-    };
-    for (const [i, block] of blocks.entries()) {
-      const problem = blockShapeProblem(block, this.opts.maxMessageBytes);
-      if (problem) {
-        punish(`sent a malformed block: ${problem}`);
-        const index = typeof (block as Block)?.index === "number" ? (block as Block).index : i;
-        return { status: "invalid", length: this.state.length, index, reason: problem };
-      }
-    }
-    const result = this.state.offer(blocks as Block[], sender);
-    if (result.status === "unknown-parent" && sender) parts.network.syncFrom(sender);
-    if (result.status === "invalid")
-      punish(`sent an invalid block ${result.index}: ${result.reason}`);
-    if (result.status === "accepted") return { status: "accepted", length: result.length };
-    return result;
+    return this.requireParts().network.receiveBlocks(blocks, { address: sender, verified });
   }
 
   async receiveData(data: unknown[], sender: string | null, verified = false): Promise<number> {
-    const parts = this.requireParts();
-    for (const item of data) {
-      const problem = dataProblem(item, Number.POSITIVE_INFINITY);
-      if (problem) {
-        if (sender && verified)
-          parts.network.punish(sender, `relayed a malformed message: ${problem}`);
-        throw new BadInputError(problem);
-      }
-    }
-    // A message over our own limit may be fine on a peer with a higher one: skipped, not punished.
-    const fitting = (data as Data[]).filter(
-      (d) => messageProblem(d.message, this.opts.maxMessageBytes) === null,
-    );
-    // Added together, so that the journal makes them durable with one fsync.
-    const outcomes = await Promise.allSettled(
-      fitting.map((d) => parts.pool.add({ id: d.id, message: d.message }, sender)),
-    );
-    const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
-    this.metrics.messagesAccepted.inc({ source: "peer" }, added);
-    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (refused) throw refused.reason;
-    return added;
+    return this.requireParts().network.receiveData(data, { address: sender, verified });
   }
 
   noteCaller(address: string): void {

@@ -1,20 +1,15 @@
 import { EventEmitter } from "node:events";
+import { basename, dirname, extname, join } from "node:path";
+import { PendingFullError } from "../config/errors.js";
 import type { Data } from "../core/data.js";
+import { PendingJournal } from "./pending-journal.js";
 
-/** Where accepted messages are made durable (the pending journal, in the node). */
+/** Where the pool makes its messages durable: the pending journal (tests may pass another). */
 export interface PendingStore {
   add(data: Data): Promise<void>;
   remove(ids: readonly string[]): Promise<void>;
   compact(current: readonly Data[]): Promise<void>;
-}
-
-/** A full pool: the node answers 503 instead of dropping anything. */
-export class PendingFullError extends Error {
-  readonly code = "PENDING_FULL";
-  constructor(readonly limit: number) {
-    super(`the node holds ${limit} pending messages, its limit; try again once some are mined`);
-    this.name = "PendingFullError";
-  }
+  close(): Promise<void>;
 }
 
 export interface PendingPoolEvents {
@@ -24,19 +19,62 @@ export interface PendingPoolEvents {
 
 export type AddOutcome = "added" | "known";
 
+/** What became of messages added together. */
+export interface BatchOutcome {
+  /** How many were new. */
+  added: number;
+  /** The first refusal (a PendingFullError when the pool is full, or a journal failure), or null. */
+  refused: unknown;
+}
+
+export interface PendingPoolDeps {
+  journal: PendingStore;
+  /** Whether a message id is in the chain: such a message is never pending. */
+  isInChain: (id: string) => boolean;
+}
+
+/** The pending journal lives next to the chain file: `chain.json` -> `chain.pending`. */
+export function journalPathOf(chainPath: string): string {
+  return join(dirname(chainPath), `${basename(chainPath, extname(chainPath))}.pending`);
+}
+
 /**
- * The pending messages (the original's "unprocessed data"), keyed by id.
- * Never holds a message already in the chain; every add is durable before it resolves.
+ * The pending messages (the original's "unprocessed data"), keyed by id, and
+ * the sole owner of their journal: it restores from it, journals every add
+ * before the add resolves, and trims it once blocks are on disk. Never holds a
+ * message already in the chain.
  */
 export class PendingPool extends EventEmitter<PendingPoolEvents> {
   private readonly byId = new Map<string, Data>();
   private readonly arriving = new Set<string>();
+  /** Journal writes of messages given back by reorgs, still in flight. */
+  private readonly returning = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { store: PendingStore; isInChain: (id: string) => boolean },
+    private readonly deps: PendingPoolDeps,
     private readonly opts: { maxPending: number },
   ) {
     super();
+  }
+
+  /**
+   * Opens the journal at `path` and restores the messages it holds, dropping
+   * (and un-journalling) those the chain already has.
+   */
+  static async open(
+    path: string,
+    opts: { maxPending: number; logger?: { warn(msg: string): void } },
+    isInChain: (id: string) => boolean,
+  ): Promise<PendingPool> {
+    const { journal, pending } = await PendingJournal.open(path, { logger: opts.logger });
+    const pool = new PendingPool({ journal, isInChain }, { maxPending: opts.maxPending });
+    try {
+      await pool.restore(pending);
+    } catch (err) {
+      await journal.close().catch(() => undefined);
+      throw err;
+    }
+    return pool;
   }
 
   get size(): number {
@@ -64,14 +102,14 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     return undefined;
   }
 
-  /** Loads messages replayed from the journal, dropping those the chain already holds. */
-  restore(messages: readonly Data[]): string[] {
+  /** Loads messages replayed from the journal; those the chain already holds leave the journal. */
+  async restore(messages: readonly Data[]): Promise<void> {
     const stale: string[] = [];
     for (const data of messages) {
       if (this.deps.isInChain(data.id)) stale.push(data.id);
       else this.byId.set(data.id, data);
     }
-    return stale;
+    if (stale.length > 0) await this.deps.journal.remove(stale);
   }
 
   /**
@@ -85,7 +123,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     }
     this.arriving.add(data.id);
     try {
-      await this.deps.store.add(data);
+      await this.deps.journal.add(data);
     } finally {
       this.arriving.delete(data.id);
     }
@@ -96,9 +134,23 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
   }
 
   /**
+   * Adds messages together (relayed by a peer, or fetched by data sync), so
+   * that the journal makes them durable with one fsync, not one each. A
+   * refusal does not stop the others; the first one is returned.
+   */
+  async addBatch(messages: readonly Data[], origin: string | null): Promise<BatchOutcome> {
+    const outcomes = await Promise.allSettled(
+      messages.map((d) => this.add({ id: d.id, message: d.message }, origin)),
+    );
+    const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    return { added, refused: refused ? refused.reason : null };
+  }
+
+  /**
    * Takes back messages of abandoned blocks: never refused, so nothing accepted
    * is lost. They are pending at once (so a journal compaction keeps them) and
-   * journalled together, with one fsync; the promise resolves once they are durable.
+   * journalled together, with one fsync; checkpoint() waits for that write.
    */
   giveBack(messages: readonly Data[]): Promise<void> {
     const returned = messages.filter((data) => !this.isKnown(data.id));
@@ -106,20 +158,43 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
       this.byId.set(data.id, data);
       this.emit("added", data, null);
     }
-    return Promise.all(returned.map((data) => this.deps.store.add(data))).then(() => undefined);
+    const written = Promise.all(returned.map((data) => this.deps.journal.add(data))).then(
+      () => undefined,
+    );
+    this.returning.add(written);
+    const settled = () => this.returning.delete(written);
+    written.then(settled, settled);
+    return written;
   }
 
   /**
    * Drops a message that joined the chain, from memory only: its journal
-   * record stays until the block is on disk (the node's backup compacts it).
+   * record stays until the block is on disk (see checkpoint()).
    */
   forget(id: string): void {
     this.byId.delete(id);
   }
 
-  /** Rewrites the journal to hold just the current pending set. */
-  async compact(): Promise<void> {
-    await this.deps.store.compact(this.list());
+  /**
+   * Runs a save of the chain file, then trims the journal to the messages
+   * still pending or in blocks the save did not put on disk. `saveChain`
+   * resolves to those blocks' messages, or null when it had nothing to save.
+   *
+   * Messages a reorg gave back are journalled here first (their write has
+   * settled): the save may cut the chain file back past the blocks that held
+   * them, and after that the journal is their only copy.
+   */
+  async checkpoint(saveChain: () => Promise<readonly Data[] | null>): Promise<void> {
+    await Promise.allSettled(this.returning);
+    const unsaved = await saveChain();
+    if (unsaved === null) return;
+    await this.deps.journal.compact([...this.list(), ...unsaved]);
+  }
+
+  /** Waits for journal writes in flight and closes the journal. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.returning);
+    await this.deps.journal.close();
   }
 
   private isKnown(id: string): boolean {

@@ -26,7 +26,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { Block } from "../core/block.js";
-import type { ChainCodec, DecodedChainFile, TornTail } from "./chain-format.js";
+import type { ChainCodec, DecodedChainFile, TornTail } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 
 export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");

@@ -1,7 +1,7 @@
 import type { Block } from "../core/block.js";
 import { encodeBlock } from "../core/encoding.js";
 import { BINARY_MAGIC } from "./binary-codec.js";
-import type { ChainCodec, DecodedChainFile } from "./chain-format.js";
+import type { ChainCodec, DecodedChainFile } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 
 const NEWLINE = 0x0a;

@@ -42,7 +42,12 @@ export function localNode(
   const state = new ChainState(chain, { difficulty: 1 });
   const pending = new PendingPool(
     {
-      store: { add: async () => {}, remove: async () => {}, compact: async () => {} },
+      journal: {
+        add: async () => {},
+        remove: async () => {},
+        compact: async () => {},
+        close: async () => {},
+      },
       isInChain: (id) => state.hasData(id),
     },
     { maxPending },

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { DEFAULTS } from "../../config/config.js";
 import type { ApiMetrics } from "../api-metrics.js";
 import type { NodeApi, NodeEvents } from "../node-api.js";
 
@@ -9,12 +10,6 @@ const EVENT_NAMES = [
   "reorg",
   "neighbours",
 ] as const satisfies readonly (keyof NodeEvents)[];
-/** A comment line every so often keeps proxies from closing a quiet stream. */
-const HEARTBEAT_MS = 15_000;
-/** Most event streams served at once; more answer 429. */
-export const MAX_EVENT_CLIENTS = 256;
-/** A client this far behind (bytes buffered, unread) is dropped rather than buffered without end. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** GET /events: Server-Sent Events of blocks, pending messages, reorgs and neighbours. */
 export function registerEventRoutes(
@@ -25,7 +20,7 @@ export function registerEventRoutes(
   const open = new Set<ServerResponse>();
   const broadcast = (text: string) => {
     for (const res of open) {
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      if (res.writableLength > DEFAULTS.maxEventBufferedBytes) res.destroy();
       else res.write(text);
     }
   };
@@ -36,7 +31,7 @@ export function registerEventRoutes(
     node.events.on(name, listener as never);
     return { name, listener };
   });
-  const heartbeat = setInterval(() => broadcast(": keep-alive\n\n"), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => broadcast(": keep-alive\n\n"), DEFAULTS.eventHeartbeatMs);
   heartbeat.unref();
   // preClose, not onClose: the streams must end cleanly before the server drops its connections.
   app.addHook("preClose", async () => {
@@ -64,9 +59,9 @@ export function registerEventRoutes(
       },
     },
     (_request, reply) => {
-      if (open.size >= MAX_EVENT_CLIENTS) {
+      if (open.size >= DEFAULTS.maxEventClients) {
         return reply.code(429).send({
-          message: `this node serves at most ${MAX_EVENT_CLIENTS} event streams at once; try again later`,
+          message: `this node serves at most ${DEFAULTS.maxEventClients} event streams at once; try again later`,
         });
       }
       reply.hijack();

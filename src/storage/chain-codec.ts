@@ -1,0 +1,44 @@
+import type { Block } from "../core/block.js";
+
+/*
+ * The shapes every chain file codec shares, apart from the codecs themselves
+ * so that chain-format.ts (which picks a codec) and the codecs import only
+ * downwards: codecs -> chain-codec, chain-format -> codecs.
+ */
+
+/** The chain file formats: JSON Lines, or the project's compact binary format. */
+export type ChainFormat = "json" | "binary";
+
+/** A torn last record: where it starts and why it counts as torn. */
+export interface TornTail {
+  offset: number;
+  reason: string;
+}
+
+/** The records of a chain file, decoded but not yet validated. */
+export interface DecodedChainFile {
+  /** One decoded value per whole record, in file order. */
+  records: unknown[];
+  /** The byte offset at which each record starts. */
+  offsets: number[];
+  /** Where the file's sound part ends: everything from here on is the torn tail. */
+  end: number;
+  /** The torn last record that a load cuts off, or null. */
+  torn: TornTail | null;
+  /** Bytes a load appends to finish the last record (a JSON line that lacks its newline). */
+  completion: Buffer | null;
+}
+
+/** How one format reads and writes chain files. */
+export interface ChainCodec {
+  readonly format: ChainFormat;
+  /** The bytes before the first record (empty for JSON Lines). */
+  readonly header: Buffer;
+  /** One block as one record, ready to append. */
+  encodeRecord(block: Block): Buffer;
+  /**
+   * Decodes a whole file. A torn last record is reported in `torn`; any other
+   * damage throws a ChainLoadError naming `path`, the record and the offset.
+   */
+  decode(bytes: Buffer, path: string): DecodedChainFile;
+}
