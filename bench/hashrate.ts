@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createHash, hash as oneShotHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
-import { digestMeetsDifficulty } from "../src/core/pow.js";
+import { digestMeetsDifficulty, originalSearchInput } from "../src/core/pow.js";
 import { scanProofs } from "../src/mining/proof-scanner.js";
 import { ProofSearchPool } from "../src/mining/proof-search-pool.js";
 
@@ -23,8 +23,12 @@ async function poolRate(workers: number): Promise<number> {
   const pool = new ProofSearchPool({ workers });
   try {
     // A short warm-up spawns the threads and lets V8 optimise the loop.
-    await pool.search(LAST_PROOF, UNREACHABLE, AbortSignal.timeout(500));
-    await pool.search(LAST_PROOF, UNREACHABLE, AbortSignal.timeout(SECONDS * 1000));
+    await pool.search(originalSearchInput(LAST_PROOF), UNREACHABLE, AbortSignal.timeout(500));
+    await pool.search(
+      originalSearchInput(LAST_PROOF),
+      UNREACHABLE,
+      AbortSignal.timeout(SECONDS * 1000),
+    );
     return pool.hashrate;
   } finally {
     await pool.close();
@@ -94,7 +98,7 @@ const rows: Array<[string, number]> = [
   ["crypto.hash per candidate (1 thread, main)", loopRate(oneShotLoop)],
   [
     "proof scanner (1 thread, main)",
-    loopRate((start, end) => scanProofs(LAST_PROOF, start, end, UNREACHABLE)),
+    loopRate((start, end) => scanProofs(originalSearchInput(LAST_PROOF), start, end, UNREACHABLE)),
   ],
   ["ProofSearchPool, 1 worker", await poolRate(1)],
   [`ProofSearchPool, ${cores} workers`, await poolRate(cores)],

@@ -1,17 +1,36 @@
 import { createHash } from "node:crypto";
-import type { Proof } from "./block.js";
+import type { Block, Proof } from "./block.js";
 
 /** The most trailing zeros a SHA-256 hex digest can have. */
 export const MAX_DIFFICULTY = 64;
 
 /**
- * A proof-of-work rule: how a proof is checked and what a search hashes.
- * The original's rule is the only one today; a content-bound rule would be a
- * second implementation of this interface (SPEC section 2).
+ * What a proof search hashes: the candidate for proof `n` is the bytes
+ * UTF-8(prefix) + decimal(n) + UTF-8(suffix), and `n` is valid when the
+ * SHA-256 hex digest of the candidate ends in `difficulty` "0" characters.
+ */
+export interface ProofSearchInput {
+  prefix: string;
+  suffix: string;
+}
+
+/** A block whose proof is still to be found. */
+export type UnprovenBlock = Omit<Block, "proof">;
+
+/**
+ * A proof-of-work rule: what a block's proof search hashes, and so how a
+ * proof is checked (the candidate's digest meets the difficulty). The search
+ * (mining/) only ever sees the rule's ProofSearchInput, so a second rule
+ * touches this file and the miner's choice of rule, nothing else.
  */
 export interface ProofRule {
   readonly name: string;
-  isValid(lastProof: Proof, proof: number, difficulty: number): boolean;
+  /** True when only the smallest valid proof is accepted as the search's answer (the original's rule). */
+  readonly smallestProof: boolean;
+  /** What the search for `block`'s proof hashes; `parent` is the block it follows. */
+  searchInput(block: UnprovenBlock, parent: Block): ProofSearchInput;
+  /** Whether `block`'s proof is valid after `parent` at `difficulty`. */
+  isValid(block: Block, parent: Block, difficulty: number): boolean;
 }
 
 /** Throws a RangeError unless difficulty is a positive integer the digest can meet. */
@@ -40,22 +59,40 @@ export function digestMeetsDifficulty(digest: Uint8Array, difficulty: number): b
   return true;
 }
 
-/** The text that the original rule hashes: `${lastProof}${proof}` (null written "null"). */
-export function powInput(lastProof: Proof, proof: number): string {
-  return `${lastProof === null ? "null" : lastProof}${proof}`;
+/** The bytes a search input hashes for one proof. */
+export function candidateOf(input: ProofSearchInput, proof: number): string {
+  return `${input.prefix}${proof}${input.suffix}`;
+}
+
+/** Whether `proof` meets `difficulty` for a search input. */
+export function isProofValidFor(
+  input: ProofSearchInput,
+  proof: unknown,
+  difficulty: number,
+): boolean {
+  checkDifficulty(difficulty);
+  if (typeof proof !== "number" || !Number.isSafeInteger(proof) || proof < 0) return false;
+  const digest = createHash("sha256").update(candidateOf(input, proof)).digest();
+  return digestMeetsDifficulty(digest, difficulty);
+}
+
+/** The original rule's search input: prefix `${lastProof}` ("null" after genesis), no suffix. */
+export function originalSearchInput(lastProof: Proof): ProofSearchInput {
+  return { prefix: lastProof === null ? "null" : String(lastProof), suffix: "" };
 }
 
 /** The original's rule: sha256(`${lastProof}${proof}`) ends in `difficulty` zeros. */
 export function isProofOfWorkValid(lastProof: Proof, proof: number, difficulty: number): boolean {
-  checkDifficulty(difficulty);
-  if (!Number.isSafeInteger(proof) || proof < 0) return false;
-  const digest = createHash("sha256").update(powInput(lastProof, proof)).digest();
-  return digestMeetsDifficulty(digest, difficulty);
+  return isProofValidFor(originalSearchInput(lastProof), proof, difficulty);
 }
 
+/** The original's rule, which needs the smallest valid proof after the parent's proof. */
 export const ORIGINAL_PROOF_RULE: ProofRule = {
   name: "original",
-  isValid: isProofOfWorkValid,
+  smallestProof: true,
+  searchInput: (_block, parent) => originalSearchInput(parent.proof),
+  isValid: (block, parent, difficulty) =>
+    isProofValidFor(originalSearchInput(parent.proof), block.proof, difficulty),
 };
 
 /** Outcome of searching one range of proofs. */
@@ -66,19 +103,16 @@ export interface RangeSearchResult {
   hashes: number;
 }
 
-/** Searches proofs in [start, end) in order and returns the first valid one. */
+/** Searches proofs in [start, end) in order and returns the first valid one (node:crypto, one thread). */
 export function searchProofRange(
-  lastProof: Proof,
+  input: ProofSearchInput,
   start: number,
   end: number,
   difficulty: number,
 ): RangeSearchResult {
   checkDifficulty(difficulty);
-  const prefix = lastProof === null ? "null" : String(lastProof);
   for (let proof = start; proof < end; proof++) {
-    const digest = createHash("sha256")
-      .update(prefix + proof)
-      .digest();
+    const digest = createHash("sha256").update(candidateOf(input, proof)).digest();
     if (digestMeetsDifficulty(digest, difficulty)) return { proof, hashes: proof - start + 1 };
   }
   return { proof: null, hashes: end - start };
@@ -87,9 +121,10 @@ export function searchProofRange(
 /** The smallest non-negative proof valid after `lastProof` (synchronous, one thread). */
 export function proofOfWork(lastProof: Proof, difficulty: number): number {
   checkDifficulty(difficulty);
+  const input = originalSearchInput(lastProof);
   const chunk = 1 << 20;
   for (let start = 0; start < Number.MAX_SAFE_INTEGER; start += chunk) {
-    const { proof } = searchProofRange(lastProof, start, start + chunk, difficulty);
+    const { proof } = searchProofRange(input, start, start + chunk, difficulty);
     if (proof !== null) return proof;
   }
   throw new RangeError("no proof found below Number.MAX_SAFE_INTEGER");

@@ -64,7 +64,7 @@ export function linkProblem(parent: Block, block: unknown, opts: ValidationOptio
     return "previous_hash is not the hash of the preceding block";
   }
   const rule = opts.rule ?? ORIGINAL_PROOF_RULE;
-  if (!rule.isValid(parent.proof, b.proof as number, opts.difficulty)) {
+  if (!rule.isValid(b, parent, opts.difficulty)) {
     return `proof ${b.proof} is not a valid proof of work at difficulty ${opts.difficulty}`;
   }
   if (b.timestamp <= parent.timestamp) {

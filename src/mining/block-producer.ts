@@ -4,12 +4,13 @@ import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
+import { ORIGINAL_PROOF_RULE, type ProofRule, type ProofSearchInput } from "../core/pow.js";
 import type { PendingPool } from "../pool/pending-pool.js";
 
 /** The proof search the producer needs (the worker pool in the node). */
 export interface ProofSearcher {
   search(
-    lastProof: number | null,
+    input: ProofSearchInput,
     difficulty: number,
     signal?: AbortSignal,
   ): Promise<{ proof: number; hashes: number; elapsedMs: number } | null>;
@@ -39,6 +40,8 @@ export class BlockProducer {
       searcher: ProofSearcher;
       logger: Logger;
       metrics: NodeMetrics | null;
+      /** The proof rule blocks are mined under (default: the original's). */
+      rule?: ProofRule;
     },
   ) {}
 
@@ -94,10 +97,18 @@ export class BlockProducer {
 
   private async mineOne(data: Data): Promise<void> {
     const { chain, searcher, metrics, logger } = this.deps;
+    const rule = this.deps.rule ?? ORIGINAL_PROOF_RULE;
     const parent = chain.tip;
     const parentHash = chain.tipHash;
+    const unproven = {
+      index: parent.index + 1,
+      timestamp: stampAfter(parent),
+      data: { id: data.id, message: data.message },
+      previous_hash: parentHash,
+    };
     this.search = new AbortController();
-    const found = await searcher.search(parent.proof, chain.difficulty, this.search.signal);
+    const input = rule.searchInput(unproven, parent);
+    const found = await searcher.search(input, chain.difficulty, this.search.signal);
     this.search = null;
     if (metrics) {
       metrics.hashrate.set(searcher.hashrate);
@@ -106,13 +117,12 @@ export class BlockProducer {
     if (!found || !this.running) return;
     // The tip may have moved, or the message been mined elsewhere, while we searched.
     if (chain.tipHash !== parentHash || chain.hasData(data.id)) return;
-    const block: Block = {
-      index: parent.index + 1,
-      timestamp: Math.max(Date.now(), parent.timestamp + 1),
-      data: { id: data.id, message: data.message },
-      previous_hash: parentHash,
-      proof: found.proof,
-    };
+    // The block is stamped when it is appended (SPEC); a rule whose input holds
+    // the timestamp keeps the one its proof was found for.
+    const stamped: Block = { ...unproven, timestamp: stampAfter(parent), proof: found.proof };
+    const block = rule.isValid(stamped, parent, chain.difficulty)
+      ? stamped
+      : { ...unproven, proof: found.proof };
     if (chain.appendMined(block)) {
       metrics?.blocksMined.inc();
       logger.info(
@@ -121,4 +131,9 @@ export class BlockProducer {
       );
     }
   }
+}
+
+/** A new block's timestamp: now, and always later than its parent's. */
+function stampAfter(parent: Block): number {
+  return Math.max(Date.now(), parent.timestamp + 1);
 }

@@ -1,18 +1,25 @@
 import { createHash } from "node:crypto";
-import type { Proof } from "../core/block.js";
-import { checkDifficulty, digestMeetsDifficulty, powInput } from "../core/pow.js";
+import {
+  candidateOf,
+  checkDifficulty,
+  digestMeetsDifficulty,
+  type ProofSearchInput,
+} from "../core/pow.js";
 import { SHA256_H0, SHA256_K } from "../core/sha256-constants.js";
 
 /**
- * The hot loop of mining: hashes `${lastProof}${proof}` for consecutive proofs.
+ * The hot loop of mining: hashes a rule's candidates, prefix + decimal(proof)
+ * + suffix (see ProofSearchInput), for consecutive proofs.
  *
  * Why not node:crypto per candidate: each call crosses from JS into C++ and
  * allocates a Buffer, which costs more than the hash itself for a 10-30 byte
  * input (about 0.6 M hashes/s per thread with crypto.hash, against about
- * 2.5 M/s here; see bench/hashrate.ts). Every input fits one 64-byte SHA-256
- * block, so this file compresses that one block in plain JS, keeps the
- * candidate's decimal digits in the block and increments them in place, and
- * stops after round 60, which already fixes the digest's last word. A
+ * 2.5 M/s here; see bench/hashrate.ts). When every candidate fits one 64-byte
+ * SHA-256 block (the original rule's always do), this file compresses that
+ * one block in plain JS, keeps the candidate's decimal digits in the block and
+ * increments them in place, and stops after round 60, which already fixes the
+ * digest's last word. Longer candidates hash the prefix once and copy that
+ * state for each proof. A
  * candidate that passes that filter is confirmed with node:crypto and the
  * core's digestMeetsDifficulty, so a wrong answer here can never be returned
  * as a proof; the tests hold this scanner to the core's proofOfWork.
@@ -27,6 +34,19 @@ export interface ScanResult {
   /** True when `shouldStop` ended the scan before the range was covered. */
   stopped: boolean;
 }
+
+/**
+ * The one function a search worker calls: scans proofs in [start, end) in
+ * order and returns the first valid one, calling `shouldStop` every
+ * STOP_CHECK_INTERVAL candidates. A native scanner plugs in here.
+ */
+export type ProofScan = (
+  input: ProofSearchInput,
+  start: number,
+  end: number,
+  difficulty: number,
+  shouldStop?: () => boolean,
+) => ScanResult;
 
 /** How many candidates are hashed between two calls of `shouldStop`. */
 export const STOP_CHECK_INTERVAL = 4096;
@@ -77,16 +97,29 @@ export function lastDigestWord(w: Int32Array): number {
   return (e + (H0[7] as number)) | 0;
 }
 
+/** Digits of the largest proof (Number.MAX_SAFE_INTEGER has 16). */
+const MAX_DIGITS = 16;
+/** Bytes of one SHA-256 block left for the message after the 0x80 byte and the 8-byte length. */
+const ONE_BLOCK_BYTES = 55;
+
 /**
- * Writes `text` (ASCII) into `m` as the 16 big-endian words of one padded
- * SHA-256 block; returns its length.
+ * Writes prefix + digits + suffix into `m` as the 16 big-endian words of one
+ * padded SHA-256 block; returns the number of digits.
  */
-function layoutBlock(m: Int32Array, text: string): number {
+function layoutBlock(
+  m: Int32Array,
+  prefix: Uint8Array,
+  digits: string,
+  suffix: Uint8Array,
+): number {
   m.fill(0, 0, 16);
-  for (let i = 0; i < text.length; i++) addByte(m, i, text.charCodeAt(i));
-  addByte(m, text.length, 0x80);
-  m[15] = text.length * 8;
-  return text.length;
+  let i = 0;
+  for (const byte of prefix) addByte(m, i++, byte);
+  for (let k = 0; k < digits.length; k++) addByte(m, i++, digits.charCodeAt(k));
+  for (const byte of suffix) addByte(m, i++, byte);
+  addByte(m, i, 0x80);
+  m[15] = i * 8;
+  return digits.length;
 }
 
 /** Adds `value` to byte `i` of the block held as big-endian words (the byte must not overflow). */
@@ -100,20 +133,32 @@ function byteAt(m: Int32Array, i: number): number {
   return ((m[i >> 2] as number) >>> (24 - ((i & 3) << 3))) & 0xff;
 }
 
-/**
- * Scans proofs in [start, end) in order and returns the first valid one.
- * `shouldStop` is called every STOP_CHECK_INTERVAL candidates, so that a
- * search abandoned by another thread ends within a few milliseconds.
- */
+/** Scans proofs in [start, end) in order and returns the first valid one (see ProofScan). */
 export function scanProofs(
-  lastProof: Proof,
+  input: ProofSearchInput,
   start: number,
   end: number,
   difficulty: number,
   shouldStop: () => boolean = () => false,
 ): ScanResult {
   checkDifficulty(difficulty);
-  const prefix = lastProof === null ? "null" : String(lastProof);
+  const prefix = Buffer.from(input.prefix, "utf8");
+  const suffix = Buffer.from(input.suffix, "utf8");
+  return prefix.length + MAX_DIGITS + suffix.length <= ONE_BLOCK_BYTES
+    ? scanOneBlock(input, prefix, suffix, start, end, difficulty, shouldStop)
+    : scanHashCopies(prefix, suffix, start, end, difficulty, shouldStop);
+}
+
+/** The fast path: every candidate is one SHA-256 block, filtered on the digest's last word. */
+function scanOneBlock(
+  input: ProofSearchInput,
+  prefix: Uint8Array,
+  suffix: Uint8Array,
+  start: number,
+  end: number,
+  difficulty: number,
+  shouldStop: () => boolean,
+): ScanResult {
   // The fast filter looks at the digest's last word, 8 hex digits at most;
   // a harder difficulty is finished by the confirmation below.
   const nibbles = Math.min(difficulty, 8);
@@ -121,7 +166,7 @@ export function scanProofs(
   // `m` is the candidate's block; `w` is the schedule, which overwrites its copy of the block.
   const m = new Int32Array(16);
   const w = new Int32Array(64);
-  let length = layoutBlock(m, prefix + start);
+  let digits = layoutBlock(m, prefix, String(start), suffix);
   let untilCheck = STOP_CHECK_INTERVAL;
   for (let proof = start; proof < end; proof++) {
     if (--untilCheck === 0) {
@@ -129,10 +174,10 @@ export function scanProofs(
       if (shouldStop()) return { proof: null, hashes: proof - start, stopped: true };
     }
     w.set(m);
-    if ((lastDigestWord(w) & mask) === 0 && confirm(lastProof, proof, difficulty)) {
+    if ((lastDigestWord(w) & mask) === 0 && confirm(input, proof, difficulty)) {
       return { proof, hashes: proof - start + 1, stopped: false };
     }
-    length = nextCandidate(m, length, prefix.length, prefix, proof + 1);
+    digits = nextCandidate(m, prefix, suffix, digits, proof + 1);
   }
   return { proof: null, hashes: Math.max(0, end - start), stopped: false };
 }
@@ -140,23 +185,47 @@ export function scanProofs(
 /** Increments the decimal digits held in the block; re-lays it out when they grow by one digit. */
 function nextCandidate(
   m: Int32Array,
-  length: number,
-  prefixLength: number,
-  prefix: string,
+  prefix: Uint8Array,
+  suffix: Uint8Array,
+  digits: number,
   next: number,
 ): number {
-  let i = length - 1;
-  while (i >= prefixLength && byteAt(m, i) === NINE) {
+  let i = prefix.length + digits - 1;
+  while (i >= prefix.length && byteAt(m, i) === NINE) {
     addByte(m, i, ZERO - NINE);
     i--;
   }
-  if (i < prefixLength) return layoutBlock(m, prefix + next);
+  if (i < prefix.length) return layoutBlock(m, prefix, String(next), suffix);
   addByte(m, i, 1);
-  return length;
+  return digits;
+}
+
+/** Candidates longer than one block: the prefix is hashed once, its state copied per proof. */
+function scanHashCopies(
+  prefix: Uint8Array,
+  suffix: Uint8Array,
+  start: number,
+  end: number,
+  difficulty: number,
+  shouldStop: () => boolean,
+): ScanResult {
+  const base = createHash("sha256").update(prefix);
+  let untilCheck = STOP_CHECK_INTERVAL;
+  for (let proof = start; proof < end; proof++) {
+    if (--untilCheck === 0) {
+      untilCheck = STOP_CHECK_INTERVAL;
+      if (shouldStop()) return { proof: null, hashes: proof - start, stopped: true };
+    }
+    const digest = base.copy().update(String(proof)).update(suffix).digest();
+    if (digestMeetsDifficulty(digest, difficulty)) {
+      return { proof, hashes: proof - start + 1, stopped: false };
+    }
+  }
+  return { proof: null, hashes: Math.max(0, end - start), stopped: false };
 }
 
 /** The exact check, by node:crypto and the core's rule. */
-function confirm(lastProof: Proof, proof: number, difficulty: number): boolean {
-  const digest = createHash("sha256").update(powInput(lastProof, proof)).digest();
+function confirm(input: ProofSearchInput, proof: number, difficulty: number): boolean {
+  const digest = createHash("sha256").update(candidateOf(input, proof)).digest();
   return digestMeetsDifficulty(digest, difficulty);
 }

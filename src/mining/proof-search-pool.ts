@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { DEFAULTS } from "../config/config.js";
-import { checkDifficulty } from "../core/pow.js";
+import { checkDifficulty, type ProofSearchInput } from "../core/pow.js";
 import { ProofSearchError } from "./proof-search-error.js";
 import type { ProofWorkerData, ScanReply, ScanRequest } from "./proof-worker-protocol.js";
 
@@ -36,7 +36,7 @@ interface Slot {
 /** The state of the one running search. */
 interface ActiveSearch {
   generation: number;
-  lastProof: number | null;
+  input: ProofSearchInput;
   difficulty: number;
   /** Index of the next chunk to hand out; chunk i is [i * chunkSize, (i + 1) * chunkSize). */
   nextChunk: number;
@@ -107,17 +107,17 @@ export class ProofSearchPool {
   }
 
   /**
-   * The smallest valid proof after `lastProof`; null if aborted through
-   * `signal` or if the pool is (or gets) closed.
+   * The smallest valid proof for a rule's search input; null if aborted
+   * through `signal` or if the pool is (or gets) closed.
    */
   search(
-    lastProof: number | null,
+    input: ProofSearchInput,
     difficulty: number,
     signal?: AbortSignal,
   ): Promise<ProofFound | null> {
     try {
       checkDifficulty(difficulty);
-      checkLastProof(lastProof);
+      checkSearchInput(input);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -132,7 +132,7 @@ export class ProofSearchPool {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.active = {
         generation: this.bumpGeneration(),
-        lastProof,
+        input: { prefix: input.prefix, suffix: input.suffix },
         difficulty,
         nextChunk: 0,
         frontier: 0,
@@ -196,7 +196,7 @@ export class ProofSearchPool {
     search.nextChunk++;
     const request: ScanRequest = {
       generation: search.generation,
-      lastProof: search.lastProof,
+      input: search.input,
       difficulty: search.difficulty,
       start,
       end: Math.min(start + this.chunkSize, PROOF_LIMIT),
@@ -278,12 +278,12 @@ function workerExecArgv(): string[] {
   return argv;
 }
 
-/** Throws unless lastProof is null (genesis) or a non-negative safe integer. */
-function checkLastProof(lastProof: unknown): void {
-  if (lastProof === null) return;
-  if (typeof lastProof !== "number" || !Number.isSafeInteger(lastProof) || lastProof < 0) {
+/** Throws a RangeError unless the search input is a prefix and a suffix, both strings. */
+function checkSearchInput(input: unknown): void {
+  const { prefix, suffix } = (input ?? {}) as Record<string, unknown>;
+  if (typeof prefix !== "string" || typeof suffix !== "string") {
     throw new RangeError(
-      `lastProof must be null or a non-negative safe integer, got ${String(lastProof)}`,
+      `the search input must be { prefix: string, suffix: string }, got ${JSON.stringify(input)}`,
     );
   }
 }

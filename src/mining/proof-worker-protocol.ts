@@ -1,3 +1,5 @@
+import type { ProofSearchInput } from "../core/pow.js";
+
 /**
  * The messages between the proof search pool and its worker threads.
  * Kept apart from both so that each side imports only types from the other.
@@ -16,7 +18,8 @@ export interface ProofWorkerData {
 /** Pool to worker: scan the proofs of one chunk. */
 export interface ScanRequest {
   generation: number;
-  lastProof: number | null;
+  /** What the rule hashes for each proof (see ProofSearchInput in the core). */
+  input: ProofSearchInput;
   difficulty: number;
   start: number;
   end: number;

@@ -1,4 +1,4 @@
-import type { ChainState } from "../chain/chain-state.js";
+import type { AdoptResult, ChainState } from "../chain/chain-state.js";
 import { BadInputError } from "../config/errors.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
@@ -7,11 +7,10 @@ import { blockShapeProblem } from "../core/validate.js";
 import type { PendingPool } from "../pool/pending-pool.js";
 import { offerConsequence } from "./offer-outcome.js";
 
-/** What became of announced blocks (POST /blocks answers from it). */
+/** What became of announced blocks (POST /blocks answers from it): the offer's result without the reorg. */
 export type AnnounceResult =
-  | { status: "accepted" | "not-better"; length: number }
-  | { status: "unknown-parent"; length: number }
-  | { status: "invalid"; length: number; index: number; reason: string };
+  | { status: "accepted"; length: number }
+  | Exclude<AdoptResult, { status: "accepted" }>;
 
 /** Who sent a request: its X-Blockchain-Node address, and whether the connection comes from it. */
 export interface Sender {

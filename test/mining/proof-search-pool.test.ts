@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { proofOfWork } from "../../src/core/pow.js";
+import {
+  originalSearchInput,
+  type ProofSearchInput,
+  proofOfWork,
+  searchProofRange,
+} from "../../src/core/pow.js";
 import { ProofSearchError } from "../../src/mining/proof-search-error.js";
 import { ProofSearchPool } from "../../src/mining/proof-search-pool.js";
 
@@ -37,7 +42,7 @@ describe("ProofSearchPool", () => {
     it(`finds exactly proofOfWork's proof with ${workers} worker(s) and small chunks`, async () => {
       await withPool({ workers, chunkSize: 97 }, async (pool) => {
         for (const [lastProof, difficulty] of VECTORS) {
-          const found = await pool.search(lastProof, difficulty);
+          const found = await pool.search(originalSearchInput(lastProof), difficulty);
           assert.ok(found, `no proof for ${lastProof}, ${difficulty}`);
           assert.equal(
             found.proof,
@@ -50,9 +55,18 @@ describe("ProofSearchPool", () => {
     });
   }
 
+  it("searches the rule's input: a long prefix and a suffix give the core's smallest proof", async () => {
+    const input = { prefix: `${'{"index":1,"data":"é"'.repeat(4)},"proof":`, suffix: "}" };
+    const expected = searchProofRange(input, 0, 1_000_000, 3).proof;
+    await withPool({ workers: 2, chunkSize: 500 }, async (pool) => {
+      const found = await pool.search(input, 3);
+      assert.equal(found?.proof, expected);
+    });
+  });
+
   it("finds 59850 after null at difficulty 4 across many chunks and workers", async () => {
     await withPool({ workers: 3, chunkSize: 1000 }, async (pool) => {
-      const found = await pool.search(null, 4);
+      const found = await pool.search(originalSearchInput(null), 4);
       assert.equal(found?.proof, 59850);
       // The answer lies in chunk 59, so at least the 59 chunks below it were hashed in full.
       assert.ok((found?.hashes ?? 0) >= 59_851);
@@ -62,7 +76,7 @@ describe("ProofSearchPool", () => {
   it("reports a hashrate and counts every hash after a search", async () => {
     await withPool({ workers: 2, chunkSize: 5000 }, async (pool) => {
       assert.equal(pool.hashrate, 0);
-      await pool.search(null, 4);
+      await pool.search(originalSearchInput(null), 4);
       assert.ok(pool.hashrate > 0);
       assert.ok(pool.totalHashes >= 59_851);
     });
@@ -72,20 +86,20 @@ describe("ProofSearchPool", () => {
     await withPool({ workers: 2 }, async (pool) => {
       const controller = new AbortController();
       // Difficulty 12 would take hours: only the abort can end this search.
-      const running = pool.search(1, 12, controller.signal);
+      const running = pool.search(originalSearchInput(1), 12, controller.signal);
       assert.equal(pool.searching, true);
       await nextTurn();
       controller.abort();
       assert.equal(await running, null);
       assert.equal(pool.searching, false);
-      const found = await pool.search(null, 4);
+      const found = await pool.search(originalSearchInput(null), 4);
       assert.equal(found?.proof, 59850);
     });
   });
 
   it("resolves null at once for a signal already aborted", async () => {
     await withPool({ workers: 1 }, async (pool) => {
-      assert.equal(await pool.search(null, 4, AbortSignal.abort()), null);
+      assert.equal(await pool.search(originalSearchInput(null), 4, AbortSignal.abort()), null);
       assert.equal(pool.searching, false);
     });
   });
@@ -93,8 +107,8 @@ describe("ProofSearchPool", () => {
   it("rejects a second search while one runs", async () => {
     await withPool({ workers: 1 }, async (pool) => {
       const controller = new AbortController();
-      const first = pool.search(1, 12, controller.signal);
-      await assert.rejects(pool.search(null, 4), (err: unknown) => {
+      const first = pool.search(originalSearchInput(1), 12, controller.signal);
+      await assert.rejects(pool.search(originalSearchInput(null), 4), (err: unknown) => {
         assert.ok(err instanceof ProofSearchError);
         assert.equal(err.code, "SEARCH_BUSY");
         return true;
@@ -104,18 +118,21 @@ describe("ProofSearchPool", () => {
     });
   });
 
-  it("rejects a bad difficulty or last proof with a RangeError", async () => {
+  it("rejects a bad difficulty or search input with a RangeError", async () => {
     await withPool({ workers: 1 }, async (pool) => {
-      await assert.rejects(pool.search(null, 0), RangeError);
-      await assert.rejects(pool.search(null, 1.5), RangeError);
-      await assert.rejects(pool.search(-1, 3), RangeError);
+      await assert.rejects(pool.search(originalSearchInput(null), 0), RangeError);
+      await assert.rejects(pool.search(originalSearchInput(null), 1.5), RangeError);
+      await assert.rejects(
+        pool.search({ prefix: -1 } as unknown as ProofSearchInput, 3),
+        RangeError,
+      );
     });
   });
 
   it("keeps the event loop turning during a search at difficulty 6", async () => {
     await withPool({ workers: 2 }, async (pool) => {
       const controller = new AbortController();
-      const running = pool.search(424242, 6, controller.signal);
+      const running = pool.search(originalSearchInput(424242), 6, controller.signal);
       let ticksWhileSearching = 0;
       // Abort after a few turns of the loop: whichever ends first, the loop must have turned.
       while (pool.searching && ticksWhileSearching < 20) {
@@ -130,17 +147,17 @@ describe("ProofSearchPool", () => {
 
   it("resolves a running search with null when closed", async () => {
     const pool = new ProofSearchPool({ workers: 2 });
-    const running = pool.search(1, 12);
+    const running = pool.search(originalSearchInput(1), 12);
     await nextTurn();
     await pool.close();
     assert.equal(await running, null);
-    assert.equal(await pool.search(null, 4), null);
+    assert.equal(await pool.search(originalSearchInput(null), 4), null);
   });
 
   it("leaves no worker thread running after close", async () => {
     const before = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
     const pool = new ProofSearchPool({ workers: 3, chunkSize: 1000 });
-    await pool.search(null, 3);
+    await pool.search(originalSearchInput(null), 3);
     const during = process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
     assert.ok(during > before, "the workers should hold message ports while the pool is open");
     await pool.close();
@@ -152,7 +169,7 @@ describe("ProofSearchPool", () => {
     const workerUrl = new URL("./fixtures/crashing-worker.js", import.meta.url);
     await withPool({ workers: 2, workerUrl }, async (pool) => {
       for (let attempt = 0; attempt < 2; attempt++) {
-        await assert.rejects(pool.search(null, 4), (err: unknown) => {
+        await assert.rejects(pool.search(originalSearchInput(null), 4), (err: unknown) => {
           assert.ok(err instanceof ProofSearchError);
           assert.equal(err.code, "WORKER_CRASHED");
           return true;
