@@ -144,21 +144,26 @@ export function scanProofs(
   checkDifficulty(difficulty);
   const prefix = Buffer.from(input.prefix, "utf8");
   const suffix = Buffer.from(input.suffix, "utf8");
+  const scan = { input, prefix, suffix, start, end, difficulty, shouldStop };
   return prefix.length + MAX_DIGITS + suffix.length <= ONE_BLOCK_BYTES
-    ? scanOneBlock(input, prefix, suffix, start, end, difficulty, shouldStop)
-    : scanHashCopies(prefix, suffix, start, end, difficulty, shouldStop);
+    ? scanOneBlock(scan)
+    : scanHashCopies(scan);
+}
+
+/** One scan's arguments, with the prefix and suffix as UTF-8 bytes. */
+interface Scan {
+  input: ProofSearchInput;
+  prefix: Uint8Array;
+  suffix: Uint8Array;
+  start: number;
+  end: number;
+  difficulty: number;
+  shouldStop: () => boolean;
 }
 
 /** The fast path: every candidate is one SHA-256 block, filtered on the digest's last word. */
-function scanOneBlock(
-  input: ProofSearchInput,
-  prefix: Uint8Array,
-  suffix: Uint8Array,
-  start: number,
-  end: number,
-  difficulty: number,
-  shouldStop: () => boolean,
-): ScanResult {
+function scanOneBlock(scan: Scan): ScanResult {
+  const { input, prefix, suffix, difficulty } = scan;
   // The fast filter looks at the digest's last word, 8 hex digits at most;
   // a harder difficulty is finished by the confirmation below.
   const nibbles = Math.min(difficulty, 8);
@@ -166,20 +171,13 @@ function scanOneBlock(
   // `m` is the candidate's block; `w` is the schedule, which overwrites its copy of the block.
   const m = new Int32Array(16);
   const w = new Int32Array(64);
-  let digits = layoutBlock(m, prefix, String(start), suffix);
-  let untilCheck = STOP_CHECK_INTERVAL;
-  for (let proof = start; proof < end; proof++) {
-    if (--untilCheck === 0) {
-      untilCheck = STOP_CHECK_INTERVAL;
-      if (shouldStop()) return { proof: null, hashes: proof - start, stopped: true };
-    }
+  let digits = layoutBlock(m, prefix, String(scan.start), suffix);
+  return scanRange(scan, (proof) => {
     w.set(m);
-    if ((lastDigestWord(w) & mask) === 0 && confirm(input, proof, difficulty)) {
-      return { proof, hashes: proof - start + 1, stopped: false };
-    }
+    if ((lastDigestWord(w) & mask) === 0 && confirm(input, proof, difficulty)) return true;
     digits = nextCandidate(m, prefix, suffix, digits, proof + 1);
-  }
-  return { proof: null, hashes: Math.max(0, end - start), stopped: false };
+    return false;
+  });
 }
 
 /** Increments the decimal digits held in the block; re-lays it out when they grow by one digit. */
@@ -201,25 +199,29 @@ function nextCandidate(
 }
 
 /** Candidates longer than one block: the prefix is hashed once, its state copied per proof. */
-function scanHashCopies(
-  prefix: Uint8Array,
-  suffix: Uint8Array,
-  start: number,
-  end: number,
-  difficulty: number,
-  shouldStop: () => boolean,
+function scanHashCopies(scan: Scan): ScanResult {
+  const base = createHash("sha256").update(scan.prefix);
+  return scanRange(scan, (proof) => {
+    const digest = base.copy().update(String(proof)).update(scan.suffix).digest();
+    return digestMeetsDifficulty(digest, scan.difficulty);
+  });
+}
+
+/**
+ * Tries proofs in [start, end) in order until `isValid` holds, asking
+ * `shouldStop` every STOP_CHECK_INTERVAL candidates.
+ */
+function scanRange(
+  { start, end, shouldStop }: Scan,
+  isValid: (proof: number) => boolean,
 ): ScanResult {
-  const base = createHash("sha256").update(prefix);
   let untilCheck = STOP_CHECK_INTERVAL;
   for (let proof = start; proof < end; proof++) {
     if (--untilCheck === 0) {
       untilCheck = STOP_CHECK_INTERVAL;
       if (shouldStop()) return { proof: null, hashes: proof - start, stopped: true };
     }
-    const digest = base.copy().update(String(proof)).update(suffix).digest();
-    if (digestMeetsDifficulty(digest, difficulty)) {
-      return { proof, hashes: proof - start + 1, stopped: false };
-    }
+    if (isValid(proof)) return { proof, hashes: proof - start + 1, stopped: false };
   }
   return { proof: null, hashes: Math.max(0, end - start), stopped: false };
 }
