@@ -5,16 +5,17 @@ export type { DataLookup, NodeApi, NodeEvents, NodeStatus } from "./api/node-api
 export { buildServer, type ServerOptions, startServer } from "./api/server.js";
 export { type AdoptResult, ChainState, type Reorg } from "./chain/chain-state.js";
 export { DEFAULTS } from "./config/config.js";
+export {
+  BadInputError,
+  NodeError,
+  type NodeErrorCode,
+  NotStartedError,
+  PendingFullError,
+} from "./config/errors.js";
 export * from "./core/index.js";
 export { ProofSearchPool } from "./mining/proof-search-pool.js";
 export { normalizeAddress } from "./net/address.js";
-export {
-  BadInputError,
-  Miner,
-  MinerOptionError,
-  type MinerOptions,
-  PendingFullError,
-} from "./node/miner.js";
+export { Miner, MinerOptionError, type MinerOptions } from "./node/miner.js";
 export { readChainFile, writeChainFile } from "./storage/chain-file.js";
 export { ChainLoadError } from "./storage/chain-load-error.js";
 export { type ChainFormat, ChainStore, normalizeFormat } from "./storage/chain-store.js";

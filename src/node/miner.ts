@@ -13,7 +13,7 @@ import { startServer } from "../api/server.js";
 import { ChainState } from "../chain/chain-state.js";
 import { saveChain } from "../chain/save-chain.js";
 import { DEFAULTS } from "../config/config.js";
-import { BadInputError, NotStartedError, PendingFullError } from "../config/errors.js";
+import { BadInputError, NotStartedError } from "../config/errors.js";
 import { createNodeLogger, type NodeLogger } from "../config/logger.js";
 import { NodeMetrics } from "../config/metrics.js";
 import { JobScheduler } from "../config/scheduler.js";
@@ -399,5 +399,3 @@ export class Miner implements NodeApi {
     };
   }
 }
-
-export { BadInputError, NotStartedError, PendingFullError };
