@@ -3,13 +3,13 @@ import { messageProblem } from "../core/data.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import type { OriginalBlock } from "../core/original-chain.js";
-import type { ProofRule } from "../core/pow.js";
+import type { ProofRule, ProofSearchInput } from "../core/pow.js";
 import { linkProblem, MAX_FUTURE_DRIFT_MS } from "../core/validate.js";
 
 /** The proof search an import uses (the worker pool). */
 export interface ImportSearcher {
   search(
-    lastProof: number | null,
+    input: ProofSearchInput,
     difficulty: number,
     signal?: AbortSignal,
   ): Promise<{ proof: number } | null>;
@@ -79,15 +79,16 @@ export async function importOriginalChain(
   const total = original.length - 1;
   for (const [i, block] of original.slice(1).entries()) {
     const parent = chain[chain.length - 1] as Block;
-    const found = await searcher.search(parent.proof, opts.difficulty, opts.signal);
-    if (found === null) return null;
-    const mined: Block = {
+    const unproven = {
       index: parent.index + 1,
       timestamp: stamps[i] as number,
       data: { id: block.data.id, message: block.data.message },
       previous_hash: hashBlock(parent),
-      proof: found.proof,
     };
+    const input = opts.rule.searchInput(unproven, parent);
+    const found = await searcher.search(input, opts.difficulty, opts.signal);
+    if (found === null) return null;
+    const mined: Block = { ...unproven, proof: found.proof };
     // The rule has the last word: a block it refuses is never written.
     const problem = linkProblem(parent, mined, {
       difficulty: opts.difficulty,
