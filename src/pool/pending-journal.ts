@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Data, dataProblem } from "../core/data.js";
+import { syncDirectory } from "../storage/atomic-write.js";
 
 /*
  * The durable pending-message journal: an append-only log that makes an
@@ -101,7 +102,7 @@ export class PendingJournal {
     const file = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
     // Make the cut, or the new file's directory entry, durable before anything is acknowledged.
     if (bytes && goodLength < bytes.length) await file.datasync();
-    if (!bytes) await syncDirectory(path);
+    if (!bytes) await syncDirectory(dirname(path));
     return { journal: new PendingJournal(path, file), pending };
   }
 
@@ -251,7 +252,7 @@ export class PendingJournal {
       await out.close();
     }
     await rename(temp, this.path);
-    await syncDirectory(this.path);
+    await syncDirectory(dirname(this.path));
     const old = this.file;
     this.file = await open(this.path, constants.O_WRONLY | constants.O_APPEND);
     this.unsynced = false;
@@ -276,16 +277,6 @@ async function readIfExists(path: string): Promise<Buffer | null> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
-  }
-}
-
-/** Makes a created or renamed directory entry durable. */
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await open(dirname(path), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 
