@@ -7,6 +7,8 @@ export interface NodeStatus {
   length: number;
   tip: string;
   difficulty: number;
+  /** The proof rule the node follows (SPEC section 2). */
+  proof_rule: "original" | "content";
   neighbours: string[];
   pending: number;
   mining: boolean;

@@ -32,6 +32,9 @@ export const StatusSchema = Type.Object({
   length: Type.Integer(),
   tip: Type.String(),
   difficulty: Type.Integer(),
+  proof_rule: Type.Union([Type.Literal("original"), Type.Literal("content")], {
+    description: "the proof-of-work rule the node follows: the original's, or content-bound",
+  }),
   neighbours: Type.Array(Type.String()),
   pending: Type.Integer(),
   mining: Type.Boolean(),

@@ -39,6 +39,7 @@ function formatStatus(s: Record<string, unknown>): string {
     ["length", s.length],
     ["tip", s.tip],
     ["difficulty", s.difficulty],
+    ["proof rule", s.proof_rule ?? "original"],
     ["pending", s.pending],
     ["mining", s.mining],
     ["hashrate", `${Math.round(Number(s.hashrate))} H/s`],

@@ -6,12 +6,14 @@ import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { intIn } from "./options.js";
+import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
+import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface DevnetFlags {
   nodes: number;
   basePort: number;
   difficulty: number;
+  proofRule: ProofRuleName;
   dir: string;
   workers?: number;
   logLevel: string;
@@ -42,6 +44,11 @@ export function registerDevnetCommand(program: Command): void {
       "trailing zeros a proof needs",
       intIn(1, MAX_DIFFICULTY),
       DEFAULTS.devnetDifficulty,
+    )
+    .addOption(
+      new Option("--proof-rule <rule>", PROOF_RULE_HELP)
+        .choices(PROOF_RULE_NAMES)
+        .default(DEFAULTS.proofRule),
     )
     .option("--dir <dir>", "folder of the chain files (DIR/node-i/chain.json)", ".devnet")
     .option(
@@ -90,7 +97,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
   });
   const dir = resolve(flags.dir);
   process.stdout.write(
-    `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, chains under ${dir}\n`,
+    `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, proof rule ${flags.proofRule}, chains under ${dir}\n`,
   );
   for (let i = 0; i < flags.nodes; i++) {
     const port = flags.basePort + i;
@@ -101,6 +108,8 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     args.push(
       "--difficulty",
       String(flags.difficulty),
+      "--proof-rule",
+      flags.proofRule,
       "--workers",
       String(workers),
       "--log-level",

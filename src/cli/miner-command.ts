@@ -1,7 +1,8 @@
 import { type Command, Option } from "commander";
 import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { hostPort, hostPortList, intIn, seconds } from "./options.js";
+import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
+import { hostPort, hostPortList, intIn, PROOF_RULE_HELP, seconds } from "./options.js";
 
 interface StartFlags {
   host: string;
@@ -9,6 +10,7 @@ interface StartFlags {
   advertise?: string;
   chainSerialization: string;
   difficulty: number;
+  proofRule: ProofRuleName;
   neighbours?: string[];
   maxNeighbours: number;
   forceNewChain?: boolean;
@@ -49,6 +51,11 @@ export function registerMinerCommand(program: Command): void {
       "trailing zeros a proof needs",
       intIn(1, MAX_DIFFICULTY),
       DEFAULTS.difficulty,
+    )
+    .addOption(
+      new Option("--proof-rule <rule>", PROOF_RULE_HELP)
+        .choices(PROOF_RULE_NAMES)
+        .default(DEFAULTS.proofRule),
     )
     .option(
       "--neighbours <host:port,...>",
@@ -114,6 +121,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     host: flags.host,
     ...(flags.advertise ? { advertise: flags.advertise } : {}),
     difficulty: flags.difficulty,
+    proofRule: flags.proofRule,
     neighbours,
     maxNeighbours: flags.maxNeighbours,
     forceNewChain: flags.forceNewChain ?? false,

@@ -54,3 +54,7 @@ export function hostPortList(value: string): string[] {
     .filter(Boolean)
     .map(hostPort);
 }
+
+/** The help of --proof-rule, the same on every command that takes it. */
+export const PROOF_RULE_HELP =
+  "proof-of-work rule: 'original' (sha256 of previous proof + proof) or 'content' (each block's own hash); a network uses one";

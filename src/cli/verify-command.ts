@@ -3,14 +3,16 @@ import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import { hashBlock } from "../core/hash.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
+import { PROOF_RULE_NAMES, type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
 import { checkChainFile, readChainFile } from "../storage/chain-file.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { hashFilePath, readHashFile } from "../storage/hash-file.js";
-import { intIn } from "./options.js";
+import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface VerifyFlags {
   difficulty: number;
+  proofRule: ProofRuleName;
   chainSerialization?: string;
   maxMessageBytes: number;
 }
@@ -28,6 +30,11 @@ export function registerVerifyCommand(program: Command): void {
       "the difficulty the chain must meet",
       intIn(1, MAX_DIFFICULTY),
       DEFAULTS.difficulty,
+    )
+    .addOption(
+      new Option("--proof-rule <rule>", PROOF_RULE_HELP)
+        .choices(PROOF_RULE_NAMES)
+        .default(DEFAULTS.proofRule),
     )
     .addOption(
       new Option(
@@ -64,6 +71,7 @@ async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number
     if (file.completion) warn(`${path}: the last line lacks its newline; a node adds it on load`);
     const blocks = checkChainFile(file, {
       difficulty: flags.difficulty,
+      rule: proofRuleNamed(flags.proofRule),
       maxMessageBytes: flags.maxMessageBytes,
     });
     const tip = blocks[blocks.length - 1];

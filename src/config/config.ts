@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../core/data.js";
+import type { ProofRuleName } from "../core/proof-rules.js";
 
 /** The log levels a node accepts (pino's), for --log-level and the Miner's logLevel. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -12,6 +13,13 @@ export const DEFAULTS = Object.freeze({
   chainPath: ".blockchain/chain.json",
   chainSerialization: "json" as "json" | "binary",
   difficulty: 5,
+  /** The proof rule (SPEC section 2): the original's, or the content-bound one. */
+  proofRule: "original" as ProofRuleName,
+  /**
+   * A content-rule search whose block waits this long is restarted with a
+   * fresh timestamp, so that a block's time stays within about this of when it was found.
+   */
+  restampAfterMs: 1000,
   maxNeighbours: 3,
   gossipIntervalS: 20,
   chainSyncIntervalS: 10,

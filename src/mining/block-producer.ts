@@ -4,8 +4,20 @@ import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import { ORIGINAL_PROOF_RULE, type ProofRule, type ProofSearchInput } from "../core/pow.js";
+import {
+  ORIGINAL_PROOF_RULE,
+  type ProofRule,
+  type ProofSearchInput,
+  type UnprovenBlock,
+} from "../core/pow.js";
 import type { PendingPool } from "../pool/pending-pool.js";
+
+/** A proof a search found, and what it cost. */
+interface ProofFound {
+  proof: number;
+  hashes: number;
+  elapsedMs: number;
+}
 
 /** The proof search the producer needs (the worker pool in the node). */
 export interface ProofSearcher {
@@ -13,7 +25,7 @@ export interface ProofSearcher {
     input: ProofSearchInput,
     difficulty: number,
     signal?: AbortSignal,
-  ): Promise<{ proof: number; hashes: number; elapsedMs: number } | null>;
+  ): Promise<ProofFound | null>;
   readonly searching: boolean;
   readonly hashrate: number;
 }
@@ -42,6 +54,8 @@ export class BlockProducer {
       metrics: NodeMetrics | null;
       /** The proof rule blocks are mined under (default: the original's). */
       rule?: ProofRule;
+      /** A search of a rule that accepts any proof restarts with a fresh timestamp after this. */
+      restampAfterMs?: number;
     },
   ) {}
 
@@ -96,25 +110,15 @@ export class BlockProducer {
   }
 
   private async mineOne(data: Data): Promise<void> {
-    const { chain, searcher, metrics, logger } = this.deps;
+    const { chain, metrics, logger } = this.deps;
     const rule = this.deps.rule ?? ORIGINAL_PROOF_RULE;
     const parent = chain.tip;
     const parentHash = chain.tipHash;
-    const unproven = {
-      index: parent.index + 1,
-      timestamp: stampAfter(parent),
-      data: { id: data.id, message: data.message },
-      previous_hash: parentHash,
-    };
     this.search = new AbortController();
-    const input = rule.searchInput(unproven, parent);
-    const found = await searcher.search(input, chain.difficulty, this.search.signal);
+    const outcome = await this.searchProof(rule, parent, parentHash, data, this.search.signal);
     this.search = null;
-    if (metrics) {
-      metrics.hashrate.set(searcher.hashrate);
-      if (found) metrics.hashes.inc(found.hashes);
-    }
-    if (!found || !this.running) return;
+    if (!outcome || !this.running) return;
+    const { found, unproven } = outcome;
     // The tip may have moved, or the message been mined elsewhere, while we searched.
     if (chain.tipHash !== parentHash || chain.hasData(data.id)) return;
     // The block is stamped when it is appended (SPEC); a rule whose input holds
@@ -123,12 +127,71 @@ export class BlockProducer {
     const block = rule.isValid(stamped, parent, chain.difficulty)
       ? stamped
       : { ...unproven, proof: found.proof };
+    // Whatever engine searched, a proof is used only once node:crypto agrees (rule.isValid).
+    if (!rule.isValid(block, parent, chain.difficulty)) {
+      throw new Error(
+        `the search returned proof ${found.proof}, which the ${rule.name} rule refuses`,
+      );
+    }
     if (chain.appendMined(block)) {
       metrics?.blocksMined.inc();
       logger.info(
-        { index: block.index, id: data.id, hashes: found.hashes, ms: Math.round(found.elapsedMs) },
+        {
+          index: block.index,
+          id: data.id,
+          hashes: found.hashes,
+          ms: Math.round(found.elapsedMs),
+          restamps: outcome.restamps,
+        },
         `mined block ${block.index}`,
       );
+    }
+  }
+
+  /**
+   * Searches the proof of a block holding `data` on `parent`. The block's
+   * timestamp is fixed for a search; under a rule that accepts any valid
+   * proof (whose input then holds the timestamp), a search that runs longer
+   * than `restampAfterMs` starts again with a fresh timestamp, so that a
+   * block's time stays close to when it was found. Null when `signal` ends
+   * it (the tip changed, or stop) or the searcher is closed.
+   */
+  private async searchProof(
+    rule: ProofRule,
+    parent: Block,
+    parentHash: string,
+    data: Data,
+    signal: AbortSignal,
+  ): Promise<{ found: ProofFound; unproven: UnprovenBlock; restamps: number } | null> {
+    const { chain, searcher, metrics } = this.deps;
+    const restampAfterMs = rule.smallestProof
+      ? null
+      : (this.deps.restampAfterMs ?? DEFAULTS.restampAfterMs);
+    for (let restamps = 0; ; restamps++) {
+      const unproven: UnprovenBlock = {
+        index: parent.index + 1,
+        timestamp: stampAfter(parent),
+        data: { id: data.id, message: data.message },
+        previous_hash: parentHash,
+      };
+      const round = new AbortController();
+      const endRound = () => round.abort();
+      signal.addEventListener("abort", endRound, { once: true });
+      const timer = restampAfterMs === null ? null : setTimeout(endRound, restampAfterMs);
+      try {
+        const input = rule.searchInput(unproven, parent);
+        const found = await searcher.search(input, chain.difficulty, round.signal);
+        if (metrics) {
+          metrics.hashrate.set(searcher.hashrate);
+          if (found) metrics.hashes.inc(found.hashes);
+        }
+        if (found) return { found, unproven, restamps };
+        // Ended by the tip, stop() or a closed searcher: give up; ended by the clock: restamp.
+        if (signal.aborted || !round.signal.aborted || !this.running) return null;
+      } finally {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener("abort", endRound);
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js"
 import { offerConsequence } from "./offer-outcome.js";
 import { type PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
+import type { PeerRuleCheck } from "./peer-rule.js";
 import type { PeerStatus } from "./peer-schemas.js";
 
 export interface ChainSyncOptions {
@@ -42,6 +43,7 @@ export class ChainSync {
       chain: ChainState;
       client: PeerClient;
       guard: PeerGuard;
+      rules: PeerRuleCheck;
       logger: Logger;
       metrics: NodeMetrics | null;
       signal: AbortSignal;
@@ -77,7 +79,8 @@ export class ChainSync {
         const status = await this.deps.guard.run(peer, "status", () =>
           this.deps.client.status(peer),
         );
-        if (!status || !winsForkChoice(status, this.deps.chain.head)) return;
+        if (!status || !this.deps.rules.accepts(peer, status)) return;
+        if (!winsForkChoice(status, this.deps.chain.head)) return;
         syncing = syncing.then(() => {
           if (this.deps.signal.aborted || !winsForkChoice(status, this.deps.chain.head)) return;
           return this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
@@ -152,6 +155,14 @@ export class ChainSync {
    */
   private offer(peer: string, run: readonly Block[]): "accepted" | "kept" | "stop" {
     const result = this.deps.chain.offer(run, peer);
+    const other =
+      result.status === "invalid"
+        ? this.deps.rules.otherRuleOf(run, result.index, this.deps.chain)
+        : null;
+    if (other) {
+      this.deps.rules.setAside(peer, other, "its blocks");
+      return "stop";
+    }
     const consequence = offerConsequence(result);
     if (consequence.kind === "punish") this.deps.guard.punish(peer, consequence.reason);
     if (consequence.kind !== "none") return "stop";

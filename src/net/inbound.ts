@@ -6,6 +6,7 @@ import { type Data, dataProblem, messageProblem } from "../core/data.js";
 import { blockShapeProblem } from "../core/validate.js";
 import type { PendingPool } from "../pool/pending-pool.js";
 import { offerConsequence } from "./offer-outcome.js";
+import type { PeerRuleCheck } from "./peer-rule.js";
 
 /** What became of announced blocks (POST /blocks answers from it): the offer's result without the reorg. */
 export type AnnounceResult =
@@ -32,6 +33,7 @@ export class Inbound {
       chain: ChainState;
       pending: PendingPool;
       metrics: NodeMetrics | null;
+      rules: PeerRuleCheck;
       punish: (peer: string, reason: string) => void;
       syncFrom: (peer: string) => void;
     },
@@ -48,7 +50,22 @@ export class Inbound {
         return { status: "invalid", length: chain.length, index, reason: problem };
       }
     }
+    // A sender known to follow another proof rule: its blocks are never adopted.
+    if (sender.verified && this.deps.rules.isForeign(sender.address)) {
+      const first = blocks[0] as Block | undefined;
+      const reason = `this node follows the '${this.deps.rules.rule}' proof rule, the sender another`;
+      return { status: "invalid", length: chain.length, index: first?.index ?? 0, reason };
+    }
     const result = chain.offer(blocks as Block[], sender.address);
+    if (result.status === "invalid") {
+      const other = this.deps.rules.otherRuleOf(blocks as Block[], result.index, chain);
+      if (other) {
+        // Blocks of another rule: not misbehaviour, so the sender is set aside, never banned.
+        if (sender.address && sender.verified)
+          this.deps.rules.setAside(sender.address, other, "its announced blocks");
+        return result;
+      }
+    }
     const consequence = offerConsequence(result);
     if (consequence.kind === "punish") this.punish(sender, consequence.reason);
     if (consequence.kind === "sync" && sender.address) this.deps.syncFrom(sender.address);

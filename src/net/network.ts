@@ -4,6 +4,7 @@ import type { ChainState } from "../chain/chain-state.js";
 import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { JobScheduler } from "../config/scheduler.js";
+import type { ProofRuleName } from "../core/proof-rules.js";
 import type { PendingPool } from "../pool/pending-pool.js";
 import { normalizeAddress, tryNormalizeAddress } from "./address.js";
 import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
@@ -12,6 +13,7 @@ import { Gossip } from "./gossip.js";
 import { type AnnounceResult, Inbound, type Sender } from "./inbound.js";
 import { PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
+import { PeerRuleCheck } from "./peer-rule.js";
 import { PeerSet } from "./peer-set.js";
 import { Relay } from "./relay.js";
 
@@ -31,6 +33,8 @@ export interface NetworkOptions {
   banDurationS: number;
   pageLimit: number;
   maxMessageBytes: number;
+  /** The node's proof rule: peers of another are not kept as neighbours (default original). */
+  proofRule?: ProofRuleName;
 }
 
 export interface NetworkDeps {
@@ -67,6 +71,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly dataSync: DataSync;
   private readonly relay: Relay;
   private readonly inbound: Inbound;
+  private readonly rules: PeerRuleCheck;
   private readonly log: Logger;
   private readonly tasks = new Set<Promise<unknown>>();
   private started = false;
@@ -101,11 +106,22 @@ export class Network extends EventEmitter<NetworkEvents> {
       { self, timeoutMs: opts.requestTimeoutMs, maxResponseBytes: opts.maxResponseBytes },
       { signal, metrics: deps.metrics },
     );
+    // Set aside as long as a ban lasts: then it is tried again, in case it changed its rule.
+    this.rules = new PeerRuleCheck(
+      { rule: opts.proofRule ?? "original", setAsideMs: opts.banDurationS * 1000 },
+      { peers: this.peers, logger: deps.logger },
+    );
     const common = { client: this.client, guard: this.guard, signal };
     this.gossip = new Gossip({ ...common, peers: this.peers, logger: deps.logger });
     this.chainSync = new ChainSync(
       { pageLimit: opts.pageLimit, maxSyncMs: DEFAULTS.maxSyncMs },
-      { ...common, chain: deps.chain, logger: deps.logger, metrics: deps.metrics },
+      {
+        ...common,
+        chain: deps.chain,
+        rules: this.rules,
+        logger: deps.logger,
+        metrics: deps.metrics,
+      },
     );
     this.dataSync = new DataSync(
       { maxMessageBytes: opts.maxMessageBytes },
@@ -124,6 +140,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         chain: deps.chain,
         pending: deps.pending,
         metrics: deps.metrics,
+        rules: this.rules,
         punish: (peer, reason) => this.punish(peer, reason),
         syncFrom: (peer) => this.syncFrom(peer),
       },

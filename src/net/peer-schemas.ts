@@ -27,6 +27,8 @@ export const BlockSchema = Type.Object(
 export const StatusSchema = Type.Object({
   length: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   tip: Hash,
+  /** Absent in nodes older than the rule's choice: they follow the original's. */
+  proof_rule: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 /** GET /neighbours: entries are checked one by one later, so junk in the list is skipped, not fatal. */

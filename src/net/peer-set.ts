@@ -38,6 +38,8 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   /** Neighbour -> the peers it knew at its last gossip answer. */
   private readonly knownBy = new Map<string, string[]>();
   private readonly bans = new Map<string, number>();
+  /** Peers of another proof rule -> until when they are not taken as neighbours (not a ban). */
+  private readonly asides = new Map<string, number>();
   private readonly now: () => number;
   private readonly self: string;
 
@@ -82,6 +84,35 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
     if (until > this.now()) return true;
     this.bans.delete(address);
     return false;
+  }
+
+  /** Whether `address` is set aside now as a peer of another proof rule. */
+  isSetAside(address: string): boolean {
+    const until = this.asides.get(address);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.asides.delete(address);
+    return false;
+  }
+
+  /**
+   * Drops `address` and does not take it as a neighbour again for `forMs`:
+   * a peer of another proof rule, which is no use as a neighbour but has
+   * done nothing wrong (not a ban). After that it may be tried again (it
+   * may have been restarted with our rule).
+   */
+  setAside(address: string, forMs: number): void {
+    const normalized = tryNormalizeAddress(address);
+    if (normalized === null) return;
+    const until = this.now() + forMs;
+    this.asides.set(normalized, until);
+    // Kept as a candidate for after that time, so a neighbour named at start is tried again.
+    this.candidates.set(normalized, until);
+    this.knownBy.delete(normalized);
+    if (this.members.delete(normalized)) {
+      this.fillFromCandidates();
+      this.changed();
+    }
   }
 
   /** Adds a neighbour if there is room; false when junk, self, banned, known or full. */
@@ -179,7 +210,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private insert(input: string): boolean {
     const address = tryNormalizeAddress(input);
     if (address === null || address === this.self || this.members.has(address)) return false;
-    if (this.isFull() || this.isBanned(address)) return false;
+    if (this.isFull() || this.isBanned(address) || this.isSetAside(address)) return false;
     this.members.set(address, { failures: 0 });
     this.candidates.delete(address);
     return true;
@@ -188,7 +219,7 @@ export class PeerSet extends EventEmitter<PeerSetEvents> {
   private remember(input: string, notBefore = 0): void {
     const address = tryNormalizeAddress(input);
     if (address === null || address === this.self || this.members.has(address)) return;
-    if (this.isBanned(address)) return;
+    if (this.isBanned(address) || this.isSetAside(address)) return;
     const existing = this.candidates.get(address);
     if (existing !== undefined && existing >= notBefore) return;
     if (existing === undefined && this.candidates.size >= MAX_CANDIDATES) {

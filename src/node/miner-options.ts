@@ -1,5 +1,6 @@
 import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
+import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
 export interface MinerOptions {
@@ -8,6 +9,8 @@ export interface MinerOptions {
   jsonFormat?: boolean;
   port?: number;
   difficulty?: number;
+  /** The proof rule: "original" (default) or "content" (SPEC section 2). */
+  proofRule?: ProofRuleName;
   neighbours?: string[];
   forceNewChain?: boolean;
   host?: string;
@@ -99,6 +102,12 @@ export function resolveMinerOptions(
       `must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(opts.logLevel)}`,
     );
   }
+  if (opts.proofRule !== undefined && !isProofRuleName(opts.proofRule)) {
+    throw new MinerOptionError(
+      "proofRule",
+      `must be one of ${PROOF_RULE_NAMES.join(", ")}, got ${JSON.stringify(opts.proofRule)}`,
+    );
+  }
   let advertise: string | null = null;
   if (opts.advertise !== undefined) {
     try {
@@ -120,6 +129,7 @@ export function resolveMinerOptions(
     // Port 0 asks the system for a free port (handy for tests); `port` then tells the real one.
     port: integerIn("port", opts.port ?? DEFAULTS.port, 0, 65535),
     difficulty: integerIn("difficulty", opts.difficulty ?? DEFAULTS.difficulty, 1, MAX_DIFFICULTY),
+    proofRule: opts.proofRule ?? DEFAULTS.proofRule,
     neighbours: [...new Set(normalized)],
     forceNewChain: opts.forceNewChain ?? false,
     host: opts.host ?? DEFAULTS.host,

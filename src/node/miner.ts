@@ -22,7 +22,8 @@ import type { Block, Proof } from "../core/block.js";
 import { type Data, messageProblem, newDataId } from "../core/data.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
-import { isProofOfWorkValid, proofOfWork } from "../core/pow.js";
+import { isProofOfWorkValid, type ProofRule, proofOfWork } from "../core/pow.js";
+import { proofRuleNamed } from "../core/proof-rules.js";
 import { blockShapeProblem, isGenesis, validateChain } from "../core/validate.js";
 import { BlockProducer } from "../mining/block-producer.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
@@ -59,6 +60,7 @@ export class Miner implements NodeApi {
   readonly events = new EventEmitter<NodeEvents>();
   readonly metrics = new NodeMetrics({ processMetrics: true });
   private readonly opts: ResolvedMinerOptions;
+  private readonly rule: ProofRule;
   private state: ChainState;
   private parts: RunningParts | null = null;
   private boundPort: number;
@@ -67,9 +69,11 @@ export class Miner implements NodeApi {
   constructor(options: MinerOptions) {
     this.opts = resolveMinerOptions(options, normalizeAddress);
     this.boundPort = this.opts.port;
+    this.rule = proofRuleNamed(this.opts.proofRule);
     this.state = new ChainState([genesisBlock()], {
       difficulty: this.opts.difficulty,
       maxMessageBytes: this.opts.maxMessageBytes,
+      rule: this.rule,
     });
   }
 
@@ -91,11 +95,12 @@ export class Miner implements NodeApi {
     return proofOfWork(lastProof, difficulty);
   }
 
-  /** Whether a chain (default: this node's) is valid at this node's difficulty. */
+  /** Whether a chain (default: this node's) is valid at this node's difficulty and under its proof rule. */
   isChainValid(chain: readonly Block[] = this.state.blocks): boolean {
     return validateChain(chain, {
       difficulty: this.opts.difficulty,
       maxMessageBytes: this.opts.maxMessageBytes,
+      rule: this.rule,
     }).ok;
   }
 
@@ -115,6 +120,11 @@ export class Miner implements NodeApi {
 
   get difficulty(): number {
     return this.opts.difficulty;
+  }
+
+  /** The proof rule this node follows: "original" or "content" (SPEC section 2). */
+  get proofRule(): "original" | "content" {
+    return this.opts.proofRule;
   }
 
   /** The pending messages (the original's `unprocessed_data`). */
@@ -160,6 +170,7 @@ export class Miner implements NodeApi {
       const { store, chain } = await ChainStore.open(o.pathToChain, {
         format: o.jsonFormat ? "json" : "binary",
         difficulty: o.difficulty,
+        rule: this.rule,
         forceNewChain: o.forceNewChain,
         maxMessageBytes: o.maxMessageBytes,
         logger,
@@ -168,6 +179,7 @@ export class Miner implements NodeApi {
       this.state = new ChainState(chain, {
         difficulty: o.difficulty,
         maxMessageBytes: o.maxMessageBytes,
+        rule: this.rule,
       });
       const state = this.state;
       const pool = await PendingPool.open(
@@ -186,6 +198,7 @@ export class Miner implements NodeApi {
             searcher,
             logger: logger.child({ module: "miner" }),
             metrics: this.metrics,
+            rule: this.rule,
           })
         : null;
       // Listen first: with port 0 the advertised address is known only then.
@@ -211,6 +224,7 @@ export class Miner implements NodeApi {
           banDurationS: DEFAULTS.banDurationS,
           pageLimit: DEFAULTS.blocksPageLimit,
           maxMessageBytes: o.maxMessageBytes,
+          proofRule: o.proofRule,
         },
         {
           chain: this.state,
@@ -227,7 +241,7 @@ export class Miner implements NodeApi {
       producer?.start();
       this.updateGauges();
       logger.info(
-        { length: this.state.length, pending: pool.size, url: this.url },
+        { length: this.state.length, pending: pool.size, url: this.url, proofRule: o.proofRule },
         `serving on ${this.url}`,
       );
     } catch (err) {
@@ -324,6 +338,7 @@ export class Miner implements NodeApi {
       length: this.state.length,
       tip: this.state.tipHash,
       difficulty: this.opts.difficulty,
+      proof_rule: this.opts.proofRule,
       neighbours: this.neighbours,
       pending: parts?.pool.size ?? 0,
       mining: parts?.searcher.searching ?? false,

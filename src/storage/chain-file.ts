@@ -1,6 +1,8 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
+import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
+import { otherRulesValidating } from "../core/proof-rules.js";
 import { type ValidationOptions, validateChain } from "../core/validate.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { type ChainFormat, codecFor, type DecodedChainFile, detectFormat } from "./chain-format.js";
@@ -57,7 +59,8 @@ export function checkChainFile(file: ChainFile, opts: ValidationOptions): Block[
   if (file.records.length === 0) return [];
   const result = validateChain(file.records, opts);
   if (!result.ok) {
-    throw new ChainLoadError("INVALID_CHAIN", file.path, result.reason, locate(file, result.index));
+    const reason = result.reason + otherRuleHint(file.records, opts);
+    throw new ChainLoadError("INVALID_CHAIN", file.path, reason, locate(file, result.index));
   }
   const blocks = file.records as Block[];
   const codec = codecFor(file.format);
@@ -74,6 +77,19 @@ export function checkChainFile(file: ChainFile, opts: ValidationOptions): Block[
     }
   }
   return blocks;
+}
+
+/**
+ * For a chain invalid under the asked rule: which other proof rule it follows,
+ * as a sentence to append to the reason (a node started with the wrong
+ * --proof-rule gets told the right one), or "" when no rule makes it valid.
+ */
+function otherRuleHint(records: readonly unknown[], opts: ValidationOptions): string {
+  const rule = opts.rule ?? ORIGINAL_PROOF_RULE;
+  const others = otherRulesValidating(records, rule, opts);
+  if (others.length === 0) return "";
+  const names = others.map((name) => `'${name}'`).join(" or ");
+  return ` (the file seems to follow the ${names} proof rule, not '${rule.name}': try --proof-rule ${others[0]})`;
 }
 
 /** Writes a whole chain file atomically (temp file + rename), creating missing folders. */

@@ -4,7 +4,7 @@ import { access, type FileHandle, mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
-import { checkDifficulty } from "../core/pow.js";
+import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
@@ -20,6 +20,8 @@ export interface ChainStoreOptions {
   format: ChainFormat;
   /** The node's difficulty: the loaded chain is validated against it. */
   difficulty: number;
+  /** The node's proof rule (default the original's): the loaded chain must follow it. */
+  rule?: ProofRule;
   /** Start from genesis; the old file and its .hash are moved to a backup copy, never deleted. */
   forceNewChain?: boolean;
   maxMessageBytes?: number;
@@ -97,6 +99,7 @@ export class ChainStore {
     const file = await readChainFile(path, opts.format);
     let chain = checkChainFile(file, {
       difficulty: opts.difficulty,
+      ...(opts.rule ? { rule: opts.rule } : {}),
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     });

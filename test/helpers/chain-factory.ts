@@ -1,7 +1,8 @@
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { hashBlock, sha256Hex } from "../../src/core/hash.js";
-import { proofOfWork } from "../../src/core/pow.js";
+import { proofOfWork, searchProofRange } from "../../src/core/pow.js";
+import { contentSearchInput, type ProofRuleName } from "../../src/core/proof-rules.js";
 
 export interface BuildChainOptions {
   /** Keep it low (1 or 2): the proofs are searched on the calling thread. */
@@ -10,6 +11,8 @@ export interface BuildChainOptions {
   messages?: readonly string[];
   /** Timestamp of block 1; each later block is 1000 ms later. Default 1_700_000_000_000. */
   startTimestamp?: number;
+  /** The proof rule the blocks are mined under (default original). */
+  rule?: ProofRuleName;
 }
 
 const DEFAULT_START = 1_700_000_000_000;
@@ -41,15 +44,28 @@ export function extendChain(
         ? (messages[(index - 1) % messages.length] as string)
         : `message ${index}`;
     const timestamp = Math.max(start + (index - 1) * 1000, parent.timestamp + 1);
-    const block: Block = {
+    const unproven = {
       index,
       timestamp,
       data: { id: sha256Hex(`${index}\n${timestamp}\n${message}`).slice(0, 32), message },
       previous_hash: hashBlock(parent),
-      proof: proofOfWork(parent.proof, opts.difficulty),
     };
+    const proof =
+      opts.rule === "content"
+        ? contentNonce(unproven, opts.difficulty)
+        : proofOfWork(parent.proof, opts.difficulty);
+    const block: Block = { ...unproven, proof };
     out.push(block);
     parent = block;
   }
   return out;
+}
+
+/** The smallest nonce that makes the block's own hash meet the difficulty (the content rule). */
+export function contentNonce(block: Omit<Block, "proof">, difficulty: number): number {
+  const input = contentSearchInput(block);
+  for (let start = 0; ; start += 1 << 16) {
+    const { proof } = searchProofRange(input, start, start + (1 << 16), difficulty);
+    if (proof !== null) return proof;
+  }
 }

@@ -6,7 +6,13 @@ import type { Block } from "../lib/wire.js";
 import { CopyHash } from "./copy-hash.js";
 import { Sparkline } from "./sparkline.js";
 
-/** The node at a glance: length, tip, difficulty, hash rate, pending, neighbours, block intervals. */
+/** What each proof rule means, shown as a tooltip (SPEC section 2). */
+const PROOF_RULE_TITLES: Record<string, string> = {
+  original: "the original's rule: sha256(previous proof + proof) meets the difficulty",
+  content: "content-bound: each block's own hash meets the difficulty",
+};
+
+/** The node at a glance: length, tip, difficulty, proof rule, hash rate, pending, neighbours, block intervals. */
 export function Overview({ recent }: { recent: Block[] | null }) {
   const { status, statusError } = useExplorer();
   if (!status) {
@@ -30,6 +36,12 @@ export function Overview({ recent }: { recent: Block[] | null }) {
         <div class="stat">
           <dt>Difficulty</dt>
           <dd data-stat="difficulty">{status.difficulty}</dd>
+        </div>
+        <div class="stat">
+          <dt>Proof rule</dt>
+          <dd data-stat="proof-rule" title={PROOF_RULE_TITLES[status.proof_rule]}>
+            {status.proof_rule}
+          </dd>
         </div>
         <div class="stat">
           <dt>Hash rate</dt>
