@@ -28,9 +28,11 @@ test("GET /status gives every SPEC field", async () => {
     "mining",
     "neighbours",
     "pending",
+    "proof_rule",
     "tip",
     "version",
   ]);
+  assert.equal(body.proof_rule, "original");
   assert.equal(body.length, 1);
   assert.equal(body.tip, GENESIS_HASH);
   assert.equal(body.difficulty, D);

@@ -117,6 +117,7 @@ describe("the explorer in a real browser", { skip }, () => {
       );
       await page.waitForSelector(`[data-stat="tip"] [data-hash="${status.tip}"]`);
       assert.equal(await page.textContent('[data-stat="difficulty"]'), String(DIFFICULTY));
+      assert.equal(await page.textContent('[data-stat="proof-rule"]'), "original");
       await page.waitForSelector(".chart svg polyline");
       for (const url of blockRequests) {
         const query = new URL(url).searchParams;
@@ -332,5 +333,21 @@ describe("the explorer in a real browser", { skip }, () => {
       // While the node is down the browser logs each refused retry, and the cut event stream; nothing else may fail.
       /net::(ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|ERR_INCOMPLETE_CHUNKED_ENCODING)/,
     );
+  });
+  test("the overview names the node's proof rule: content on a content-rule node", async () => {
+    const contentNode = await NodeProcess.start({
+      port: await freePort(),
+      args: [...nodeArgs, "--proof-rule", "content", "--no-mine"],
+    });
+    try {
+      await withPage(desktop, async (page) => {
+        await page.goto(`${contentNode.url}/`);
+        await page.waitForSelector('[data-stat="proof-rule"]:text-is("content")');
+        const title = await page.getAttribute('[data-stat="proof-rule"]', "title");
+        assert.match(title ?? "", /own hash/);
+      });
+    } finally {
+      await contentNode.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GENESIS_BLOCK } from "../../src/core/genesis.js";
 import { Miner, MinerOptionError } from "../../src/node/miner.js";
+import { buildChain } from "../helpers/chain-factory.js";
 
 const good = {
   pathToChain: "/tmp/unused-chain.json",
@@ -72,6 +73,7 @@ test("the constructor also refuses a bad host, log level or advertised address, 
     [{ logLevel: "bogus" }, /^logLevel: /],
     [{ advertise: "bad" }, /^advertise: /],
     [{ difficulty: "3" }, /difficulty: .*got "3"/],
+    [{ proofRule: "bitcoin" }, /^proofRule: must be one of original, content, got "bitcoin"/],
   ] as [Record<string, unknown>, RegExp][]) {
     assert.throws(
       () => new Miner({ ...good, ...change } as never),
@@ -79,4 +81,15 @@ test("the constructor also refuses a bad host, log level or advertised address, 
       JSON.stringify(change),
     );
   }
+});
+
+test("the proofRule option: original by default, content on request, and validity follows it", () => {
+  assert.equal(new Miner(good).proofRule, "original");
+  const miner = new Miner({ ...good, proofRule: "content", difficulty: 2 });
+  assert.equal(miner.proofRule, "content");
+  const contentChain = buildChain(4, { difficulty: 2, rule: "content" });
+  const originalChain = buildChain(4, { difficulty: 2 });
+  assert.equal(miner.isChainValid(contentChain), true);
+  assert.equal(miner.isChainValid(originalChain), false);
+  assert.equal(new Miner({ ...good, difficulty: 2 }).isChainValid(originalChain), true);
 });
