@@ -4,12 +4,13 @@ import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
 import { checkOriginalChain, type OriginalBlock } from "../core/original-chain.js";
 import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE, type ProofRule } from "../core/pow.js";
+import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { ImportError, importOriginalChain } from "../mining/import-original.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { expandHome } from "../storage/home-path.js";
 import { assertNoChainAt, ChainExistsError, writeNewChainFile } from "../storage/new-chain-file.js";
 import { OriginalChainError, readOriginalChainFile } from "../storage/original-chain-file.js";
-import { intIn } from "./options.js";
+import { intIn, PROOF_RULE_HELP } from "./options.js";
 import { progressLine } from "./progress-line.js";
 
 interface ImportFlags {
@@ -19,10 +20,10 @@ interface ImportFlags {
   maxMessageBytes: number;
 }
 
-/** The proof rules an import can mine under, by their flag value. */
-const IMPORT_RULES: ReadonlyMap<string, ProofRule> = new Map([
-  [ORIGINAL_PROOF_RULE.name, ORIGINAL_PROOF_RULE],
-]);
+/** The proof rules an import can mine under, by their flag value: every rule. */
+const IMPORT_RULES: ReadonlyMap<string, ProofRule> = new Map(
+  PROOF_RULE_NAMES.map((name) => [name, proofRuleNamed(name)]),
+);
 
 function proofRule(value: string): ProofRule {
   const rule = IMPORT_RULES.get(value);
@@ -60,7 +61,7 @@ export function registerImportCommand(program: Command): void {
         .default(DEFAULTS.chainSerialization),
     )
     .addOption(
-      new Option("--proof-rule <rule>", "the proof rule the new chain is mined under")
+      new Option("--proof-rule <rule>", `the new chain's ${PROOF_RULE_HELP}`)
         .argParser(proofRule)
         .default(ORIGINAL_PROOF_RULE, "original"),
     )

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { GENESIS_BLOCK } from "../../src/core/genesis.js";
-import { sha256Hex } from "../../src/core/hash.js";
+import { hashBlock, sha256Hex } from "../../src/core/hash.js";
 import { isProofOfWorkValid, proofOfWork } from "../../src/core/pow.js";
+import { CONTENT_PROOF_RULE } from "../../src/core/proof-rules.js";
 import { validateChain } from "../../src/core/validate.js";
 import { checkChainFile, readChainFile } from "../../src/storage/chain-file.js";
 import { readOriginalChainFile } from "../../src/storage/original-chain-file.js";
@@ -165,7 +166,7 @@ test("import refuses a message over --max-message-bytes, naming the block", asyn
   });
 });
 
-test("import --proof-rule: original is accepted; an unknown rule exits 2 naming the value", async () => {
+test("import --proof-rule: original and content are accepted; an unknown rule exits 2 naming the value", async () => {
   await withTempDir(async (dir) => {
     const ok = await runCli([
       "import",
@@ -180,14 +181,34 @@ test("import --proof-rule: original is accepted; an unknown rule exits 2 naming 
     const chain = await importedChain(join(dir, "a.json"), 1);
     assert.ok(validateChain(chain, { difficulty: 1 }).ok);
     assert.ok(isProofOfWorkValid(null, chain[1]?.proof as number, 1));
+    // Content: each block's own hash meets the difficulty; same messages, ids and timestamps.
+    const content = await runCli([
+      "import",
+      ORIGINAL_JSON,
+      join(dir, "c.json"),
+      "--difficulty",
+      "2",
+      "--proof-rule",
+      "content",
+    ]);
+    assert.equal(content.code, 0, content.stderr);
+    assert.match(content.stdout, /proof rule content/);
+    const file = await readChainFile(join(dir, "c.json"));
+    const contentChain = checkChainFile(file, { difficulty: 2, rule: CONTENT_PROOF_RULE });
+    assert.deepEqual(
+      contentChain.slice(1).map((b) => b.data),
+      chain.slice(1).map((b) => b.data),
+    );
+    for (const block of contentChain.slice(1)) assert.ok(hashBlock(block).endsWith("00"));
+    assert.equal(validateChain(contentChain, { difficulty: 2 }).ok, false);
     const bad = await runCli([
       "import",
       ORIGINAL_JSON,
       join(dir, "b.json"),
       "--proof-rule",
-      "content",
+      "bitcoin",
     ]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--proof-rule.*'content'/);
+    assert.match(bad.stderr, /--proof-rule.*'bitcoin'/);
   });
 });

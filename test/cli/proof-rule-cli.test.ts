@@ -95,7 +95,7 @@ test("--proof-rule takes only original or content (exit 2), and every command's 
   const bad = await cli("miner", "start", "/nonexistent/chain.json", "--proof-rule", "bitcoin");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--proof-rule/);
-  for (const command of [["miner", "start"], ["devnet"], ["verify"]]) {
+  for (const command of [["miner", "start"], ["devnet"], ["verify"], ["import"]]) {
     const help = await cli(...command, "--help");
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--proof-rule <rule>/, command.join(" "));
