@@ -13,6 +13,9 @@ test("the package entry exports the original's API: Miner, startServer, types an
     "validateChain",
     "encodeBlock",
     "GENESIS_BLOCK",
+    "CONTENT_PROOF_RULE",
+    "ORIGINAL_PROOF_RULE",
+    "proofRuleNamed",
   ]) {
     assert.ok(name in lib, `exports ${name}`);
   }
@@ -26,7 +29,18 @@ test("the package entry exports the original's API: Miner, startServer, types an
   });
   assert.equal(lib.Miner.hash(lib.GENESIS_BLOCK), lib.GENESIS_HASH);
   assert.equal(lib.Miner.isProofOfWorkValid(null, 59850, 4), true);
-  for (const getter of ["chain", "difficulty", "pending", "neighbours", "port"] as const) {
+  assert.equal(
+    new lib.Miner({ pathToChain: "/tmp/unused/c.json", proofRule: "content" }).proofRule,
+    "content",
+  );
+  for (const getter of [
+    "chain",
+    "difficulty",
+    "pending",
+    "neighbours",
+    "port",
+    "proofRule",
+  ] as const) {
     const descriptor = Object.getOwnPropertyDescriptor(lib.Miner.prototype, getter);
     assert.ok(descriptor?.get && !descriptor.set, `${getter} is a read-only getter`);
   }

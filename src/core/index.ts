@@ -5,4 +5,5 @@ export * from "./fork-choice.js";
 export * from "./genesis.js";
 export * from "./hash.js";
 export * from "./pow.js";
+export * from "./proof-rules.js";
 export * from "./validate.js";
