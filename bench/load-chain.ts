@@ -1,71 +1,73 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { writeChainFile } from "../src/storage/chain-file.js";
-import type { ChainFormat } from "../src/storage/chain-format.js";
-import { ChainStore } from "../src/storage/chain-store.js";
-import { buildChain, extendChain } from "../test/helpers/chain-factory.js";
+import { NodeProcess } from "../test/helpers/node-process.js";
+import { copyLongChain, MILLION } from "./lib/million-chain.js";
+import { recordResults } from "./lib/results.js";
 
 /*
- * Start-up cost of a long chain: a 100,000-block chain at difficulty 1 is
- * built (nothing cached in the repository), written in both formats to a
- * temp folder, then loaded and fully validated with ChainStore.open, as a
- * node does at start. Also times one incremental save of 100 blocks.
+ * Start-up on a long chain: a node process started on a 1,000,000-block
+ * chain file (difficulty 1, with its .hash, as the node itself leaves it), in
+ * each format, timed from the spawn until GET /status answers; its resident
+ * memory then. Keys: load_json_s, load_binary_s, load_rss_mb (the larger of the
+ * two), load_json_rss_mb, load_binary_rss_mb.
  */
 
-const LENGTH = 100_000;
-const DIFFICULTY = 1;
-const RUNS = 3;
+const LENGTH = Number(process.env.BENCH_LOAD_LENGTH ?? MILLION);
 
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** Resident memory of a process in MiB, from /proc (Linux). */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+  return kb / 1024;
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-load-chain-"));
+async function measure(format: "json" | "binary"): Promise<{ seconds: number; rss: number }> {
+  const dir = await mkdtemp(join(tmpdir(), "bc-bench-load-"));
+  const chainPath = join(dir, "chain.dat");
   try {
-    let began = performance.now();
-    const chain = buildChain(LENGTH, {
-      difficulty: DIFFICULTY,
-      messages: ["a short message", "grüße 世界 🎉"],
+    await copyLongChain(format, chainPath, LENGTH);
+    const began = performance.now();
+    const node = await NodeProcess.start({
+      chainPath,
+      startTimeoutMs: 300_000,
+      args: [
+        "--chain-serialization",
+        format,
+        "--difficulty",
+        "1",
+        "--no-mine",
+        "--log-level",
+        "warn",
+      ],
     });
-    console.log(
-      `built ${LENGTH} blocks at difficulty ${DIFFICULTY} in ${(performance.now() - began).toFixed(0)} ms`,
-    );
-    for (const format of ["json", "binary"] satisfies ChainFormat[]) {
-      const path = join(dir, `chain-${format}.dat`);
-      began = performance.now();
-      await writeChainFile(path, format, chain);
-      const writeMs = performance.now() - began;
-      const size = (await stat(path)).size;
-      const times: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        began = performance.now();
-        const { store, chain: loaded } = await ChainStore.open(path, {
-          format,
-          difficulty: DIFFICULTY,
-        });
-        times.push(performance.now() - began);
-        if (loaded.length !== LENGTH) throw new Error(`loaded ${loaded.length} blocks`);
-        await store.close();
+    try {
+      const status = await fetch(`${node.url}/status`).then((r) => r.json());
+      const seconds = (performance.now() - began) / 1000;
+      const rss = rssMb(node.child.pid as number);
+      if ((status as { length: number }).length !== LENGTH) {
+        throw new Error(`the node loaded ${(status as { length: number }).length} blocks`);
       }
-      const { store } = await ChainStore.open(path, { format, difficulty: DIFFICULTY });
-      const longer = extendChain(chain, 100, { difficulty: DIFFICULTY });
-      began = performance.now();
-      await store.save(longer, LENGTH);
-      const saveMs = performance.now() - began;
-      await store.close();
-      const best = Math.min(...times);
       console.log(
-        `${format.padEnd(6)} file ${mib(size).padStart(9)} (${(size / LENGTH).toFixed(0)} B/block)  ` +
-          `write ${writeMs.toFixed(0)} ms  load+validate best of ${RUNS}: ${best.toFixed(0)} ms ` +
-          `(${((LENGTH / best) * 1000).toFixed(0)} blocks/s)  save +100 blocks: ${saveMs.toFixed(1)} ms`,
+        `${format.padEnd(6)} ${LENGTH} blocks: /status after ${seconds.toFixed(2)} s, RSS ${rss.toFixed(0)} MiB`,
       );
+      return { seconds, rss };
+    } finally {
+      await node.stop();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+const json = await measure("json");
+const binary = await measure("binary");
+recordResults({
+  load_json_s: json.seconds,
+  load_binary_s: binary.seconds,
+  load_rss_mb: Math.max(json.rss, binary.rss),
+  load_json_rss_mb: json.rss,
+  load_binary_rss_mb: binary.rss,
+});

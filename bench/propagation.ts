@@ -4,13 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { freePortRange } from "./lib/ports.js";
+import { recordResults } from "./lib/results.js";
 
 /*
  * Block propagation in a devnet: starts `blockchain devnet` with 5 and then 10
  * nodes, listens to every node's SSE `block` events, submits messages one at a
  * time at random nodes, and measures for each block of the final chain the
  * time from its first arrival anywhere (the miner's own event) to the moment
- * the last node has it. Prints p50/p95/max per network size.
+ * the last node has it. Prints p50/p95/max per network size. Keys:
+ * propagation_p50_ms, propagation_p95_ms (5 nodes), propagation10_p50_ms,
+ * propagation10_p95_ms (10 nodes).
  */
 
 const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
@@ -131,9 +135,9 @@ function percentile(sorted: number[], p: number): number {
   );
 }
 
-async function measure(nodes: number, basePort: number): Promise<void> {
+async function measure(nodes: number): Promise<{ p50: number; p95: number }> {
   const dir = await mkdtemp(join(tmpdir(), "bc-bench-prop-"));
-  const devnet = await startDevnet(nodes, basePort, dir);
+  const devnet = await startDevnet(nodes, await freePortRange(nodes), dir);
   const arrivals = new Arrivals();
   try {
     for (const url of devnet.urls) await arrivals.listen(url);
@@ -174,6 +178,7 @@ async function measure(nodes: number, basePort: number): Promise<void> {
       `${nodes} nodes, difficulty ${DIFFICULTY}: ${spreads.length} blocks, mined -> on all nodes ` +
         `p50 ${ms(percentile(spreads, 50))}, p95 ${ms(percentile(spreads, 95))}, max ${ms(spreads.at(-1) ?? Number.NaN)}`,
     );
+    return { p50: percentile(spreads, 50), p95: percentile(spreads, 95) };
   } finally {
     arrivals.stop();
     await stopDevnet(devnet);
@@ -181,5 +186,11 @@ async function measure(nodes: number, basePort: number): Promise<void> {
   }
 }
 
-await measure(5, 22300);
-await measure(10, 22400);
+const five = await measure(5);
+const ten = await measure(10);
+recordResults({
+  propagation_p50_ms: five.p50,
+  propagation_p95_ms: five.p95,
+  propagation10_p50_ms: ten.p50,
+  propagation10_p95_ms: ten.p95,
+});

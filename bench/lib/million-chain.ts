@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import type { Block } from "../../src/core/block.js";
+import { genesisBlock } from "../../src/core/genesis.js";
+import { hashBlock } from "../../src/core/hash.js";
+import { proofOfWork } from "../../src/core/pow.js";
+import { codecFor } from "../../src/storage/chain-format.js";
+import { hashFilePath, writeHashFile } from "../../src/storage/hash-file.js";
+
+/*
+ * Long chains for the start-up and sync benches, written straight to disk
+ * (no node, no mining beyond difficulty 1) and cached under the OS temp folder,
+ * keyed by the code that encodes them: a later run copies the cached file in
+ * a second instead of writing it again.
+ */
+
+export const MILLION = 1_000_000;
+const CACHE = join(tmpdir(), "blockchain-bench-cache");
+/** The compiled files whose output the cached chains depend on. */
+const ENCODERS = [
+  "../../src/core/encoding.js",
+  "../../src/storage/binary-codec.js",
+  "../../src/storage/json-lines-codec.js",
+  "../../src/storage/chain-format.js",
+];
+/** Blocks encoded between two writes. */
+const BATCH = 10_000;
+
+async function fingerprint(length: number): Promise<string> {
+  const hash = createHash("sha256").update(`v1 ${length}\n`);
+  for (const file of ENCODERS) {
+    hash.update(await readFile(fileURLToPath(new URL(file, import.meta.url))));
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** The blocks of a valid difficulty-1 chain, one at a time (the proofs repeat, so they are memoised). */
+export function* longChainBlocks(length: number): Generator<Block> {
+  const proofs = new Map<number | null, number>();
+  let parent = genesisBlock();
+  yield parent;
+  for (let index = 1; index < length; index++) {
+    let proof = proofs.get(parent.proof);
+    if (proof === undefined) {
+      proof = proofOfWork(parent.proof, 1);
+      proofs.set(parent.proof, proof);
+    }
+    const block: Block = {
+      index,
+      timestamp: 1_600_000_000_000 + index * 1000,
+      data: { id: index.toString(16).padStart(32, "0"), message: `bench message ${index}` },
+      previous_hash: hashBlock(parent),
+      proof,
+    };
+    yield block;
+    parent = block;
+  }
+}
+
+/** Writes the chain in both formats at once, each with its .hash file. */
+async function writeBoth(length: number, paths: { json: string; binary: string }): Promise<void> {
+  const outputs = await Promise.all(
+    (["json", "binary"] as const).map(async (format) => {
+      const codec = codecFor(format);
+      const temp = `${paths[format]}.tmp`;
+      const handle = await open(temp, "w");
+      const hash = createHash("sha256");
+      await handle.write(codec.header);
+      hash.update(codec.header);
+      return { format, codec, temp, handle, hash, pending: [] as Buffer[] };
+    }),
+  );
+  const flush = async () => {
+    for (const out of outputs) {
+      const bytes = Buffer.concat(out.pending);
+      out.pending = [];
+      out.hash.update(bytes);
+      await out.handle.write(bytes);
+    }
+  };
+  let n = 0;
+  for (const block of longChainBlocks(length)) {
+    for (const out of outputs) out.pending.push(out.codec.encodeRecord(block));
+    if (++n % BATCH === 0) await flush();
+  }
+  await flush();
+  for (const out of outputs) {
+    await out.handle.close();
+    await rename(out.temp, paths[out.format]);
+    await writeHashFile(hashFilePath(paths[out.format]), out.hash.digest("hex"));
+  }
+}
+
+/**
+ * Copies a `length`-block chain file of `format` (and its .hash) to `dest`,
+ * writing the cached one first if needed.
+ */
+export async function copyLongChain(
+  format: "json" | "binary",
+  dest: string,
+  length = MILLION,
+): Promise<void> {
+  await mkdir(CACHE, { recursive: true });
+  const key = await fingerprint(length);
+  const paths = {
+    json: join(CACHE, `chain-${length}-${key}.json`),
+    binary: join(CACHE, `chain-${length}-${key}.bin`),
+  };
+  const cached = await stat(paths[format]).then(
+    () => true,
+    () => false,
+  );
+  if (!cached) {
+    // Chains written by older code are of no more use.
+    for (const name of await readdir(CACHE)) {
+      if (name.startsWith(`chain-${length}-`) && !name.includes(key)) {
+        await rm(join(CACHE, name), { force: true });
+      }
+    }
+    const began = performance.now();
+    await writeBoth(length, paths);
+    const seconds = ((performance.now() - began) / 1000).toFixed(1);
+    console.log(`wrote ${length}-block chains (json, binary) to ${CACHE} in ${seconds} s`);
+  }
+  await mkdir(dirname(dest), { recursive: true });
+  await copyFile(paths[format], dest);
+  await copyFile(hashFilePath(paths[format]), hashFilePath(dest));
+}
