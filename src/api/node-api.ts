@@ -13,6 +13,8 @@ export interface NodeStatus {
   pending: number;
   mining: boolean;
   hashrate: number;
+  /** Which code mines: the native core with SHA-NI, its portable C, or TypeScript. */
+  miner_engine: "native-sha-ni" | "native-portable" | "js";
   version: string;
   address: string;
 }

@@ -38,7 +38,13 @@ export const StatusSchema = Type.Object({
   neighbours: Type.Array(Type.String()),
   pending: Type.Integer(),
   mining: Type.Boolean(),
-  hashrate: Type.Number({ description: "hashes per second over the last proof search" }),
+  hashrate: Type.Number({
+    description: "hashes per second: of the running proof search (live), else of the last one",
+  }),
+  miner_engine: Type.Union(
+    [Type.Literal("native-sha-ni"), Type.Literal("native-portable"), Type.Literal("js")],
+    { description: "which code mines: the native core with SHA-NI, its portable C, or TypeScript" },
+  ),
   version: Type.String(),
   address: Type.String({ description: "the advertised host:port" }),
 });

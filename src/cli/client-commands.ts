@@ -43,6 +43,7 @@ function formatStatus(s: Record<string, unknown>): string {
     ["pending", s.pending],
     ["mining", s.mining],
     ["hashrate", `${Math.round(Number(s.hashrate))} H/s`],
+    ["engine", s.miner_engine],
     ["neighbours", (s.neighbours as string[]).join(", ") || "none"],
   ];
   return rows.map(([k, v]) => `${k.padEnd(11)}${String(v)}`).join("\n");

@@ -68,6 +68,11 @@ export const DEFAULTS = Object.freeze({
    * enough that a find is confirmed soon.
    */
   proofChunkSize: 1 << 16,
+  /**
+   * The same for the native core (about 20-60 ms of one thread): its workers
+   * check for an ended search every few milliseconds whatever the chunk.
+   */
+  nativeProofChunkSize: { "native-portable": 1 << 18, "native-sha-ni": 1 << 20 },
   logLevel: "info" as LogLevel,
   uiPort: 8080,
   devnetNodes: 3,

@@ -181,10 +181,8 @@ export class BlockProducer {
       try {
         const input = rule.searchInput(unproven, parent);
         const found = await searcher.search(input, chain.difficulty, round.signal);
-        if (metrics) {
-          metrics.hashrate.set(searcher.hashrate);
-          if (found) metrics.hashes.inc(found.hashes);
-        }
+        // The hashes themselves are counted as the workers report them (the searcher's onHashes).
+        metrics?.hashrate.set(searcher.hashrate);
         if (found) return { found, unproven, restamps };
         // Ended by the tip, stop() or a closed searcher: give up; ended by the clock: restamp.
         if (signal.aborted || !round.signal.aborted || !this.running) return null;

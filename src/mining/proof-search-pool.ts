@@ -2,8 +2,14 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { DEFAULTS } from "../config/config.js";
 import { checkDifficulty, type ProofSearchInput } from "../core/pow.js";
+import { loadNativeScanner, type MinerEngine } from "./native-scanner.js";
 import { ProofSearchError } from "./proof-search-error.js";
-import type { ProofWorkerData, ScanReply, ScanRequest } from "./proof-worker-protocol.js";
+import type {
+  ProofWorkerData,
+  ScanReply,
+  ScanRequest,
+  WorkerMessage,
+} from "./proof-worker-protocol.js";
 
 /** A proof found by the pool, with what it cost. */
 export interface ProofFound {
@@ -15,10 +21,20 @@ export interface ProofFound {
 export interface ProofSearchPoolOptions {
   /** How many worker threads search in parallel. */
   workers: number;
-  /** Proofs per chunk handed to a worker (default: DEFAULTS.proofChunkSize). */
+  /**
+   * Proofs per chunk handed to a worker (default: DEFAULTS.proofChunkSize,
+   * or DEFAULTS.nativeProofChunkSize for the native core).
+   */
   chunkSize?: number;
+  /**
+   * The BLOCKCHAIN_NATIVE setting that picks the engine ("0": TypeScript,
+   * "portable": portable C, else the fastest); default: the environment's.
+   */
+  native?: string | undefined;
   /** The worker module; tests substitute one that crashes. */
   workerUrl?: URL;
+  /** Called with the hashes done as the workers report them (live, during a search). */
+  onHashes?: (hashes: number) => void;
 }
 
 /** Proofs above this are not safe integers, so the search space ends here. */
@@ -48,6 +64,8 @@ interface ActiveSearch {
   best: { chunk: number; proof: number } | null;
   hashes: number;
   startedAt: number;
+  /** When the last hashes of this search were reported (for the live rate). */
+  reportedAt: number;
   settle: (outcome: ProofFound | null | Error) => void;
 }
 
@@ -61,7 +79,9 @@ interface ActiveSearch {
  * ProofSearchError "SEARCH_BUSY" (the caller owns the search and aborts it
  * through its signal; silently aborting the first would hide a caller's bug).
  * An abort resolves null at once; the workers leave the abandoned chunk
- * within a few thousand hashes (they watch a shared generation counter).
+ * within milliseconds (they watch a shared generation counter). The workers
+ * scan with the native core where it loads (see native-scanner.ts), else
+ * with the TypeScript scanner, and report their hashes as they go.
  * Workers are spawned at the first search and wait on their message port
  * between chunks, so an idle pool burns no CPU. A worker that dies rejects
  * the running search with "WORKER_CRASHED" and is replaced at the next search.
@@ -77,18 +97,29 @@ export class ProofSearchPool {
   private closed = false;
   private lastHashrate = 0;
   private hashesSinceCreation = 0;
+  private readonly onHashes: ((hashes: number) => void) | undefined;
+  /** Which code mines in the workers. */
+  readonly engine: MinerEngine;
+  /** Why that engine (a sentence for the start-up log). */
+  readonly engineReason: string;
 
   constructor(opts: ProofSearchPoolOptions) {
     if (!Number.isSafeInteger(opts.workers) || opts.workers < 1) {
       throw new RangeError(`workers must be a positive integer, got ${String(opts.workers)}`);
     }
-    const chunkSize = opts.chunkSize ?? DEFAULTS.proofChunkSize;
+    const choice = loadNativeScanner(opts.native);
+    this.engine = choice.engine;
+    this.engineReason = choice.reason;
+    const chunkSize =
+      opts.chunkSize ??
+      (this.engine === "js" ? DEFAULTS.proofChunkSize : DEFAULTS.nativeProofChunkSize[this.engine]);
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new RangeError(`chunkSize must be a positive integer, got ${String(chunkSize)}`);
     }
     this.size = opts.workers;
     this.chunkSize = chunkSize;
     this.workerUrl = opts.workerUrl ?? new URL("./proof-worker.js", import.meta.url);
+    this.onHashes = opts.onHashes;
   }
 
   /** Whether a search is running. */
@@ -96,8 +127,15 @@ export class ProofSearchPool {
     return this.active !== null;
   }
 
-  /** Hashes per second over the last search that did any work (completed or aborted). */
+  /**
+   * Hashes per second: of the running search once its workers reported,
+   * else over the last search that did any work (completed or aborted).
+   */
   get hashrate(): number {
+    const search = this.active;
+    if (search && search.hashes > 0 && search.reportedAt > search.startedAt) {
+      return (search.hashes * 1000) / (search.reportedAt - search.startedAt);
+    }
     return this.lastHashrate;
   }
 
@@ -140,6 +178,7 @@ export class ProofSearchPool {
         best: null,
         hashes: 0,
         startedAt: performance.now(),
+        reportedAt: 0,
         settle: (outcome) => {
           signal?.removeEventListener("abort", onAbort);
           if (outcome instanceof Error) reject(outcome);
@@ -175,10 +214,10 @@ export class ProofSearchPool {
   }
 
   private spawn(): Slot {
-    const workerData: ProofWorkerData = { control: this.control };
+    const workerData: ProofWorkerData = { control: this.control, engine: this.engine };
     const worker = new Worker(this.workerUrl, { workerData, execArgv: workerExecArgv() });
     const slot: Slot = { worker, busy: false, dead: false };
-    worker.on("message", (reply: ScanReply) => this.onReply(slot, reply));
+    worker.on("message", (message: WorkerMessage) => this.onMessage(slot, message));
     worker.on("error", (err) => this.onDeath(slot, err));
     worker.on("exit", (code) => this.onDeath(slot, new Error(`exited with code ${code}`)));
     return slot;
@@ -205,17 +244,29 @@ export class ProofSearchPool {
     slot.worker.postMessage(request);
   }
 
-  private onReply(slot: Slot, reply: ScanReply): void {
+  private onMessage(slot: Slot, message: WorkerMessage): void {
+    this.countHashes(message.hashes, message.generation);
+    if (message.kind === "progress") return;
     slot.busy = false;
-    this.hashesSinceCreation += reply.hashes;
     const search = this.active;
-    if (search && reply.generation === search.generation) this.record(search, reply);
+    if (search && message.generation === search.generation) this.record(search, message);
     if (this.active) this.dispatch(slot);
+  }
+
+  /** Counts reported hashes: every one in the total, those of the running search in its rate. */
+  private countHashes(hashes: number, generation: number): void {
+    if (hashes === 0) return;
+    this.hashesSinceCreation += hashes;
+    this.onHashes?.(hashes);
+    const search = this.active;
+    if (search && generation === search.generation) {
+      search.hashes += hashes;
+      search.reportedAt = performance.now();
+    }
   }
 
   /** Takes a finished chunk into account; ends the search once its smallest proof is certain. */
   private record(search: ActiveSearch, reply: ScanReply): void {
-    search.hashes += reply.hashes;
     const chunk = Math.floor(reply.start / this.chunkSize);
     if (reply.proof !== null && (!search.best || chunk < search.best.chunk)) {
       search.best = { chunk, proof: reply.proof };

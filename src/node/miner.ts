@@ -26,6 +26,7 @@ import { isProofOfWorkValid, type ProofRule, proofOfWork } from "../core/pow.js"
 import { proofRuleNamed } from "../core/proof-rules.js";
 import { blockShapeProblem, isGenesis, validateChain } from "../core/validate.js";
 import { BlockProducer } from "../mining/block-producer.js";
+import { loadNativeScanner } from "../mining/native-scanner.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
 import { Network } from "../net/network.js";
@@ -188,7 +189,14 @@ export class Miner implements NodeApi {
         (id) => state.hasData(id),
       );
       opened.push(() => pool.close());
-      const searcher = new ProofSearchPool({ workers: o.workers });
+      const searcher = new ProofSearchPool({
+        workers: o.workers,
+        onHashes: (hashes) => this.metrics.hashes.inc(hashes),
+      });
+      logger.info(
+        { miner_engine: searcher.engine, workers: o.workers },
+        `proof search engine: ${searcher.engine} (${searcher.engineReason})`,
+      );
       opened.push(() => searcher.close());
       const scheduler = new JobScheduler({ logger: logger.child({ module: "jobs" }) });
       const producer = o.mine
@@ -343,6 +351,7 @@ export class Miner implements NodeApi {
       pending: parts?.pool.size ?? 0,
       mining: parts?.searcher.searching ?? false,
       hashrate: parts?.searcher.hashrate ?? 0,
+      miner_engine: parts?.searcher.engine ?? loadNativeScanner().engine,
       version: VERSION,
       address: this.address,
     };

@@ -25,6 +25,7 @@ test("GET /status gives every SPEC field", async () => {
     "difficulty",
     "hashrate",
     "length",
+    "miner_engine",
     "mining",
     "neighbours",
     "pending",
@@ -37,6 +38,7 @@ test("GET /status gives every SPEC field", async () => {
   assert.equal(body.tip, GENESIS_HASH);
   assert.equal(body.difficulty, D);
   assert.equal(body.mining, false);
+  assert.ok(["native-sha-ni", "native-portable", "js"].includes(body.miner_engine));
   assert.equal(body.address, `127.0.0.1:${node.miner.port}`);
   assert.match(body.version, /^\d+\.\d+\.\d+/);
 });
