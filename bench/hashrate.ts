@@ -5,22 +5,28 @@ import { performance } from "node:perf_hooks";
 import { digestMeetsDifficulty, originalSearchInput } from "../src/core/pow.js";
 import { scanProofs } from "../src/mining/proof-scanner.js";
 import { ProofSearchPool } from "../src/mining/proof-search-pool.js";
+import { recordResults } from "./lib/results.js";
 
 /*
  * Proof-search hash rate: the worker pool with one thread and with every
- * core, the single-thread loops it replaced (node:crypto per candidate), and
- * the reference `openssl speed -bytes 16 -seconds 3 sha256` run on the same
- * machine, each printed as a ratio to the reference.
+ * core, with the engine the node would use and with the TypeScript fallback;
+ * the single-thread loops it replaced (node:crypto per candidate); and the
+ * reference `openssl speed -seconds 3 -bytes 16 sha256` (its per-call rate)
+ * run on the same machine, each printed as a ratio to the reference. Keys:
+ * hash_per_core, hash_all_cores, hash_openssl_ref, hash_engine, and
+ * hash_per_core_js, hash_all_cores_js for the fallback.
  */
 
 const SECONDS = 3;
+/** Measuring time of the loops kept for comparison. */
+const AUX_SECONDS = 1;
 /** A difficulty no search reaches in the measuring time, so the pool hashes steadily. */
 const UNREACHABLE = 14;
 const LAST_PROOF = 1234567;
 
 /** Hashes per second of a pool of `workers` threads, searching for SECONDS then aborted. */
-async function poolRate(workers: number): Promise<number> {
-  const pool = new ProofSearchPool({ workers });
+async function poolRate(workers: number, native?: string): Promise<number> {
+  const pool = new ProofSearchPool({ workers, native });
   try {
     // A short warm-up spawns the threads and lets V8 optimise the loop.
     await pool.search(originalSearchInput(LAST_PROOF), UNREACHABLE, AbortSignal.timeout(500));
@@ -41,7 +47,7 @@ function loopRate(loop: (start: number, end: number) => void): number {
   loop(0, batch);
   const began = performance.now();
   let done = 0;
-  while (performance.now() - began < SECONDS * 1000) {
+  while (performance.now() - began < AUX_SECONDS * 1000) {
     loop(done, done + batch);
     done += batch;
   }
@@ -73,7 +79,7 @@ function oneShotLoop(start: number, end: number): void {
 function opensslRate(): number | string {
   const run = spawnSync(
     "openssl",
-    ["speed", "-bytes", "16", "-seconds", String(SECONDS), "sha256"],
+    ["speed", "-seconds", String(SECONDS), "-bytes", "16", "sha256"],
     {
       encoding: "utf8",
     },
@@ -91,17 +97,26 @@ function line(name: string, rate: number, reference: number | string): string {
 }
 
 const cores = availableParallelism();
-console.log(`node ${process.version}, ${cores} cores, ${SECONDS} s per measure`);
+const engine = new ProofSearchPool({ workers: 1 }).engine;
+console.log(
+  `node ${process.version}, ${cores} cores, ${SECONDS} s per pool measure, engine ${engine}`,
+);
 const reference = opensslRate();
+const perCore = await poolRate(1);
+const allCores = await poolRate(cores);
+const perCoreJs = await poolRate(1, "0");
+const allCoresJs = await poolRate(cores, "0");
 const rows: Array<[string, number]> = [
   ["createHash per candidate (1 thread, main)", loopRate(createHashLoop)],
   ["crypto.hash per candidate (1 thread, main)", loopRate(oneShotLoop)],
   [
-    "proof scanner (1 thread, main)",
+    "TypeScript scanner (1 thread, main)",
     loopRate((start, end) => scanProofs(originalSearchInput(LAST_PROOF), start, end, UNREACHABLE)),
   ],
-  ["ProofSearchPool, 1 worker", await poolRate(1)],
-  [`ProofSearchPool, ${cores} workers`, await poolRate(cores)],
+  ["ProofSearchPool js, 1 worker", perCoreJs],
+  [`ProofSearchPool js, ${cores} workers`, allCoresJs],
+  [`ProofSearchPool ${engine}, 1 worker`, perCore],
+  [`ProofSearchPool ${engine}, ${cores} workers`, allCores],
 ];
 if (typeof reference === "number") {
   console.log(line("openssl speed -bytes 16 sha256 (1 thread)", reference, reference));
@@ -109,3 +124,14 @@ if (typeof reference === "number") {
   console.log(`reference: ${reference}`);
 }
 for (const [name, rate] of rows) console.log(line(name, rate, reference));
+console.log(
+  `all cores / one: ${(allCores / perCore).toFixed(2)} (${engine}), ${(allCoresJs / perCoreJs).toFixed(2)} (js)`,
+);
+recordResults({
+  hash_per_core: perCore,
+  hash_all_cores: allCores,
+  ...(typeof reference === "number" ? { hash_openssl_ref: reference } : {}),
+  hash_engine: engine,
+  hash_per_core_js: perCoreJs,
+  hash_all_cores_js: allCoresJs,
+});
