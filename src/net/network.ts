@@ -11,6 +11,7 @@ import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
 import { DataSync } from "./data-sync.js";
 import { Gossip } from "./gossip.js";
 import { type AnnounceResult, Inbound, type Sender } from "./inbound.js";
+import { ORIGINAL_PEER_REASON } from "./original-peer.js";
 import { PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 import { PeerRuleCheck } from "./peer-rule.js";
@@ -75,6 +76,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly log: Logger;
   private readonly tasks = new Set<Promise<unknown>>();
   private started = false;
+  /** Peers already reported as running the original Python node. */
+  private readonly foreignLogged = new Set<string>();
   private readonly guard: PeerGuard = {
     run: (peer, what, call) => this.guarded(peer, what, call),
     punish: (peer, reason) => this.punish(peer, reason),
@@ -222,6 +225,17 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.peers.ban(peer);
   }
 
+  /**
+   * A peer runs the original Python node: not kept as a neighbour, not banned
+   * (it is of another network, not a liar), said once per address.
+   */
+  private setAside(peer: string): void {
+    this.peers.setAside(peer, this.opts.banDurationS * 1000);
+    if (this.foreignLogged.has(peer)) return;
+    this.foreignLogged.add(peer);
+    this.log.warn({ peer }, `${peer} ${ORIGINAL_PEER_REASON}; it is not kept as a neighbour`);
+  }
+
   /** Runs one chain sync round against every neighbour now. */
   async syncNow(): Promise<void> {
     if (this.abort.signal.aborted) return;
@@ -241,6 +255,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     } catch (err) {
       if (!(err instanceof PeerError)) throw err;
       if (err.kind === "aborted") return undefined;
+      if (err.kind === "original") {
+        this.setAside(peer);
+        return undefined;
+      }
       if (err.misbehaviour) {
         this.punish(peer, `${what}: ${err.message}`);
         return undefined;

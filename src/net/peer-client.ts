@@ -3,6 +3,7 @@ import type { TypeCheck } from "@sinclair/typebox/compiler";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
+import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";
 import {
   type BlocksPage,
   checkBlocksPage,
@@ -24,7 +25,9 @@ export type PeerErrorKind =
   | "status"
   | "too-large"
   | "malformed"
-  | "aborted";
+  | "aborted"
+  /** The peer runs the original Python node: another network, neither down nor misbehaving. */
+  | "original";
 
 /** A request to a peer that did not give a usable answer. */
 export class PeerError extends Error {
@@ -131,6 +134,10 @@ export class PeerClient {
     check: TypeCheck<T>,
   ): Promise<Static<T>> {
     const answer = await this.send(peer, "GET", path);
+    if (answersLikeOriginal(path, answer.status, answer.body)) {
+      this.count("original");
+      throw new PeerError(peer, "original", ORIGINAL_PEER_REASON);
+    }
     if (answer.status !== 200) {
       this.count("status");
       throw new PeerError(peer, "status", `GET ${path} answered ${answer.status}`, answer.status);
