@@ -4,6 +4,7 @@ import { MAX_DIFFICULTY } from "../core/pow.js";
 import { checkChainFile, readChainFile, writeChainFile } from "../storage/chain-file.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
+import { expandHome } from "../storage/home-path.js";
 import { intIn } from "./options.js";
 
 interface ConvertFlags {
@@ -42,7 +43,7 @@ export function registerConvertCommand(program: Command): void {
       1,
     )
     .action(async (input: string, output: string, flags: ConvertFlags) => {
-      process.exitCode = await convertChainFile(input, output, flags);
+      process.exitCode = await convertChainFile(expandHome(input), expandHome(output), flags);
     });
 }
 

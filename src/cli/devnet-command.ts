@@ -7,6 +7,7 @@ import { type Command, Option } from "commander";
 import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
+import { expandHome } from "../storage/home-path.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface DevnetFlags {
@@ -95,7 +96,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
   });
-  const dir = resolve(flags.dir);
+  const dir = resolve(expandHome(flags.dir));
   process.stdout.write(
     `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, proof rule ${flags.proofRule}, chains under ${dir}\n`,
   );

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { normalizeAddress } from "../net/address.js";
+import { parseNeighbour } from "../net/neighbour-forms.js";
 
 /** A commander parser for an integer within [min, max]; the error names the bad value. */
 export function intIn(min: number, max: number): (value: string) => number {
@@ -46,13 +47,24 @@ export function hostPort(value: string): string {
   }
 }
 
-/** A commander parser for a comma-separated list of `host:port` addresses. */
+/**
+ * A commander parser for a comma-separated list of neighbours, in the forms
+ * the original accepted too (a host alone, `http://host:port`, `0.0.0.0:port`).
+ */
 export function hostPortList(value: string): string[] {
   return value
     .split(",")
     .map((part) => part.trim())
     .filter(Boolean)
-    .map(hostPort);
+    .map((part) => {
+      try {
+        return parseNeighbour(part);
+      } catch (err) {
+        throw new InvalidArgumentError(
+          `'${part}' is not a neighbour address (${(err as Error).message}).`,
+        );
+      }
+    });
 }
 
 /** The help of --proof-rule, the same on every command that takes it. */

@@ -8,6 +8,7 @@ import { checkChainFile, readChainFile } from "../storage/chain-file.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { hashFilePath, readHashFile } from "../storage/hash-file.js";
+import { expandHome } from "../storage/home-path.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface VerifyFlags {
@@ -49,7 +50,7 @@ export function registerVerifyCommand(program: Command): void {
       DEFAULTS.maxMessageBytes,
     )
     .action(async (path: string, flags: VerifyFlags) => {
-      process.exitCode = await verifyChainFile(path, flags);
+      process.exitCode = await verifyChainFile(expandHome(path), flags);
     });
 }
 

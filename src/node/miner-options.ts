@@ -1,6 +1,7 @@
 import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
+import { expandHome } from "../storage/home-path.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
 export interface MinerOptions {
@@ -68,6 +69,7 @@ function integerIn(name: string, value: number, min: number, max: number): numbe
 export function resolveMinerOptions(
   opts: MinerOptions,
   normalizeNeighbour: (address: string) => string,
+  normalizeAdvertise: (address: string) => string = normalizeNeighbour,
 ): ResolvedMinerOptions {
   if (typeof opts !== "object" || opts === null)
     throw new MinerOptionError("options", "must be an object");
@@ -111,7 +113,7 @@ export function resolveMinerOptions(
   let advertise: string | null = null;
   if (opts.advertise !== undefined) {
     try {
-      advertise = normalizeNeighbour(opts.advertise);
+      advertise = normalizeAdvertise(opts.advertise);
     } catch (err) {
       throw new MinerOptionError(
         "advertise",
@@ -124,7 +126,8 @@ export function resolveMinerOptions(
       throw new MinerOptionError(flag, "must be a boolean");
   }
   return {
-    pathToChain: opts.pathToChain,
+    // As the original (os.path.expanduser): `~` at the start is the user's home.
+    pathToChain: expandHome(opts.pathToChain),
     jsonFormat,
     // Port 0 asks the system for a free port (handy for tests); `port` then tells the real one.
     port: integerIn("port", opts.port ?? DEFAULTS.port, 0, 65535),

@@ -29,6 +29,7 @@ import { BlockProducer } from "../mining/block-producer.js";
 import { loadNativeScanner } from "../mining/native-scanner.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
+import { parseNeighbour } from "../net/neighbour-forms.js";
 import { Network } from "../net/network.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
 import { ChainStore } from "../storage/chain-store.js";
@@ -68,7 +69,8 @@ export class Miner implements NodeApi {
   private stopping: Promise<void> | null = null;
 
   constructor(options: MinerOptions) {
-    this.opts = resolveMinerOptions(options, normalizeAddress);
+    // Neighbours in the original's forms too; the advertised address exactly as peers will use it.
+    this.opts = resolveMinerOptions(options, parseNeighbour, normalizeAddress);
     this.boundPort = this.opts.port;
     this.rule = proofRuleNamed(this.opts.proofRule);
     this.state = new ChainState([genesisBlock()], {

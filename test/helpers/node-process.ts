@@ -18,6 +18,8 @@ export interface NodeProcessOptions {
   /** How long to wait for `listening on` (default 20 s). */
   startTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** The node's working folder (default: this process's). */
+  cwd?: string;
 }
 
 /** Most output lines kept, to show what a node said when a test fails. */
@@ -78,6 +80,7 @@ export class NodeProcess {
     const child = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...opts.env },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     const node = new NodeProcess(child, chainPath, ownDir);
     await node.waitListening(opts.startTimeoutMs ?? 20_000);
