@@ -32,7 +32,12 @@ function networkWith(neighbours: string[], banDurationS = 600) {
   const chain = new ChainState([genesisBlock()], { difficulty: 1 });
   const pending = new PendingPool(
     {
-      store: { add: async () => {}, remove: async () => {}, compact: async () => {} },
+      journal: {
+        add: async () => {},
+        remove: async () => {},
+        compact: async () => {},
+        close: async () => {},
+      },
       isInChain: (id) => chain.hasData(id),
     },
     { maxPending: 100 },
