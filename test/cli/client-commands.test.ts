@@ -102,7 +102,7 @@ test("a bad flag or argument exits 2 with a message that names it", async () => 
     [["add", "m", "--port", "70000"], /--port/],
     [["get", "everything"], /everything/],
     [["add"], /message/],
-    [["miner", "start", "x.json", "--neighbours", "127.0.0.1:1,bad"], /--neighbours/],
+    [["miner", "start", "x.json", "--neighbours", "127.0.0.1:1,not a host"], /--neighbours/],
     [["miner", "start", "x.json", "--advertise", "bad"], /--advertise/],
   ];
   for (const [args, pattern] of cases) {
