@@ -4,6 +4,7 @@ import { MAX_DIFFICULTY } from "../core/pow.js";
 import { checkChainFile, readChainFile, writeChainFile } from "../storage/chain-file.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
+import { ChainLock } from "../storage/chain-lock.js";
 import { expandHome } from "../storage/home-path.js";
 import { intIn } from "./options.js";
 
@@ -74,7 +75,13 @@ async function convertChainFile(
     process.stderr.write(`blockchain: not converted: ${input} holds no whole block\n`);
     return 1;
   }
-  await writeChainFile(output, to, blocks);
+  // The output is a chain file like any other: not while a node (or another convert) owns it.
+  const lock = await ChainLock.acquire(output);
+  try {
+    await writeChainFile(output, to, blocks);
+  } finally {
+    await lock.release();
+  }
   const size = (await stat(output)).size;
   process.stdout.write(
     `converted ${blocks.length} blocks: ${input} (${file.format}, ${file.bytes.length} bytes) -> ${output} (${to}, ${size} bytes)\n`,

@@ -16,6 +16,8 @@ export type ChainLoadErrorCode =
   | "BAD_CRC"
   /** A JSON line that decodes but is not the canonical encoding of its block. */
   | "NOT_CANONICAL"
+  /** The file holds no whole block (a note, another program's file, an empty file). */
+  | "NO_WHOLE_BLOCK"
   /** The records decode but the chain breaks a validity rule (SPEC section 3). */
   | "INVALID_CHAIN";
 

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, type FileHandle, mkdir, open, rename } from "node:fs/promises";
+import { access, type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
@@ -8,12 +8,15 @@ import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
+import { ChainLoadError } from "./chain-load-error.js";
+import { ChainLock } from "./chain-lock.js";
 import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
 
 export type { ChainFile } from "./chain-file.js";
 export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
 export { type ChainFormat, normalizeFormat } from "./chain-format.js";
 export { ChainLoadError } from "./chain-load-error.js";
+export { ChainLock, ChainLockedError, lockFilePath } from "./chain-lock.js";
 export { hashFilePath } from "./hash-file.js";
 
 export interface ChainStoreOptions {
@@ -63,6 +66,7 @@ export class ChainStore {
     readonly path: string,
     readonly format: ChainFormat,
     private readonly handle: FileHandle,
+    private readonly lock: ChainLock,
     offsets: number[],
     size: number,
     hasher: Hash,
@@ -76,18 +80,34 @@ export class ChainStore {
 
   /**
    * Opens (or creates, holding genesis) the chain file at `path` and loads its
-   * chain. A torn last record is cut off with a warning; an invalid chain or
-   * any other damage throws a ChainLoadError and leaves the file untouched.
+   * chain, holding its lock (`<path>.lock`) until close(): a second owner
+   * gets a ChainLockedError naming the holder's pid. A torn last record after
+   * whole ones is cut off with a warning (the cut bytes are kept beside it);
+   * a file with no whole block, an invalid chain or any other damage throws a
+   * ChainLoadError and leaves the file untouched.
    */
   static async open(path: string, opts: ChainStoreOptions): Promise<OpenedChainStore> {
     checkDifficulty(opts.difficulty);
-    const codec = codecFor(opts.format);
+    await mkdir(dirname(path), { recursive: true });
+    const lock = await ChainLock.acquire(path);
+    try {
+      return await ChainStore.openLocked(path, opts, lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  private static async openLocked(
+    path: string,
+    opts: ChainStoreOptions,
+    lock: ChainLock,
+  ): Promise<OpenedChainStore> {
     const warnings: string[] = [];
     const warn = (msg: string) => {
       warnings.push(msg);
       opts.logger?.warn(msg);
     };
-    await mkdir(dirname(path), { recursive: true });
     if (opts.forceNewChain && (await exists(path))) {
       const backup = await moveToBackup(path);
       warn(`--force-new-chain: the old chain file was moved to ${backup}`);
@@ -97,30 +117,34 @@ export class ChainStore {
     }
 
     const file = await readChainFile(path, opts.format);
-    let chain = checkChainFile(file, {
+    const chain = checkChainFile(file, {
       difficulty: opts.difficulty,
       ...(opts.rule ? { rule: opts.rule } : {}),
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     });
-    let offsets = file.offsets.slice();
-    let sound = file.bytes.subarray(0, file.end);
-    let append: Buffer | null = file.completion;
+    if (chain.length === 0) {
+      // Our own writes create a file whole (temp file + rename), so a file without one
+      // whole block is not a chain this node wrote: a note, another program's file, a typo.
+      const why = file.torn ? file.torn.reason : "the file is empty";
+      throw new ChainLoadError(
+        "NO_WHOLE_BLOCK",
+        path,
+        `holds no whole block of a ${opts.format} chain file (${why}); the file was left as it is. ` +
+          "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
+      );
+    }
+    const offsets = file.offsets.slice();
+    const sound = file.bytes.subarray(0, file.end);
+    const append: Buffer | null = file.completion;
     if (file.torn) {
+      const copy = await keepTornTail(path, file.bytes.subarray(file.end));
       warn(
         `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
-          `${chain.length} block(s) kept`,
+          `${chain.length} block(s) kept; the cut bytes are saved in ${copy}`,
       );
     }
     if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
-    if (chain.length === 0) {
-      // Nothing whole survived (a crash while the file was first written): genesis is always known.
-      warn(`${path}: no whole block in the file; starting from the genesis block`);
-      chain = [genesisBlock()];
-      sound = Buffer.alloc(0);
-      offsets = [codec.header.length];
-      append = Buffer.concat([codec.header, codec.encodeRecord(chain[0] as Block)]);
-    }
 
     const handle = await open(path, "r+");
     try {
@@ -132,7 +156,7 @@ export class ChainStore {
       const hasher = createHash("sha256").update(sound);
       if (append) hasher.update(append);
       const size = sound.length + (append?.length ?? 0);
-      const store = new ChainStore(path, opts.format, handle, offsets, size, hasher);
+      const store = new ChainStore(path, opts.format, handle, lock, offsets, size, hasher);
       await store.checkHashFile(warn);
       return { store, chain, warnings };
     } catch (err) {
@@ -159,12 +183,16 @@ export class ChainStore {
     return run;
   }
 
-  /** Waits for pending saves and closes the file. */
+  /** Waits for pending saves, closes the file and releases its lock. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    await this.handle.close();
+    try {
+      await this.handle.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 
   private async saveNow(chain: readonly Block[], dirtyFrom: number): Promise<void> {
@@ -260,6 +288,15 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Saves the bytes a load is about to cut off as `<path>.<ISO time>.torn`; returns that path. */
+async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
+  const stamp = new Date().toISOString().replaceAll(":", "-");
+  let copy = `${path}.${stamp}.torn`;
+  for (let n = 1; await exists(copy); n++) copy = `${path}.${stamp}-${n}.torn`;
+  await writeFile(copy, bytes, { flag: "wx" });
+  return copy;
 }
 
 /** Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain path. */

@@ -3,17 +3,24 @@ import { BIN } from "./node-process.js";
 
 export interface CliRun {
   code: number | null;
+  /** The signal that ended it (SIGKILL when the deadline passed), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `node bin/blockchain ...args` as a child process to its end (killed after `timeoutMs`). */
+/**
+ * Runs `node bin/blockchain ...args` as a child process to its end (killed
+ * after `timeoutMs`); `wrap` prefixes the command, e.g. ["unshare", "-n"] to
+ * run it in a network namespace of its own.
+ */
 export function runCli(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; wrap?: string[] } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const command = [...(opts.wrap ?? []), process.execPath, BIN, ...args];
+    const child = spawn(command[0] as string, command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
       env: opts.env ?? process.env,
       cwd: opts.cwd,
@@ -31,9 +38,9 @@ export function runCli(
       clearTimeout(timer);
       reject(err);
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }

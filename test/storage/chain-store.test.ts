@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFile, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -201,6 +201,11 @@ for (const format of FORMATS) {
       const ends = CHAIN.map((_, i) => fileOf(CHAIN.slice(0, i + 1), format).length);
       for (let cut = 0; cut <= whole.length; cut++) {
         await writeFile(path, whole.subarray(0, cut));
+        if (codecFor(format).decode(whole.subarray(0, cut), path).records.length === 0) {
+          // Not one whole block: never cut or replaced (SPEC section 5).
+          await assertRefused(path, format, "NO_WHOLE_BLOCK");
+          continue;
+        }
         const { store, chain } = await openStore(path, format);
         await store.close();
         const whole_records = Math.max(1, ends.filter((end) => end <= cut).length);
@@ -423,15 +428,55 @@ test("pickle is accepted as the binary format's name", async () => {
   });
 });
 
-test("a file emptied by a crash starts from genesis with a warning", async () => {
+/** Files that hold no whole block: a note, a Python pickle, a mistyped path (the .hash), an empty file. */
+const NOT_CHAINS: [string, Buffer][] = [
+  ["an empty file", Buffer.alloc(0)],
+  ["a note without a newline", Buffer.from("remember to back up the chain")],
+  ["a Python pickle", Buffer.from("80049505000000000000005d942e", "hex")],
+  ["a .hash file", Buffer.from("7f9a64a5bd52ca142f713283260c323ec05bcd23a31aa3022de71e95137a9c3e")],
+  ["a binary header alone", codecFor("binary").header],
+];
+
+for (const [what, bytes] of NOT_CHAINS) {
+  for (const format of FORMATS) {
+    test(`${format}: ${what} holds no whole block: refused, never cut or replaced`, async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, "chain.hash");
+        await writeFile(path, bytes);
+        const err = await openStore(path, format).then(
+          () => assert.fail("the load should have been refused"),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof ChainLoadError, String(err));
+        assert.ok(
+          ["NO_WHOLE_BLOCK", "BAD_MAGIC", "WRONG_FORMAT"].includes(err.code),
+          `${err.code}: ${err.message}`,
+        );
+        assert.ok(err.message.includes(path), err.message);
+        assert.deepEqual(await readFile(path), bytes, "the file is untouched");
+        assert.deepEqual((await readdir(dir)).sort(), ["chain.hash"], "nothing written beside it");
+      });
+    });
+  }
+}
+
+test("a torn last record after whole ones is cut, and the cut bytes are kept beside the file", async () => {
   await withTempDir(async (dir) => {
     const path = join(dir, "chain.json");
-    await writeChainFile(path, "json", CHAIN);
-    await truncate(path, 0);
+    const whole = fileOf(CHAIN, "json");
+    const torn = Buffer.from('{"index":8,"timest');
+    await writeFile(path, Buffer.concat([whole, torn]));
     const { store, chain, warnings } = await openStore(path, "json");
     await store.close();
-    assert.deepEqual(chain, [genesisBlock()]);
-    assert.ok(warnings.some((w) => /genesis/.test(w)));
+    assert.deepEqual(chain, CHAIN);
+    assert.deepEqual(await readFile(path), whole);
+    const copy = (await readdir(dir)).find((name) => name.endsWith(".torn"));
+    assert.ok(copy, "a copy of the cut bytes");
+    assert.deepEqual(await readFile(join(dir, copy)), torn);
+    assert.ok(
+      warnings.some((w) => w.includes(copy)),
+      warnings.join("\n"),
+    );
   });
 });
 
