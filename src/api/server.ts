@@ -127,6 +127,36 @@ export async function startServer(
 ): Promise<FastifyInstance> {
   const opts = typeof portOrOptions === "number" ? { port: portOrOptions } : portOrOptions;
   const app = await buildServer(node, opts);
-  await app.listen({ port: opts.port, host: opts.host ?? DEFAULTS.host });
+  const host = opts.host ?? DEFAULTS.host;
+  try {
+    await app.listen({ port: opts.port, host });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw new ListenError(host, opts.port, err as NodeJS.ErrnoException);
+  }
   return app;
+}
+
+/** The server could not listen: the address and the cause, in words. */
+export class ListenError extends Error {
+  readonly code = "LISTEN_FAILED";
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const why: Record<string, string> = {
+      EADDRINUSE: "the port is in use (another node, or another program?)",
+      EADDRNOTAVAIL: "this machine has no such address",
+      EACCES: "permission denied (ports below 1024 need privileges)",
+      ENOTFOUND: "the host name does not resolve",
+      EAI_AGAIN: "the host name does not resolve (temporary failure)",
+      EINVAL: "not an address this machine can listen on",
+    };
+    super(`cannot listen on ${where}: ${why[cause.code ?? ""] ?? cause.code ?? cause.message}`, {
+      cause,
+    });
+    this.name = "ListenError";
+  }
 }

@@ -32,6 +32,7 @@ import { normalizeAddress } from "../net/address.js";
 import { parseNeighbour } from "../net/neighbour-forms.js";
 import { Network } from "../net/network.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
+import { prepareChainFolder } from "../storage/chain-folder.js";
 import { ChainStore } from "../storage/chain-store.js";
 import {
   type MinerOptions,
@@ -161,7 +162,9 @@ export class Miner implements NodeApi {
   async start(): Promise<void> {
     if (this.parts) throw new Error("the miner is already started");
     const o = this.opts;
-    const log = createNodeLogger({
+    // The folder first: the log file lives in it, and a bad folder must be named as such.
+    await prepareChainFolder(o.pathToChain);
+    const log = await createNodeLogger({
       logDir: dirname(o.pathToChain),
       level: o.logLevel,
       console: o.consoleLog,

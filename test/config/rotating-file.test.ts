@@ -11,11 +11,11 @@ test("miner.log is rotated by size: the live file stays miner.log, older ones sh
   const dir = await mkdtemp(join(tmpdir(), "bc-log-"));
   try {
     const path = join(dir, "miner.log");
-    const file = new RotatingFile(path, 1000, 2);
+    const file = await RotatingFile.open(path, 1000, { keep: 2 });
     const line = `${"x".repeat(99)}\n`;
     for (let i = 0; i < 35; i++) {
-      await file.whenReady();
       file.write(line);
+      await file.flushed();
     }
     await file.close();
     assert.ok(existsSync(`${path}.1`) && existsSync(`${path}.2`));
@@ -34,7 +34,11 @@ test("miner.log is rotated by size: the live file stays miner.log, older ones sh
 test("the node logger writes JSON lines to miner.log at the chosen level", async () => {
   const dir = await mkdtemp(join(tmpdir(), "bc-log-"));
   try {
-    const { logger, close } = createNodeLogger({ logDir: dir, level: "warn", console: false });
+    const { logger, close } = await createNodeLogger({
+      logDir: dir,
+      level: "warn",
+      console: false,
+    });
     logger.info("not written");
     logger.warn({ index: 3 }, "written");
     await close();
