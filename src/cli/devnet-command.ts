@@ -95,6 +95,8 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    // A closed terminal: stop the nodes as Ctrl-C would.
+    process.once("SIGHUP", onSignal);
   });
   const dir = resolve(expandHome(flags.dir));
   process.stdout.write(
@@ -141,8 +143,10 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
 }
 
 function spawnNode(name: string, port: number, args: string[]): DevnetNode {
+  // The IPC channel is the node's lifeline: when devnet ends, however it ends (SIGKILL
+  // included), the channel closes and the node stops by itself.
   const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
     detached: true,
   });
   const exited = new Promise<number | null>((resolveExit) =>

@@ -153,5 +153,12 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    // Started by a parent with an IPC channel (devnet): stop when the parent is gone.
+    if (process.channel) {
+      process.channel.unref();
+      process.once("disconnect", () => {
+        if (!stopping) onSignal("SIGTERM");
+      });
+    }
   });
 }
