@@ -1,3 +1,4 @@
+import { type HttpAnswer, HttpRequestError, httpRequest } from "../net/http-client.js";
 import { DEFAULTS } from "../config/config.js";
 
 /** The node could not be reached, or answered with an error. */
@@ -21,42 +22,45 @@ export function nodeUrl({ host, port }: NodeTarget): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
+/** Longest answer the CLI reads (a whole chain of a million blocks fits). */
+const MAX_ANSWER_BYTES = 1024 * 1024 * 1024;
+
 /** Calls a node's API and returns the parsed JSON; errors say what went wrong in words. */
 export async function callNode(
   target: NodeTarget,
-  method: string,
+  method: "GET" | "POST" | "PUT",
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const url = `${nodeUrl(target)}${path}`;
-  let response: Response;
+  const origin = nodeUrl(target).slice("http://".length);
+  let answer: HttpAnswer;
   try {
-    response = await fetch(url, {
+    answer = await httpRequest(origin, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(DEFAULTS.peerRequestTimeoutMs * 2),
+      path,
+      ...(body === undefined ? {} : { json: JSON.stringify(body) }),
+      timeoutMs: DEFAULTS.peerRequestTimeoutMs * 2,
+      maxResponseBytes: MAX_ANSWER_BYTES,
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    if (!(err instanceof HttpRequestError)) throw err;
     throw new NodeRequestError(
-      `cannot reach the node at ${nodeUrl(target)} (${why}); is it running? Start one with \`blockchain miner start <chain_path>\``,
+      `cannot reach the node at ${nodeUrl(target)} (${err.detail}); is it running? Start one with \`blockchain miner start <chain_path>\``,
     );
   }
-  const text = await response.text();
+  const status = answer.status;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(answer.body.toString("utf8"));
   } catch {
     throw new NodeRequestError(
-      `the node at ${nodeUrl(target)} answered ${response.status} with a body that is not JSON`,
-      response.status,
+      `the node at ${nodeUrl(target)} answered ${status} with a body that is not JSON`,
+      status,
     );
   }
-  if (!response.ok) {
-    const message = (parsed as { message?: string }).message ?? `status ${response.status}`;
-    throw new NodeRequestError(`the node answered ${response.status}: ${message}`, response.status);
+  if (status < 200 || status > 299) {
+    const message = (parsed as { message?: string } | null)?.message ?? `status ${status}`;
+    throw new NodeRequestError(`the node answered ${status}: ${message}`, status);
   }
   return parsed;
 }

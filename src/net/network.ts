@@ -189,6 +189,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.abort.abort();
     await this.relay.stop();
     await Promise.allSettled([...this.tasks]);
+    this.client.close();
   }
 
   /** A caller told its address (X-Blockchain-Node): learn it as a neighbour if there is room. */

@@ -3,6 +3,7 @@ import type { TypeCheck } from "@sinclair/typebox/compiler";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
+import { type HttpAnswer, HttpRequestError, httpRequest, keepAliveAgent } from "./http-client.js";
 import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";
 import {
   type BlocksPage,
@@ -61,13 +62,16 @@ export interface PeerAnswer {
 }
 
 /**
- * Talks HTTP to peers: every request has a time-out, reads at most
- * `maxResponseBytes` (streamed, aborted beyond), and every answer is checked
- * against its schema before use. `signal` aborts everything in flight.
+ * Talks HTTP to peers (node:http with keep-alive, any port): every request
+ * has a time-out, reads at most `maxResponseBytes` (streamed, aborted
+ * beyond), and every answer is checked against its schema before use.
+ * `signal` aborts everything in flight.
  */
 export class PeerClient {
   /** Requests made, whatever their outcome. */
   requests = 0;
+  /** Connections to peers are kept open between requests (gossip, sync and push reuse them). */
+  private readonly agent = keepAliveAgent();
 
   constructor(
     private readonly opts: PeerClientOptions,
@@ -172,52 +176,23 @@ export class PeerClient {
     body?: unknown,
   ): Promise<PeerAnswer> {
     this.requests++;
-    const controller = new AbortController();
-    const onStop = () => controller.abort();
     if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
-    this.deps.signal.addEventListener("abort", onStop, { once: true });
-    let timedOut = false;
-    // A timer of our own (not AbortSignal.timeout) so that it is cleared as soon as the answer is read.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.opts.timeoutMs);
+    let answer: HttpAnswer;
     try {
-      const res = await fetch(`http://${peer}${path}`, {
+      answer = await httpRequest(peer, {
         method,
-        headers: {
-          "x-blockchain-node": this.opts.self,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: controller.signal,
-        redirect: "manual",
+        path,
+        headers: { "x-blockchain-node": this.opts.self, accept: "application/json" },
+        ...(body === undefined ? {} : { json: JSON.stringify(body) }),
+        timeoutMs: this.opts.timeoutMs,
+        maxResponseBytes: this.opts.maxResponseBytes,
+        signal: this.deps.signal,
+        agent: this.agent,
       });
-      const text = await this.readCapped(peer, res);
-      if (res.status >= 500) {
-        this.count("server-error");
-        throw new PeerError(
-          peer,
-          "server-error",
-          `${method} ${path} answered ${res.status}`,
-          res.status,
-        );
-      }
-      const parsed = parseJson(text);
-      if (parsed === undefined && res.status === 200) {
-        this.count("malformed");
-        throw new PeerError(
-          peer,
-          "malformed",
-          `${method} ${path} answered something that is not JSON`,
-        );
-      }
-      return { status: res.status, body: parsed };
     } catch (err) {
-      if (err instanceof PeerError) throw err;
-      if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
-      if (timedOut) {
+      if (!(err instanceof HttpRequestError)) throw err;
+      if (err.kind === "aborted") throw new PeerError(peer, "aborted", "the node is stopping");
+      if (err.kind === "timeout") {
         this.count("timeout");
         throw new PeerError(
           peer,
@@ -225,43 +200,37 @@ export class PeerClient {
           `${method} ${path} got no answer within ${this.opts.timeoutMs} ms`,
         );
       }
+      if (err.kind === "too-large") {
+        this.count("too-large");
+        throw new PeerError(peer, "too-large", err.detail);
+      }
       this.count("unreachable");
-      throw new PeerError(peer, "unreachable", `${method} ${path} failed: ${causeOf(err)}`);
-    } finally {
-      clearTimeout(timer);
-      this.deps.signal.removeEventListener("abort", onStop);
+      throw new PeerError(peer, "unreachable", `${method} ${path} failed: ${err.detail}`);
     }
-  }
-
-  /** Reads the body as text, at most maxResponseBytes, cancelling the stream beyond. */
-  private async readCapped(peer: string, res: Response): Promise<string> {
-    const max = this.opts.maxResponseBytes;
-    const declared = Number(res.headers.get("content-length") ?? Number.NaN);
-    if (declared > max) {
-      await res.body?.cancel().catch(() => undefined);
-      this.count("too-large");
+    if (answer.status >= 500) {
+      this.count("server-error");
       throw new PeerError(
         peer,
-        "too-large",
-        `answer of ${declared} bytes is larger than the limit of ${max}`,
+        "server-error",
+        `${method} ${path} answered ${answer.status}`,
+        answer.status,
       );
     }
-    if (!res.body) return "";
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => undefined);
-        this.count("too-large");
-        throw new PeerError(peer, "too-large", `answer is larger than the limit of ${max} bytes`);
-      }
-      chunks.push(value);
+    const parsed = parseJson(answer.body.toString("utf8"));
+    if (parsed === undefined && answer.status === 200) {
+      this.count("malformed");
+      throw new PeerError(
+        peer,
+        "malformed",
+        `${method} ${path} answered something that is not JSON`,
+      );
     }
-    return Buffer.concat(chunks, total).toString("utf8");
+    return { status: answer.status, body: parsed };
+  }
+
+  /** Closes the idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
   }
 
   private count(outcome: string): void {
@@ -275,9 +244,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
