@@ -5,6 +5,7 @@ import type { Data } from "../core/data.js";
 import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
 import { addedWithoutId, callOwnEndpoint, decodeClientAnswer } from "./original-answers.js";
+import { escapeControl } from "./terminal-text.js";
 
 interface TargetFlags {
   host: string;
@@ -22,14 +23,19 @@ function print(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
+/** A value from the node, as one line of human-readable output (control characters escaped). */
+function safe(value: unknown): string {
+  return escapeControl(String(value));
+}
+
 function formatBlock(block: Block): string {
   const time = new Date(block.timestamp).toISOString();
-  return `#${block.index}  ${time}  proof ${block.proof ?? "-"}  ${block.data.id}\n    ${block.data.message}`;
+  return `#${safe(block.index)}  ${time}  proof ${safe(block.proof ?? "-")}  ${safe(block.data.id)}\n    ${safe(block.data.message)}`;
 }
 
 function formatData(list: Data[]): string {
   if (list.length === 0) return "no pending messages";
-  return list.map((d) => `${d.id}  ${d.message}`).join("\n");
+  return list.map((d) => `${safe(d.id)}  ${safe(d.message)}`).join("\n");
 }
 
 function formatStatus(s: Record<string, unknown>): string {
@@ -46,7 +52,7 @@ function formatStatus(s: Record<string, unknown>): string {
     ["engine", s.miner_engine],
     ["neighbours", (s.neighbours as string[]).join(", ") || "none"],
   ];
-  return rows.map(([k, v]) => `${k.padEnd(11)}${String(v)}`).join("\n");
+  return rows.map(([k, v]) => `${k.padEnd(11)}${safe(v)}`).join("\n");
 }
 
 /** `blockchain add` and `blockchain get ...`: talk to a running node. */
@@ -60,7 +66,7 @@ export function registerClientCommands(program: Command): void {
     // PUT /add?message= is the one form both this node and the original Python node serve.
     const path = `/add?message=${encodeURIComponent(message)}`;
     const answer = (await callNode(flags, "PUT", path)) as { id?: unknown; message?: unknown };
-    print(typeof answer.id === "string" ? answer.id : addedWithoutId(answer));
+    print(safe(typeof answer.id === "string" ? answer.id : addedWithoutId(answer)));
   });
 
   const get = program
@@ -96,9 +102,9 @@ export function registerClientCommands(program: Command): void {
       if (flags.json) return print(JSON.stringify(answer));
       const where =
         answer.status === "confirmed"
-          ? `confirmed in block ${answer.index} (${answer.confirmations} confirmations)`
+          ? `confirmed in block ${safe(answer.index)} (${safe(answer.confirmations)} confirmations)`
           : "pending";
-      print(`${where}\n${answer.message}`);
+      print(`${where}\n${safe(answer.message)}`);
     });
 }
 
@@ -115,11 +121,11 @@ async function printResource(
   switch (name) {
     case "chain": {
       const { chain, length } = answer as { chain: Block[]; length: number };
-      return print(`${chain.map(formatBlock).join("\n")}\n${length} blocks`);
+      return print(`${chain.map(formatBlock).join("\n")}\n${safe(length)} blocks`);
     }
     case "neighbours": {
       const { neighbours } = answer as { neighbours: string[] };
-      return print(neighbours.length === 0 ? "no neighbours" : neighbours.join("\n"));
+      return print(neighbours.length === 0 ? "no neighbours" : neighbours.map(safe).join("\n"));
     }
     case "data":
       return print(formatData(answer as Data[]));

@@ -1,5 +1,6 @@
 import { type HttpAnswer, HttpRequestError, httpRequest } from "../net/http-client.js";
 import { DEFAULTS } from "../config/config.js";
+import { escapeControl } from "./terminal-text.js";
 
 /** The node could not be reached, or answered with an error. */
 export class NodeRequestError extends Error {
@@ -60,7 +61,10 @@ export async function callNode(
   }
   if (status < 200 || status > 299) {
     const message = (parsed as { message?: string } | null)?.message ?? `status ${status}`;
-    throw new NodeRequestError(`the node answered ${status}: ${message}`, status);
+    throw new NodeRequestError(
+      `the node answered ${status}: ${escapeControl(String(message))}`,
+      status,
+    );
   }
   return parsed;
 }
