@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { RotatingFile } from "../../src/node/rotating-file.js";
+import { RotatingFile } from "../../src/config/rotating-file.js";
 import { addMessage, getJson, NodeProcess } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 

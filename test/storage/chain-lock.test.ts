@@ -11,8 +11,8 @@ import {
   ChainStore,
   lockFilePath,
 } from "../../src/storage/chain-store.js";
+import { withTempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { withTempDir } from "./temp-dir.js";
 
 const LOCK_MODULE = fileURLToPath(new URL("../../src/storage/chain-lock.js", import.meta.url));
 
