@@ -1,5 +1,5 @@
-import { type HttpAnswer, HttpRequestError, httpRequest } from "../net/http-client.js";
 import { DEFAULTS } from "../config/config.js";
+import { type HttpAnswer, HttpRequestError, httpRequest } from "../net/http-client.js";
 import { escapeControl } from "./terminal-text.js";
 
 /** The node could not be reached, or answered with an error. */
