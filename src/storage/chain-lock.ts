@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { unlinkSync } from "node:fs";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
 /** The lock file of a chain file: `<chain_path>.lock`, holding the owner's pid. */
@@ -31,8 +31,10 @@ const heldHere = new Set<string>();
  * writing the file) holds it. The lock file is created whole (written beside
  * it, then hard-linked into place, which fails if it exists), so a reader
  * never sees it half-written. A lock whose pid no longer runs is stale and
- * taken over: it is renamed away first (only one of two racing takers can
- * rename it), and put back if it turns out to have been a live owner's.
+ * taken over; only the holder of a second, short-lived lock
+ * (`<lock>.takeover`) may remove a stale lock, after checking under it that
+ * the lock is still the same stale one, so two processes starting at once
+ * can never both take it.
  */
 export class ChainLock {
   private released = false;
@@ -57,17 +59,18 @@ export class ChainLock {
     let taken = false;
     try {
       await mkdir(dirname(lockPath), { recursive: true });
-      await writeFile(temp, `${process.pid}\n`);
-      // A few rounds: each one either takes the lock, finds a live owner, or clears a stale lock.
-      for (let round = 0; round < 5; round++) {
+      // The pid on the first line; a random second line tells this take from any other.
+      await writeFile(temp, `${process.pid}\n${randomBytes(8).toString("hex")}\n`);
+      const deadline = Date.now() + ACQUIRE_PATIENCE_MS;
+      for (let round = 0; Date.now() < deadline || round < 3; round++) {
         if (await tryLink(temp, lockPath)) {
           taken = true;
           return new ChainLock(chainPath, lockPath, key);
         }
         const holder = await readHolder(lockPath);
-        if (holder === null) continue; // gone meanwhile (released): try again
-        if (isAlive(holder)) throw new ChainLockedError(chainPath, holder);
-        await clearStale(lockPath, holder);
+        if (holder === null) continue; // released meanwhile: try again
+        if (isAlive(holder.pid)) throw new ChainLockedError(chainPath, holder.pid);
+        if (!(await removeStale(lockPath, holder.text, temp))) await pause();
       }
       throw new Error(`${lockPath}: could not take the lock (it keeps changing hands)`);
     } finally {
@@ -82,7 +85,9 @@ export class ChainLock {
     this.released = true;
     process.off("exit", this.onExit);
     heldHere.delete(this.key);
-    if ((await readHolder(this.lockPath)) === process.pid) await rm(this.lockPath, { force: true });
+    if ((await readHolder(this.lockPath))?.pid === process.pid) {
+      await rm(this.lockPath, { force: true });
+    }
   }
 
   /** The last resort on process exit: no await is possible there. */
@@ -107,17 +112,24 @@ async function tryLink(temp: string, lockPath: string): Promise<boolean> {
   }
 }
 
-/** The pid a lock file names; null when it is missing; 0 when its content is not a pid. */
-async function readHolder(lockPath: string): Promise<number | null> {
+/** How long an acquire waits on others taking over a stale lock at the same moment. */
+const ACQUIRE_PATIENCE_MS = 3_000;
+
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+}
+
+/** A lock file's pid and whole text; null when it is missing; pid 0 when the text is no pid. */
+async function readHolder(path: string): Promise<{ pid: number; text: string } | null> {
   let text: string;
   try {
-    text = await readFile(lockPath, "utf8");
+    text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
   }
   const pid = Number.parseInt(text.trim().split(/\s+/)[0] ?? "", 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : 0;
+  return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : 0, text };
 }
 
 /**
@@ -135,19 +147,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Renames a stale lock away; if what was renamed is not the stale one after all, puts it back. */
-async function clearStale(lockPath: string, stalePid: number): Promise<void> {
-  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+/**
+ * Removes the stale lock whose text is `staleText`, holding the takeover
+ * lock meanwhile; false when another process holds the takeover lock (the
+ * caller tries again shortly). A takeover lock left by a process that died
+ * in those few milliseconds is itself removed.
+ */
+async function removeStale(lockPath: string, staleText: string, temp: string): Promise<boolean> {
+  const takeover = `${lockPath}.takeover`;
+  if (!(await tryLink(temp, takeover))) {
+    const holder = await readHolder(takeover);
+    if (holder && !isAlive(holder.pid)) await rm(takeover, { force: true });
+    return false;
+  }
   try {
-    await rename(lockPath, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // another taker was first
-    throw err;
+    // Under the takeover lock nobody else removes the lock file, and its dead owner cannot:
+    // if it still holds the stale text, it is the stale lock.
+    if ((await readHolder(lockPath))?.text === staleText) await rm(lockPath, { force: true });
+    return true;
+  } finally {
+    await rm(takeover, { force: true });
   }
-  const moved = await readHolder(aside);
-  if (moved !== stalePid && moved !== null && isAlive(moved)) {
-    // A live owner took over between our read and our rename: give its lock back.
-    await link(aside, lockPath).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
 }

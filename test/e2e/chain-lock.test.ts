@@ -19,7 +19,7 @@ test("a second node or a convert on a running node's chain file exits 1 naming i
   });
   try {
     const pid = node.child.pid as number;
-    assert.equal((await readFile(lockFilePath(chainPath), "utf8")).trim(), String(pid));
+    assert.equal((await readFile(lockFilePath(chainPath), "utf8")).split("\n")[0], String(pid));
     const before = await readFile(chainPath);
 
     const second = await runCli(["miner", "start", chainPath, "--port", "0", "--workers", "1"]);
@@ -56,7 +56,7 @@ test("after kill -9 the stale lock is taken over by the next start", async () =>
     await first.waitExit();
     assert.ok(existsSync(lockFilePath(chainPath)), "kill -9 leaves the lock behind");
     second.push(await NodeProcess.start({ chainPath, args }));
-    const holder = (await readFile(lockFilePath(chainPath), "utf8")).trim();
+    const holder = (await readFile(lockFilePath(chainPath), "utf8")).split("\n")[0];
     assert.equal(holder, String(second[0]?.child.pid));
   } finally {
     for (const node of [first, ...second]) await node.stop();
