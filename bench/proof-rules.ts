@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { freePortRange } from "./lib/ports.js";
+import { recordResults } from "./lib/results.js";
 
 /*
  * The two proof rules side by side, at the same difficulty: a 5-node
@@ -27,40 +27,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 60);
 const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 4);
 const RULES = ["original", "content"] as const;
 const AGREEMENT_TIMEOUT_MS = 300_000;
-
-/** Appends figures for scripts/run-bench.mjs (BENCH_RESULTS) and prints them. */
-function recordResults(values: Record<string, number>): void {
-  const rounded = Object.fromEntries(
-    Object.entries(values).map(([key, value]) => [key, Number(value.toPrecision(6))]),
-  );
-  console.log(`results: ${JSON.stringify(rounded)}`);
-  const file = process.env.BENCH_RESULTS;
-  if (file) appendFileSync(file, `${JSON.stringify(rounded)}\n`);
-}
-
-function tryBind(port: number): Promise<Server | null> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(null));
-    server.listen(port, "127.0.0.1", () => resolve(server));
-  });
-}
-
-/** A base port with `count` free ports in a row on 127.0.0.1. */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (40_000 - count));
-    const held: Server[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = await tryBind(base + i);
-      if (!server) break;
-      held.push(server);
-    }
-    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
-    if (held.length === count) return base;
-  }
-  throw new Error(`found no ${count} consecutive free ports`);
-}
 
 interface Devnet {
   child: ChildProcess;
