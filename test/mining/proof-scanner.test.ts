@@ -56,6 +56,24 @@ describe("scanProofs", () => {
     );
   });
 
+  it("hashes the prefix's whole blocks once and the tail per proof: every prefix length, tails of one and two blocks", () => {
+    // Prefix lengths 0..200 put the digits at every offset of a 64-byte block,
+    // and the tail (rest of the prefix, digits, '}', padding) in one block or two.
+    for (let length = 0; length <= 200; length++) {
+      const input = { prefix: "p".repeat(length), suffix: "}" };
+      for (const start of [0, 999_990, 9_007_199_254_740_000]) {
+        // Every valid proof of the range, in order, as the core finds them.
+        for (let from = start; from < start + 100; ) {
+          const got = scanProofs(input, from, start + 100, 1);
+          const want = searchProofRange(input, from, start + 100, 1);
+          assert.deepEqual({ proof: got.proof, hashes: got.hashes }, want, `length ${length}`);
+          if (got.proof === null) break;
+          from = got.proof + 1;
+        }
+      }
+    }
+  });
+
   it("follows the proof across a change in its number of digits, with and without a suffix", () => {
     const inputs = [originalSearchInput(42), { prefix: '{"proof":', suffix: "}" }];
     for (const input of inputs) {
