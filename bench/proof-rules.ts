@@ -17,14 +17,14 @@ import { recordResults } from "./lib/results.js";
  *   over the nodes) that did not end in the agreed chain, per 100 of its blocks;
  * - reorgs per 100 blocks (blockchain_reorgs_total summed).
  * Keys: devnet5_blocks_per_s_<rule>, forks_per_100_<rule>, reorgs_per_100_<rule>,
- * proof_rules_difficulty. BENCH_DIFFICULTY (default 4) and BENCH_MESSAGES
+ * proof_rules_difficulty. BENCH_DIFFICULTY (default 5, the node's default) and BENCH_MESSAGES
  * (default 60) change the run.
  */
 
 const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
 const NODES = 5;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 60);
-const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 4);
+const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 5);
 const RULES = ["original", "content"] as const;
 const AGREEMENT_TIMEOUT_MS = 300_000;
 
