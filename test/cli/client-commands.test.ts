@@ -74,6 +74,7 @@ test("get status, neighbours and data print readable answers", async () => {
   assert.equal(status.code, 0);
   assert.match(status.stdout, /^address {4}127\.0\.0\.1:\d+$/m);
   assert.match(status.stdout, /^difficulty 2$/m);
+  assert.match(status.stdout, /^proof rule original$/m);
   const neighbours = await run(["get", "neighbours", "--port", port]);
   assert.equal(neighbours.stdout, "no neighbours\n");
   const data = await run(["get", "data", "--port", port, "--json"]);
