@@ -59,7 +59,7 @@ export function registerMinerCommand(program: Command): void {
     )
     .option(
       "--neighbours <host:port,...>",
-      "neighbours to start with, comma-separated",
+      "neighbours to start with, comma-separated (a host alone is port 12345; http:// is stripped; 0.0.0.0 is 127.0.0.1)",
       hostPortList,
     )
     .option("--max-neighbours <n>", "most neighbours kept", intIn(0, 1000), DEFAULTS.maxNeighbours)
