@@ -7,6 +7,7 @@ import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE, type ProofRule } from "../core/pow
 import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { ImportError, importOriginalChain } from "../mining/import-original.js";
 import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
+import { ChainLock, ChainLockedError } from "../storage/chain-lock.js";
 import { expandHome } from "../storage/home-path.js";
 import { assertNoChainAt, ChainExistsError, writeNewChainFile } from "../storage/new-chain-file.js";
 import { OriginalChainError, readOriginalChainFile } from "../storage/original-chain-file.js";
@@ -83,12 +84,20 @@ async function runImport(input: string, output: string, flags: ImportFlags): Pro
     const original = await readOriginalChainFile(input);
     const check = checkOriginalChain(original.blocks);
     if (!check.ok) throw new OriginalChainError(input, check.reason, check.index);
-    const chain = await mine(original.blocks, flags);
-    if (chain === null) {
-      process.stderr.write("blockchain: import interrupted; nothing was written\n");
-      return 1;
+    // The new file is a chain file like any other: owned by this import while it is made.
+    const lock = await ChainLock.acquire(output);
+    let chain: Block[] | null;
+    let written: { bytes: number };
+    try {
+      chain = await mine(original.blocks, flags);
+      if (chain === null) {
+        process.stderr.write("blockchain: import interrupted; nothing was written\n");
+        return 1;
+      }
+      written = await writeNewChainFile(output, format, chain);
+    } finally {
+      await lock.release();
     }
-    const written = await writeNewChainFile(output, format, chain);
     const tip = hashBlock(chain[chain.length - 1] as Block);
     process.stdout.write(
       `imported ${chain.length - 1} messages: ${input} (original ${original.format}, ` +
@@ -102,7 +111,11 @@ async function runImport(input: string, output: string, flags: ImportFlags): Pro
       process.stderr.write(`blockchain: not imported: ${input}: ${err.message}\n`);
       return 1;
     }
-    if (err instanceof OriginalChainError || err instanceof ChainExistsError) {
+    if (
+      err instanceof OriginalChainError ||
+      err instanceof ChainExistsError ||
+      err instanceof ChainLockedError
+    ) {
       process.stderr.write(`blockchain: not imported: ${err.message}\n`);
       return 1;
     }

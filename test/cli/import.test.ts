@@ -9,6 +9,7 @@ import { isProofOfWorkValid, proofOfWork } from "../../src/core/pow.js";
 import { CONTENT_PROOF_RULE } from "../../src/core/proof-rules.js";
 import { validateChain } from "../../src/core/validate.js";
 import { checkChainFile, readChainFile } from "../../src/storage/chain-file.js";
+import { ChainLock } from "../../src/storage/chain-lock.js";
 import { readOriginalChainFile } from "../../src/storage/original-chain-file.js";
 import {
   buildOriginalChain,
@@ -210,5 +211,23 @@ test("import --proof-rule: original and content are accepted; an unknown rule ex
     ]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--proof-rule.*'bitcoin'/);
+  });
+});
+
+test("import refuses a chain path whose lock another process holds, naming it, and writes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "chain.json");
+    const lock = await ChainLock.acquire(out);
+    try {
+      const run = await runCli(["import", ORIGINAL_JSON, out, "--difficulty", "1"]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, new RegExp(`in use by process ${process.pid}`));
+      await assert.rejects(readFile(out), { code: "ENOENT" });
+    } finally {
+      await lock.release();
+    }
+    const free = await runCli(["import", ORIGINAL_JSON, out, "--difficulty", "1"]);
+    assert.equal(free.code, 0, free.stderr);
+    await assert.rejects(readFile(`${out}.lock`), { code: "ENOENT" }, "the lock is released");
   });
 });
