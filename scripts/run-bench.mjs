@@ -24,11 +24,13 @@ const failed = [];
 try {
   for (const file of files) {
     console.log(`\n=== bench/${file.replace(/\.js$/, ".ts")}`);
+    const started = Date.now();
     const result = spawnSync(process.execPath, [`${dir}/${file}`], {
       stdio: "inherit",
       env: { ...process.env, BENCH_RESULTS: lines },
     });
     if (result.status !== 0) failed.push(file);
+    console.log(`(${file} took ${Math.round((Date.now() - started) / 1000)} s)`);
   }
   const measured = existsSync(lines)
     ? readFileSync(lines, "utf8")
