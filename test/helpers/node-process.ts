@@ -20,6 +20,8 @@ export interface NodeProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** The node's working folder (default: this process's). */
   cwd?: string;
+  /** A command that runs the node, e.g. ["ip", "netns", "exec", NAME] (the simnet). */
+  wrapper?: string[];
 }
 
 /** Most output lines kept, to show what a node said when a test fails. */
@@ -77,7 +79,8 @@ export class NodeProcess {
       String(opts.port ?? 0),
       ...(opts.args ?? []),
     ];
-    const child = spawn(process.execPath, args, {
+    const [command, ...prefix] = [...(opts.wrapper ?? []), process.execPath];
+    const child = spawn(command as string, [...prefix, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...opts.env },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
@@ -140,6 +143,12 @@ export class NodeProcess {
     }
     if (this.ownDir) await rm(this.ownDir, { recursive: true, force: true });
     return this.exitCode;
+  }
+
+  /** kill -9: resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill("SIGKILL");
+    await this.exited;
   }
 
   /** Resolves when the process exits by itself. */

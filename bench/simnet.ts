@@ -1,0 +1,90 @@
+import {
+  chainOf,
+  exactlyOnceProblem,
+  prng,
+  sendRandom,
+  spread,
+  startRing,
+  waitAgreement,
+} from "../test/simnet/scenario.js";
+import { SimNet, simnetUnavailable } from "../test/simnet/simnet.js";
+
+/*
+ * Agreement in the simnet (issue 15's measurement): 8 miners, each in a network
+ * namespace of its own (links at 8 Mbit/s), difficulty 4, one worker each,
+ * default job intervals, started in a ring by address. Each run sends 24
+ * messages to random nodes and times the agreement after the last one; then
+ * cuts the net into two halves for 20 s while both halves take 6 messages
+ * each, heals it, and times the agreement after the heal; then checks that
+ * every acknowledged message is in the chain exactly once. Prints min, median
+ * and max over the runs. Needs root (network namespaces).
+ * `SIMNET_RUNS` (default 10), `SIMNET_NODES` (default 8), `SIMNET_SEED`.
+ */
+
+const RUNS = Number(process.env.SIMNET_RUNS ?? 10);
+const NODES = Number(process.env.SIMNET_NODES ?? 8);
+const SEED = Number(process.env.SIMNET_SEED ?? Date.now() % 2 ** 31);
+const PARTITION_MS = 20_000;
+const TIMEOUT_MS = 180_000;
+
+interface RunResult {
+  afterLast: number;
+  afterHeal: number;
+  problem: string | null;
+}
+
+async function oneRun(run: number): Promise<RunResult> {
+  const random = prng(SEED + run);
+  const net = await SimNet.create({ nodes: NODES });
+  try {
+    const all = net.nodes.map((n) => n.index);
+    await startRing(net);
+    const acked = await sendRandom(net, 24, all, random, `run ${run}`);
+    const afterLast = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
+    const half = Math.floor(NODES / 2);
+    const left = all.slice(0, half);
+    const right = all.slice(half);
+    net.partition([left, right]);
+    const cutAt = Date.now();
+    acked.push(...(await sendRandom(net, 6, left, random, `left ${run}`)));
+    acked.push(...(await sendRandom(net, 6, right, random, `right ${run}`)));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, cutAt + PARTITION_MS - Date.now())),
+    );
+    net.heal();
+    const afterHeal = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
+    const problem = exactlyOnceProblem(await chainOf(net, 0), acked);
+    return { afterLast, afterHeal, problem };
+  } finally {
+    await net.destroy();
+  }
+}
+
+const unavailable = simnetUnavailable();
+if (unavailable) {
+  console.log(`skipped: ${unavailable}`);
+} else {
+  console.log(`simnet agreement: ${NODES} nodes, ${RUNS} runs, seed ${SEED}`);
+  const results: RunResult[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    try {
+      const result = await oneRun(run);
+      results.push(result);
+      console.log(
+        `run ${run}: agreement ${(result.afterLast / 1000).toFixed(1)} s after the last message, ` +
+          `${(result.afterHeal / 1000).toFixed(1)} s after the heal; ${result.problem ?? "every message exactly once"}`,
+      );
+    } catch (err) {
+      console.log(`run ${run}: failed: ${(err as Error).message}`);
+      results.push({ afterLast: Number.NaN, afterHeal: Number.NaN, problem: "failed" });
+    }
+  }
+  const ok = results.filter((r) => Number.isFinite(r.afterLast) && Number.isFinite(r.afterHeal));
+  const fmt = (s: { min: number; median: number; max: number }) =>
+    `min ${(s.min / 1000).toFixed(1)} s, median ${(s.median / 1000).toFixed(1)} s, max ${(s.max / 1000).toFixed(1)} s`;
+  console.log(`after the last message: ${fmt(spread(ok.map((r) => r.afterLast)))}`);
+  console.log(`after a heal:           ${fmt(spread(ok.map((r) => r.afterHeal)))}`);
+  console.log(
+    `runs that failed: ${results.length - ok.length}; runs with lost or duplicated messages: ${results.filter((r) => r.problem && r.problem !== "failed").length}`,
+  );
+}
