@@ -31,6 +31,14 @@ export const DEFAULTS = Object.freeze({
   maxPending: 10_000,
   /** Consecutive failures after which a neighbour is dropped. */
   maxPeerFailures: 3,
+  /** First pause before a failing peer is tried again; it doubles with each failure in a row. */
+  peerRetryBaseMs: 500,
+  /** Longest pause between tries of a neighbour named on the command line (SPEC: at most 10 s). */
+  pinnedPeerRetryMaxMs: 10_000,
+  /** Longest pause between tries of a learnt peer. */
+  learntPeerRetryMaxMs: 30_000,
+  /** A learnt peer silent this long (and not a neighbour) is forgotten. */
+  peerEvictAfterMs: 30 * 60_000,
   /** How long a misbehaving peer stays banned. */
   banDurationS: 600,
   /** Time-out of one outgoing request to a peer. */

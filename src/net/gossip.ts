@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { PeerClient } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
-import type { PeerSet } from "./peer-set.js";
+import type { PeerTable } from "./peer-table.js";
 
 /**
  * Gossip: asks each neighbour for its neighbours, adds unknown ones while
@@ -10,14 +10,19 @@ import type { PeerSet } from "./peer-set.js";
  */
 export class Gossip {
   constructor(
-    private readonly deps: { peers: PeerSet; client: PeerClient; guard: PeerGuard; logger: Logger },
+    private readonly deps: {
+      peers: PeerTable;
+      client: PeerClient;
+      guard: PeerGuard;
+      logger: Logger;
+    },
   ) {}
 
   /** One round against every current neighbour, in parallel, then free places are refilled. */
   async run(): Promise<void> {
     const { peers, client, guard } = this.deps;
     await Promise.allSettled(
-      peers.list().map(async (peer) => {
+      peers.usable().map(async (peer) => {
         const entries = await guard.run(peer, "gossip", () => client.neighbours(peer));
         if (!entries) return;
         const added = peers.learnFrom(peer, entries);

@@ -15,7 +15,7 @@ import { ORIGINAL_PEER_REASON } from "./original-peer.js";
 import { PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 import { PeerRuleCheck } from "./peer-rule.js";
-import { PeerSet } from "./peer-set.js";
+import { PeerTable } from "./peer-table.js";
 import { Relay } from "./relay.js";
 
 export { normalizeAddress };
@@ -34,6 +34,11 @@ export interface NetworkOptions {
   banDurationS: number;
   pageLimit: number;
   maxMessageBytes: number;
+  /** Back-off of failing peers (defaults: DEFAULTS.peerRetryBaseMs and the others). */
+  retryBaseMs?: number;
+  pinnedRetryMaxMs?: number;
+  learntRetryMaxMs?: number;
+  evictAfterMs?: number;
   /** The node's proof rule: peers of another are not kept as neighbours (default original). */
   proofRule?: ProofRuleName;
 }
@@ -56,6 +61,9 @@ export interface NetworkStats extends ChainSyncStats {
   peerRequests: number;
 }
 
+/** Shortest time between two runs of the retry timer. */
+const MIN_RETRY_GAP_MS = 50;
+
 /**
  * The node's part of the network: its neighbours, gossip, chain and data sync
  * as periodic jobs, push of new blocks and messages, and what peers push to
@@ -65,7 +73,10 @@ export interface NetworkStats extends ChainSyncStats {
  */
 export class Network extends EventEmitter<NetworkEvents> {
   private readonly abort = new AbortController();
-  private readonly peers: PeerSet;
+  private readonly peers: PeerTable;
+  /** Peers whose retry probe is in flight. */
+  private readonly retrying = new Set<string>();
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly client: PeerClient;
   private readonly gossip: Gossip;
   private readonly chainSync: ChainSync;
@@ -91,13 +102,16 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.log = deps.logger;
     const self = normalizeAddress(opts.self);
     const signal = this.abort.signal;
-    this.peers = new PeerSet(
+    this.peers = new PeerTable(
       {
         self,
         max: opts.maxNeighbours,
         maxFailures: opts.maxPeerFailures,
         banDurationMs: opts.banDurationS * 1000,
-        retryAfterMs: Math.max(3 * opts.gossipIntervalS * 1000, 1000),
+        retryBaseMs: opts.retryBaseMs ?? DEFAULTS.peerRetryBaseMs,
+        pinnedRetryMaxMs: opts.pinnedRetryMaxMs ?? DEFAULTS.pinnedPeerRetryMaxMs,
+        learntRetryMaxMs: opts.learntRetryMaxMs ?? DEFAULTS.learntPeerRetryMaxMs,
+        evictAfterMs: opts.evictAfterMs ?? DEFAULTS.peerEvictAfterMs,
       },
       opts.neighbours,
     );
@@ -105,6 +119,8 @@ export class Network extends EventEmitter<NetworkEvents> {
       deps.metrics?.neighbours.set(list.length);
       this.emit("neighbours", list);
     });
+    this.peers.on("schedule", () => this.armRetry());
+    this.peers.on("recovered", (peer) => this.catchUpWith(peer));
     this.client = new PeerClient(
       { self, timeoutMs: opts.requestTimeoutMs, maxResponseBytes: opts.maxResponseBytes },
       { signal, metrics: deps.metrics },
@@ -134,7 +150,9 @@ export class Network extends EventEmitter<NetworkEvents> {
       ...common,
       chain: deps.chain,
       pending: deps.pending,
-      neighbours: () => this.peers.list(),
+      neighbours: () => this.peers.usable(),
+      // A peer whose chain is as good as ours or better: take it now, not at the next round.
+      onNotBetter: (peer) => this.syncFrom(peer),
       logger: deps.logger,
     });
     this.inbound = new Inbound(
@@ -171,7 +189,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     scheduler.every("gossip", this.opts.gossipIntervalS, () => this.gossip.run());
     scheduler.every("chain-sync", this.opts.chainSyncIntervalS, () => this.syncNow());
     scheduler.every("data-sync", this.opts.dataSyncIntervalS, () =>
-      this.dataSync.run(this.peers.list()),
+      this.dataSync.run(this.peers.usable()),
     );
     this.relay.start();
     this.deps.metrics?.neighbours.set(this.peers.size);
@@ -187,17 +205,28 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Aborts every request in flight and unsubscribes; resolves when nothing of the network runs. */
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.relay.stop();
     await Promise.allSettled([...this.tasks]);
     this.client.close();
   }
 
-  /** A caller told its address (X-Blockchain-Node): learn it as a neighbour if there is room. */
+  /**
+   * A caller told its address (X-Blockchain-Node): learn it as a neighbour if
+   * there is room; a known peer that was failing is tried again at once (it
+   * is back: a restart, a healed partition).
+   */
   noteCaller(address: string): void {
     const normalized = tryNormalizeAddress(address);
-    if (normalized === null || this.peers.has(normalized)) return;
+    if (normalized === null) return;
+    if (this.peers.knows(normalized)) {
+      this.peers.noteAlive(normalized);
+      return;
+    }
     if (this.peers.add(normalized))
       this.log.info({ peer: normalized }, "learnt a neighbour from a caller");
+    else this.peers.remember(normalized);
   }
 
   /** Blocks a peer (or anyone) announced with POST /blocks. */
@@ -240,7 +269,48 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Runs one chain sync round against every neighbour now. */
   async syncNow(): Promise<void> {
     if (this.abort.signal.aborted) return;
-    await this.track(this.chainSync.run(this.peers.list()));
+    await this.track(this.chainSync.run(this.peers.usable()));
+  }
+
+  /** Sets the retry timer to the end of the earliest back-off. */
+  private armRetry(): void {
+    if (this.abort.signal.aborted) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const at = this.peers.nextRetryAt(this.retrying);
+    if (at === null) return;
+    // Never sooner than MIN_RETRY_GAP_MS: a clock that disagrees with the table must not spin.
+    const delay = Math.max(MIN_RETRY_GAP_MS, at - Date.now());
+    this.retryTimer = setTimeout(() => this.retryDue(), delay);
+  }
+
+  /** Asks each peer whose back-off has passed for its status: the answer ends its failure. */
+  private retryDue(): void {
+    this.retryTimer = null;
+    for (const peer of this.peers.due()) {
+      if (this.retrying.has(peer)) continue;
+      this.retrying.add(peer);
+      this.track(
+        this.guarded(peer, "retry", () => this.client.status(peer)).finally(() => {
+          this.retrying.delete(peer);
+          this.armRetry();
+        }),
+      );
+    }
+    this.armRetry();
+  }
+
+  /**
+   * A peer answers again after failing: take its chain and its pending
+   * messages now, and give it ours, so that a healed partition or a restarted
+   * node converges at once rather than at the next rounds of the jobs.
+   */
+  private catchUpWith(peer: string): void {
+    if (this.abort.signal.aborted) return;
+    this.log.info({ peer }, "a peer answers again; syncing with it");
+    this.track(this.chainSync.request(peer));
+    this.track(this.dataSync.run([peer]));
+    this.track(this.relay.catchUp(peer));
   }
 
   /** Runs a call to a peer and turns its failure into a counted failure or a ban. */

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
 import { PROOF_RULE_NAMES, type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
-import type { PeerSet } from "./peer-set.js";
+import type { PeerTable } from "./peer-table.js";
 
 /** Most peers remembered as already logged. */
 const MAX_LOGGED = 1024;
@@ -24,7 +24,7 @@ export class PeerRuleCheck {
 
   constructor(
     private readonly opts: { rule: ProofRuleName; setAsideMs: number },
-    private readonly deps: { peers: PeerSet; logger: Logger },
+    private readonly deps: { peers: PeerTable; logger: Logger },
   ) {}
 
   get rule(): ProofRuleName {

@@ -47,6 +47,8 @@ export class Relay {
       client: PeerClient;
       guard: PeerGuard;
       neighbours: () => string[];
+      /** A peer answered an announce with a chain as long as ours or longer, which did not take ours. */
+      onNotBetter: (peer: string) => void;
       logger: Logger;
     },
   ) {}
@@ -131,6 +133,32 @@ export class Relay {
     this.inFlight.add(task);
   }
 
+  /**
+   * Gives a peer that answers again (a healed partition, a restart) the tail
+   * of our chain and our pending messages, whether it is a neighbour or not.
+   */
+  async catchUp(peer: string): Promise<void> {
+    const { chain, pending, client, guard } = this.deps;
+    if (this.stopped) return;
+    const from = Math.max(chain.length - this.opts.maxBlocksPerPush, 1);
+    const blocks = chain.slice(from, chain.length - from);
+    if (blocks.length > 0) await this.announce(peer, blocks);
+    const data = pending.list().slice(0, this.opts.maxDataPerPush);
+    if (data.length > 0 && !this.stopped)
+      await guard.run(peer, "relay data", () => client.relayData(peer, data));
+  }
+
+  /** POST /blocks; a peer that did not take them and is as long as we are may be ahead: we ask. */
+  private async announce(peer: string, blocks: readonly Block[]): Promise<void> {
+    const { chain, client, guard } = this.deps;
+    const answer = await guard.run(peer, "announce blocks", () =>
+      client.announceBlocks(peer, blocks),
+    );
+    const body = answer?.body as { accepted?: unknown; length?: unknown } | undefined;
+    if (answer?.status !== 200 || body?.accepted !== false) return;
+    if (typeof body.length === "number" && body.length >= chain.length) this.deps.onNotBetter(peer);
+  }
+
   /** Sends what the outbox holds until it is empty; stops when the peer is no longer a neighbour. */
   private async drain(peer: string, box: Outbox): Promise<void> {
     const { chain, client, guard } = this.deps;
@@ -139,8 +167,7 @@ export class Relay {
         const from = Math.max(box.blocksFrom, chain.length - this.opts.maxBlocksPerPush, 1);
         box.blocksFrom = null;
         const blocks = chain.slice(from, chain.length - from);
-        if (blocks.length > 0)
-          await guard.run(peer, "announce blocks", () => client.announceBlocks(peer, blocks));
+        if (blocks.length > 0) await this.announce(peer, blocks);
       } else if (box.data.length > 0) {
         const data = box.data.splice(0, this.opts.maxDataPerPush);
         await guard.run(peer, "relay data", () => client.relayData(peer, data));

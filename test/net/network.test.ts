@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import type { Data } from "../../src/core/data.js";
@@ -26,14 +25,6 @@ function node(...args: Parameters<typeof localNode>) {
   const n = localNode(...args);
   cleanups.push(() => n.stop());
   return n;
-}
-
-async function deadAddress(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `127.0.0.1:${port}`;
 }
 
 function message(i: number): Data {
@@ -139,11 +130,65 @@ describe("chain sync", () => {
     });
   });
 
-  it("drops a neighbour that failed maxPeerFailures times in a row", async () => {
-    const dead = await deadAddress();
-    const n = node(LONG.slice(0, 5), { neighbours: [dead] });
-    for (let i = 0; i < 3; i++) await n.network.syncNow();
-    assert.deepEqual(n.network.neighbours, []);
+  it("syncs at once from a peer that did not take our announce and is as long as we are", async () => {
+    const peer = await peerWith(LONG.slice(0, 6));
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] });
+    n.network.start();
+    await waitFor(() => n.chain.length === 6, { timeoutMs: 5000, what: "the first sync" });
+    peer.chain = LONG.slice(0, 40);
+    n.chain.offer([LONG[6] as Block], null);
+    await waitFor(() => n.chain.length === 40, {
+      timeoutMs: 5000,
+      what: "a sync started by the peer's answer to our announce",
+    });
+  });
+});
+
+describe("reconnection", () => {
+  const FAST_RETRY = { retryBaseMs: 20, pinnedRetryMaxMs: 200, learntRetryMaxMs: 200 };
+
+  it("keeps a command-line neighbour that fails, retries it, and catches up as soon as it answers", async () => {
+    const peer = await peerWith(LONG.slice(0, 40));
+    peer.override = (_req, res) => {
+      res.writeHead(503).end();
+      return true;
+    };
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address], ...FAST_RETRY });
+    n.network.start();
+    await waitFor(() => peer.seen("/status").length >= 6, {
+      timeoutMs: 5000,
+      what: "retries of the failing neighbour",
+    });
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+    assert.equal(n.chain.length, 5);
+    peer.override = null;
+    // Job intervals are an hour here: only the catch-up on recovery can sync this soon.
+    await waitFor(() => n.chain.length === 40, {
+      timeoutMs: 5000,
+      what: "the catch-up with the neighbour that answers again",
+    });
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+  });
+
+  it("gives a learnt neighbour's place away after repeated failures and keeps retrying it", async () => {
+    const peer = await peerWith(LONG.slice(0, 20));
+    peer.override = (_req, res) => {
+      res.writeHead(503).end();
+      return true;
+    };
+    const n = node(LONG.slice(0, 5), { gossipIntervalS: 0.05, ...FAST_RETRY });
+    n.network.noteCaller(peer.address);
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+    n.network.start();
+    await waitFor(() => n.network.neighbours.length === 0, {
+      timeoutMs: 5000,
+      what: "the failing learnt neighbour to lose its place",
+    });
+    peer.override = null;
+    await waitFor(() => n.network.neighbours.length === 1 && n.chain.length === 20, {
+      timeoutMs: 5000,
+      what: "the retried peer back as a neighbour, synced",
+    });
   });
 });
 
