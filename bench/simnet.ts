@@ -28,6 +28,7 @@ const PARTITION_MS = 20_000;
 const TIMEOUT_MS = 180_000;
 
 interface RunResult {
+  sendMs: number;
   afterLast: number;
   afterHeal: number;
   problem: string | null;
@@ -39,7 +40,9 @@ async function oneRun(run: number): Promise<RunResult> {
   try {
     const all = net.nodes.map((n) => n.index);
     await startRing(net);
+    const sendStart = Date.now();
     const acked = await sendRandom(net, 24, all, random, `run ${run}`);
+    const sendMs = Date.now() - sendStart;
     const afterLast = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
     const half = Math.floor(NODES / 2);
     const left = all.slice(0, half);
@@ -54,7 +57,7 @@ async function oneRun(run: number): Promise<RunResult> {
     net.heal();
     const afterHeal = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
     const problem = exactlyOnceProblem(await chainOf(net, 0), acked);
-    return { afterLast, afterHeal, problem };
+    return { sendMs, afterLast, afterHeal, problem };
   } finally {
     await net.destroy();
   }
@@ -71,12 +74,17 @@ if (unavailable) {
       const result = await oneRun(run);
       results.push(result);
       console.log(
-        `run ${run}: agreement ${(result.afterLast / 1000).toFixed(1)} s after the last message, ` +
+        `run ${run}: 24 messages sent in ${(result.sendMs / 1000).toFixed(1)} s; agreement ${(result.afterLast / 1000).toFixed(1)} s after the last message, ` +
           `${(result.afterHeal / 1000).toFixed(1)} s after the heal; ${result.problem ?? "every message exactly once"}`,
       );
     } catch (err) {
       console.log(`run ${run}: failed: ${(err as Error).message}`);
-      results.push({ afterLast: Number.NaN, afterHeal: Number.NaN, problem: "failed" });
+      results.push({
+        sendMs: Number.NaN,
+        afterLast: Number.NaN,
+        afterHeal: Number.NaN,
+        problem: "failed",
+      });
     }
   }
   const ok = results.filter((r) => Number.isFinite(r.afterLast) && Number.isFinite(r.afterHeal));

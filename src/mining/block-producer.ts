@@ -33,7 +33,8 @@ export interface ProofSearcher {
 /**
  * The mining loop: while messages are pending, picks one at random, searches
  * the proof off the event loop, and appends the block. The search is abandoned
- * as soon as the tip changes; with nothing pending it sleeps until a message arrives.
+ * as soon as the tip changes in a way that changes its input; with nothing
+ * pending it sleeps until a message arrives.
  */
 export class BlockProducer {
   private running = false;
@@ -42,7 +43,14 @@ export class BlockProducer {
   private wake: (() => void) | null = null;
   /** Ends a back-off pause early (only stop() does: new messages must not cut it short). */
   private endPause: (() => void) | null = null;
-  private readonly onTipChange = () => this.search?.abort();
+  /** The block being searched for and its search input, while a search runs. */
+  private current: { unproven: UnprovenBlock; input: ProofSearchInput } | null = null;
+  private readonly onTipChange = () => {
+    // A sibling whose search input is the same (a tie that went the other way under
+    // the original rule: every miner finds the same proofs) keeps the work done so far.
+    if (this.current && this.onTip(this.current.unproven, this.current.input)) return;
+    this.search?.abort();
+  };
   private readonly onPending = () => this.wake?.();
 
   constructor(
@@ -110,17 +118,56 @@ export class BlockProducer {
   }
 
   private async mineOne(data: Data): Promise<void> {
-    const { chain, metrics, logger } = this.deps;
+    const { chain } = this.deps;
+    const rule = this.deps.rule ?? ORIGINAL_PROOF_RULE;
+    this.search = new AbortController();
+    const outcome = await this.searchProof(
+      rule,
+      chain.tip,
+      chain.tipHash,
+      data,
+      this.search.signal,
+    ).finally(() => {
+      this.search = null;
+      this.current = null;
+    });
+    if (!outcome || !this.running) return;
+    // The message may have been mined elsewhere while we searched, or the tip have
+    // moved; a new tip that gives the same search input takes the same proof.
+    if (chain.hasData(data.id)) return;
+    const onTip = this.onTip(outcome.unproven, outcome.input);
+    if (!onTip) return;
+    this.append(rule, onTip.parent, onTip.unproven, data, outcome);
+  }
+
+  /** The block on the current tip, when its search input is `input`; null when the tip changed it. */
+  private onTip(
+    unproven: UnprovenBlock,
+    input: ProofSearchInput,
+  ): { parent: Block; unproven: UnprovenBlock } | null {
+    const { chain } = this.deps;
     const rule = this.deps.rule ?? ORIGINAL_PROOF_RULE;
     const parent = chain.tip;
-    const parentHash = chain.tipHash;
-    this.search = new AbortController();
-    const outcome = await this.searchProof(rule, parent, parentHash, data, this.search.signal);
-    this.search = null;
-    if (!outcome || !this.running) return;
-    const { found, unproven } = outcome;
-    // The tip may have moved, or the message been mined elsewhere, while we searched.
-    if (chain.tipHash !== parentHash || chain.hasData(data.id)) return;
+    const moved: UnprovenBlock = {
+      ...unproven,
+      index: parent.index + 1,
+      previous_hash: chain.tipHash,
+    };
+    const again = rule.searchInput(moved, parent);
+    return again.prefix === input.prefix && again.suffix === input.suffix
+      ? { parent, unproven: moved }
+      : null;
+  }
+
+  private append(
+    rule: ProofRule,
+    parent: Block,
+    unproven: UnprovenBlock,
+    data: Data,
+    outcome: { found: ProofFound; restamps: number },
+  ): void {
+    const { chain, metrics, logger } = this.deps;
+    const { found } = outcome;
     // The block is stamped when it is appended (SPEC); a rule whose input holds
     // the timestamp keeps the one its proof was found for.
     const stamped: Block = { ...unproven, timestamp: stampAfter(parent), proof: found.proof };
@@ -162,7 +209,12 @@ export class BlockProducer {
     parentHash: string,
     data: Data,
     signal: AbortSignal,
-  ): Promise<{ found: ProofFound; unproven: UnprovenBlock; restamps: number } | null> {
+  ): Promise<{
+    found: ProofFound;
+    unproven: UnprovenBlock;
+    input: ProofSearchInput;
+    restamps: number;
+  } | null> {
     const { chain, searcher, metrics } = this.deps;
     const restampAfterMs = rule.smallestProof
       ? null
@@ -180,10 +232,11 @@ export class BlockProducer {
       const timer = restampAfterMs === null ? null : setTimeout(endRound, restampAfterMs);
       try {
         const input = rule.searchInput(unproven, parent);
+        this.current = { unproven, input };
         const found = await searcher.search(input, chain.difficulty, round.signal);
         // The hashes themselves are counted as the workers report them (the searcher's onHashes).
         metrics?.hashrate.set(searcher.hashrate);
-        if (found) return { found, unproven, restamps };
+        if (found) return { found, unproven, input, restamps };
         // Ended by the tip, stop() or a closed searcher: give up; ended by the clock: restamp.
         if (signal.aborted || !round.signal.aborted || !this.running) return null;
       } finally {

@@ -38,8 +38,8 @@ export interface SimNetOptions {
 }
 
 export interface SimStartOptions {
-  /** Listen address (default: the node's own address). */
-  host?: string;
+  /** Listen address (default: the node's own address); null gives no --host flag. */
+  host?: string | null;
   /** `--advertise` (default `ip:port`); null gives no --advertise flag. */
   advertise?: string | null;
   /** More `miner start` flags. */
@@ -55,7 +55,7 @@ export interface SimAnswer<T = unknown> {
 export class SimNode {
   process: NodeProcess | null = null;
   /** The flags of its last start, reused by restart(). */
-  lastStart: { args: string[]; host?: string; advertise?: string | null } | null = null;
+  lastStart: SimStartOptions | null = null;
   group = 0;
 
   constructor(
@@ -184,6 +184,15 @@ export class SimNet {
     readonly dir: string,
     private readonly opts: Required<Omit<SimNetOptions, "hosts">> & Pick<SimNetOptions, "hosts">,
   ) {}
+
+  /** Runs a command in node `index`'s namespace (e.g. a health check); its exit code. */
+  exec(index: number, command: string[]): number | null {
+    const ran = spawnSync("ip", ["netns", "exec", this.node(index).ns, ...command], {
+      stdio: "ignore",
+      timeout: 30_000,
+    });
+    return ran.status;
+  }
 
   /** Makes the namespaces, the bridge, the links and the proxy; nodes are started with start(). */
   static async create(options: SimNetOptions): Promise<SimNet> {
@@ -326,14 +335,16 @@ export class SimNet {
   async start(index: number, options: SimStartOptions = {}): Promise<NodeProcess> {
     const node = this.node(index);
     if (node.process?.running) throw new Error(`node ${index} is running already`);
-    node.lastStart = { args: options.args ?? [], ...options };
+    node.lastStart = options;
     const advertise = options.advertise === undefined ? node.address : options.advertise;
     node.process = await NodeProcess.start({
       chainPath: node.chainPath,
       port: node.port,
       wrapper: ["ip", "netns", "exec", node.ns],
+      // Many nodes start at once on a shared machine: give them time.
+      startTimeoutMs: 60_000,
       args: [
-        ...["--host", options.host ?? node.ip],
+        ...(options.host === null ? [] : ["--host", options.host ?? node.ip]),
         ...(advertise === null ? [] : ["--advertise", advertise]),
         ...(options.args ?? []),
       ],
