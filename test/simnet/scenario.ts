@@ -76,7 +76,7 @@ export async function statuses(
 }
 
 /**
- * Waits until nodes `indexes` hold one chain of `expected + 1` blocks (same tip)
+ * Waits until nodes `indexes` hold one chain of `expected + 1` blocks (at least, when not `exact`; same tip)
  * with nothing pending; resolves to the ms it took, or throws after `timeoutMs`
  * with what each node had.
  */
@@ -85,6 +85,7 @@ export async function waitAgreement(
   indexes: readonly number[],
   expected: number,
   timeoutMs: number,
+  exact = true,
 ): Promise<number> {
   const started = Date.now();
   let last: (NodeStatus | null)[] = [];
@@ -93,7 +94,7 @@ export async function waitAgreement(
     const first = last[0];
     const agreed =
       first &&
-      first.length === expected + 1 &&
+      (exact ? first.length === expected + 1 : first.length >= expected + 1) &&
       last.every((s) => s && s.tip === first.tip && s.length === first.length && s.pending === 0);
     if (agreed) return Date.now() - started;
     await delay(100);
