@@ -220,10 +220,9 @@ export class Network extends EventEmitter<NetworkEvents> {
   noteCaller(address: string): void {
     const normalized = tryNormalizeAddress(address);
     if (normalized === null) return;
-    if (this.peers.knows(normalized)) {
-      this.peers.noteAlive(normalized);
-      return;
-    }
+    this.peers.noteAlive(normalized);
+    // A failing peer comes back through its retry, which checks that it answers.
+    if (this.peers.has(normalized) || this.peers.failuresOf(normalized) > 0) return;
     if (this.peers.add(normalized))
       this.log.info({ peer: normalized }, "learnt a neighbour from a caller");
     else this.peers.remember(normalized);

@@ -8,7 +8,7 @@ import { NodeMetrics } from "../../src/config/metrics.js";
 import { JobScheduler } from "../../src/config/scheduler.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { Network } from "../../src/net/network.js";
-import { PeerSet } from "../../src/net/peer-set.js";
+import { PeerTable } from "../../src/net/peer-table.js";
 import { PendingPool } from "../../src/pool/pending-pool.js";
 import { getJson, NodeProcess } from "../helpers/node-process.js";
 import { buildOriginalChain } from "../helpers/original-chain.js";
@@ -129,13 +129,16 @@ test("after a while the address is tried again, and found out again without a se
 
 test("a peer set aside is neither a member, a candidate nor banned", () => {
   let now = 1000;
-  const peers = new PeerSet(
+  const peers = new PeerTable(
     {
       self: "127.0.0.1:9",
       max: 3,
       maxFailures: 3,
       banDurationMs: 60_000,
-      retryAfterMs: 0,
+      retryBaseMs: 500,
+      pinnedRetryMaxMs: 10_000,
+      learntRetryMaxMs: 30_000,
+      evictAfterMs: 600_000,
       now: () => now,
     },
     ["127.0.0.1:1001"],
