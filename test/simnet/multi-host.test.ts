@@ -98,3 +98,27 @@ describe("--host 0.0.0.0 with an --advertise peers can reach", {
     assert.equal(exactlyOnceProblem(await chainOf(net, 0), [id]), null);
   });
 });
+
+describe("a neighbour named by DNS", { skip: SKIP, timeout: 300_000 }, () => {
+  let net: SimNet;
+  before(async () => {
+    net = await SimNet.create({ nodes: 3, hosts: { "miner-b": 1 } });
+  });
+  after(async () => {
+    await net?.destroy();
+  });
+
+  it("is looked up at each connection: when its name moves to another host, the node follows", async () => {
+    const name = "miner-b:12345";
+    await net.start(1, { advertise: name, args: SIMNET_NODE_FLAGS });
+    await net.start(0, { args: [...SIMNET_NODE_FLAGS, "--neighbours", name] });
+    const first = await net.add(1, "from the first host of the name");
+    await waitAgreement(net, [0, 1], 1, DEADLINE_MS);
+    await net.kill(1);
+    net.setHosts({ "miner-b": 2 });
+    await net.start(2, { advertise: name, args: SIMNET_NODE_FLAGS });
+    const second = await net.add(2, "from the second host of the name");
+    await waitAgreement(net, [0, 2], 2, DEADLINE_MS);
+    assert.equal(exactlyOnceProblem(await chainOf(net, 0), [first, second]), null);
+  });
+});

@@ -283,6 +283,16 @@ export class SimNet {
     );
   }
 
+  /**
+   * Points the names at other nodes, in every namespace at once: the files are
+   * rewritten in place, so running nodes see the change at their next lookup
+   * (as after a DNS update).
+   */
+  setHosts(hosts: Record<string, number>): void {
+    this.opts.hosts = hosts;
+    for (const node of this.nodes) this.writeHosts(node.ns);
+  }
+
   /** `ip netns exec` bind-mounts /etc/netns/<ns>/hosts over /etc/hosts: the names of the test net. */
   private writeHosts(ns: string): void {
     const hosts = this.opts.hosts;
