@@ -107,8 +107,9 @@ export async function copyLongChain(
   await mkdir(CACHE, { recursive: true });
   const key = await fingerprint(length);
   const paths = {
-    json: join(CACHE, `chain-${length}-${key}.json`),
-    binary: join(CACHE, `chain-${length}-${key}.bin`),
+    // Names that differ before the extension: each file has its own .hash beside it.
+    json: join(CACHE, `chain-${length}-${key}-json.json`),
+    binary: join(CACHE, `chain-${length}-${key}-binary.bin`),
   };
   const cached = await stat(paths[format]).then(
     () => true,

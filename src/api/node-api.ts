@@ -44,6 +44,8 @@ export interface NodeApi {
   chainLength(): number;
   /** A snapshot of blocks [from, from + limit). */
   blocks(from: number, limit: number): Block[];
+  /** Blocks [from, from + limit) as binary records, at most `maxBytes` past the first block. */
+  blockRecords(from: number, limit: number, maxBytes: number): Buffer;
   neighbourList(): string[];
   pendingMessages(): Data[];
   lookupData(id: string): DataLookup | null;

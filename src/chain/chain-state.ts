@@ -4,6 +4,11 @@ import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { type ValidationOptions, validateExtension } from "../core/validate.js";
+import { BINARY_CODEC } from "../storage/binary-codec.js";
+import { BlockRecords } from "../storage/block-records.js";
+import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
+import { IdIndex } from "../storage/id-index.js";
+import { JSON_LINES_CODEC } from "../storage/json-lines-codec.js";
 
 /** What became of a run of blocks offered to the chain. */
 export type AdoptResult =
@@ -32,34 +37,44 @@ export interface ChainStateEvents {
 /**
  * The node's chain in memory: it adopts a valid branch offered to it when the
  * core's fork choice says the branch wins, and tells who listens what changed.
+ *
+ * The blocks are held compactly (BlockRecords: the chain file's records plus
+ * each block's hash), decoded when asked for; each block is hashed once, by
+ * the load or by the validation that let it in.
  */
 export class ChainState extends EventEmitter<ChainStateEvents> {
-  private readonly blockList: Block[] = [];
-  private readonly hashList: string[] = [];
+  private readonly records: BlockRecords;
   /** Data id -> index of the block that holds it. */
-  private readonly idIndex = new Map<string, number>();
+  private readonly idIndex: IdIndex;
   private dirty = 0;
 
+  /** From blocks (hashed here; JSON records unless a chain file's records are given), or from a loaded chain file. */
   constructor(
-    chain: readonly Block[],
+    chain: readonly Block[] | LoadedChain,
     private readonly validation: Omit<ValidationOptions, "now">,
   ) {
     super();
-    const initial = chain.length > 0 ? chain : [genesisBlock()];
-    for (const block of initial) this.push(block);
-    this.dirty = this.blockList.length;
+    if (Array.isArray(chain)) {
+      this.records = BlockRecords.empty(JSON_LINES_CODEC);
+      this.idIndex = new IdIndex();
+      const initial = chain.length > 0 ? chain : [genesisBlock()];
+      for (const block of initial) this.push(block, hashBlock(block));
+    } else {
+      ({ records: this.records, ids: this.idIndex } = chain as LoadedChain);
+    }
+    this.dirty = this.records.length;
   }
 
   get length(): number {
-    return this.blockList.length;
+    return this.records.length;
   }
 
   get tip(): Block {
-    return this.blockList[this.blockList.length - 1] as Block;
+    return this.records.blockAt(this.records.length - 1) as Block;
   }
 
   get tipHash(): string {
-    return this.hashList[this.hashList.length - 1] as string;
+    return this.records.hashAt(this.records.length - 1) as string;
   }
 
   /** This chain as the fork choice sees it. */
@@ -71,9 +86,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return this.validation.difficulty;
   }
 
-  /** The blocks, read-only. */
+  /** Every block, decoded: costly on a long chain (the library's `chain`, small tools). */
   get blocks(): readonly Block[] {
-    return this.blockList;
+    return this.slice(0, this.length);
+  }
+
+  /** The records of blocks `from` on, copied, for a save to append. */
+  recordsFrom(from: number): RecordRun {
+    return this.records.runFrom(Math.min(from, this.length));
   }
 
   /** Lowest index changed since the last `markSaved()`; equals `length` when nothing changed. */
@@ -82,7 +102,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   markSaved(): void {
-    this.dirty = this.blockList.length;
+    this.dirty = this.records.length;
   }
 
   /** Marks blocks from `index` on as unsaved again (a save that failed). */
@@ -91,16 +111,24 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   blockAt(index: number): Block | undefined {
-    return this.blockList[index];
+    return this.records.blockAt(index);
   }
 
   hashAt(index: number): string | undefined {
-    return this.hashList[index];
+    return this.records.hashAt(index);
   }
 
   /** Up to `limit` blocks from index `from`. */
   slice(from: number, limit: number): Block[] {
-    return this.blockList.slice(from, from + limit);
+    const blocks: Block[] = [];
+    const stop = Math.min(this.length, from + limit);
+    for (let i = Math.max(0, from); i < stop; i++) blocks.push(this.records.blockAt(i) as Block);
+    return blocks;
+  }
+
+  /** Blocks `from` on as binary records (a page for a peer): at most `limit`, and `maxBytes` past the first. */
+  binaryRecords(from: number, limit: number, maxBytes: number): Buffer {
+    return this.records.recordsIn(from, limit, maxBytes, BINARY_CODEC);
   }
 
   /** Index of the block holding this data id, or undefined. */
@@ -135,7 +163,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       };
     }
     const parentIndex = first.index - 1;
-    if (parentIndex >= length || this.hashList[parentIndex] !== first.previous_hash) {
+    if (parentIndex >= length || this.records.hashAt(parentIndex) !== first.previous_hash) {
       return { status: "unknown-parent", length };
     }
     const skip = this.countKnownPrefix(blocks);
@@ -143,28 +171,36 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     if (fresh.length === 0) return { status: "not-better", length };
     const forkIndex = parentIndex + skip;
     const candidateLength = forkIndex + 1 + fresh.length;
-    const parent = this.blockList[forkIndex] as Block;
+    const parent = this.records.blockAt(forkIndex) as Block;
     const seen = {
       has: (id: string) => (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= forkIndex,
     };
-    const valid = validateExtension(parent, fresh, seen, { ...this.validation, now });
+    const valid = validateExtension(
+      parent,
+      fresh,
+      seen,
+      { ...this.validation, now },
+      this.records.hashAt(forkIndex),
+    );
     if (!valid.ok) return { status: "invalid", length, index: valid.index, reason: valid.reason };
-    const tip = hashBlock(fresh[fresh.length - 1] as Block);
+    const tip = valid.hashes[valid.hashes.length - 1] as string;
     if (!winsForkChoice({ length: candidateLength, tip }, this.head)) {
       return { status: "not-better", length };
     }
     return {
       status: "accepted",
       length: candidateLength,
-      reorg: this.switchTo(forkIndex, fresh, origin),
+      reorg: this.switchTo(forkIndex, fresh, valid.hashes, origin),
     };
   }
 
-  /** How many leading blocks of `blocks` this chain already holds. */
+  /** How many leading blocks of `blocks` this chain already holds (only those are hashed). */
   private countKnownPrefix(blocks: readonly Block[]): number {
     let skip = 0;
     for (const block of blocks) {
-      if (this.hashList[block.index] !== hashBlock(block)) break;
+      if (!(block.index < this.length) || this.records.hashAt(block.index) !== hashBlock(block)) {
+        break;
+      }
       skip++;
     }
     return skip;
@@ -173,11 +209,12 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   private switchTo(
     forkIndex: number,
     fresh: readonly Block[],
+    hashes: readonly string[],
     origin: string | null,
   ): Reorg | null {
     const oldTip = this.tipHash;
     const abandoned = this.truncateAfter(forkIndex);
-    for (const block of fresh) this.push(block);
+    for (const [i, block] of fresh.entries()) this.push(block, hashes[i] as string);
     this.dirty = Math.min(this.dirty, forkIndex + 1);
     let reorg: Reorg | null = null;
     if (abandoned.length > 0) {
@@ -196,15 +233,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   private truncateAfter(forkIndex: number): Block[] {
-    const abandoned = this.blockList.splice(forkIndex + 1);
-    this.hashList.length = forkIndex + 1;
-    for (const block of abandoned) this.idIndex.delete(block.data.id);
+    const abandoned = this.slice(forkIndex + 1, this.length);
+    this.records.truncate(forkIndex + 1);
+    this.idIndex.truncate(forkIndex + 1);
     return abandoned;
   }
 
-  private push(block: Block): void {
-    this.blockList.push(block);
-    this.hashList.push(hashBlock(block));
-    this.idIndex.set(block.data.id, block.index);
+  private push(block: Block, hash: string): void {
+    this.records.push(block, hash);
+    this.idIndex.add(block.data.id);
   }
 }

@@ -9,16 +9,18 @@ import type { ChainState } from "./chain-state.js";
  * when there was nothing to save.
  */
 export async function saveChain(chain: ChainState, store: ChainStore): Promise<Data[] | null> {
-  const snapshot = chain.blocks.slice();
+  const length = chain.length;
   const dirtyFrom = chain.dirtyFrom;
-  if (dirtyFrom >= snapshot.length && store.persistedLength === snapshot.length) return null;
+  if (dirtyFrom >= length && store.persistedLength === length) return null;
+  // Only what changed is copied out (the records as they stand now): the chain may move on meanwhile.
+  const run = chain.recordsFrom(Math.min(dirtyFrom, store.persistedLength));
   chain.markSaved();
   try {
-    await store.save(snapshot, dirtyFrom);
+    await store.save(run, dirtyFrom);
   } catch (err) {
     chain.markDirtyFrom(dirtyFrom);
     throw err;
   }
-  const unsavedFrom = Math.min(chain.dirtyFrom, snapshot.length);
-  return chain.blocks.slice(unsavedFrom).map((b) => b.data);
+  const unsavedFrom = Math.min(chain.dirtyFrom, length);
+  return chain.slice(unsavedFrom, chain.length).map((b) => b.data);
 }

@@ -14,6 +14,7 @@ interface StartFlags {
   neighbours?: string[];
   maxNeighbours: number;
   forceNewChain?: boolean;
+  verifyChain?: boolean;
   gossipInterval: number;
   chainSyncInterval: number;
   dataSyncInterval: number;
@@ -102,6 +103,10 @@ export function registerMinerCommand(program: Command): void {
       DEFAULTS.maxPending,
     )
     .option("--no-mine", "relay and serve, but do not mine")
+    .option(
+      "--verify-chain",
+      "validate the whole chain file at start, even when its .hash matches (otherwise: its last 100 blocks)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default(DEFAULTS.logLevel),
     )
@@ -125,6 +130,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     neighbours,
     maxNeighbours: flags.maxNeighbours,
     forceNewChain: flags.forceNewChain ?? false,
+    verifyChain: flags.verifyChain ?? false,
     gossipIntervalS: flags.gossipInterval,
     chainSyncIntervalS: flags.chainSyncInterval,
     dataSyncIntervalS: flags.dataSyncInterval,

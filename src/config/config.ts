@@ -47,6 +47,10 @@ export const DEFAULTS = Object.freeze({
   peerMaxResponseBytes: 16 * 1024 * 1024,
   /** Most blocks served or fetched in one page. */
   blocksPageLimit: 1000,
+  /** Most blocks in one page of binary records (GET /blocks negotiated by Accept). */
+  binaryPageLimit: 20_000,
+  /** Most bytes in one page of binary records (past its first block): well inside a peer's answer cap. */
+  binaryPageBytes: 4 * 1024 * 1024,
   /** Largest body the API reads. */
   maxBodyBytes: 8 * 1024 * 1024,
   /** Size at which miner.log is rotated. */
@@ -88,3 +92,10 @@ export const DEFAULTS = Object.freeze({
 });
 
 export type ChainSerialization = "json" | "binary";
+
+/**
+ * The media type of a page of blocks as binary records (GET /blocks with this
+ * in Accept): the records of the binary chain format one after another,
+ * without the file header; the chain's length in the X-Chain-Length header.
+ */
+export const BINARY_RECORDS_MEDIA_TYPE = "application/vnd.blockchain.records";

@@ -10,6 +10,11 @@ export const MAX_FUTURE_DRIFT_MS = 2 * 60 * 60 * 1000;
 
 export type ValidationResult = { ok: true } | { ok: false; index: number; reason: string };
 
+/** A valid run of blocks with the hash of each, computed once by the validation. */
+export type ExtensionResult =
+  | { ok: true; hashes: string[] }
+  | { ok: false; index: number; reason: string };
+
 export interface ValidationOptions {
   difficulty: number;
   /** The validator's clock, in ms since the epoch (defaults to Date.now()). */
@@ -52,15 +57,21 @@ export function blockShapeProblem(
 /**
  * Why `block` cannot follow `parent`, or null when it can. Checks shape, link,
  * proof and timestamps; not the uniqueness of the data id (that needs the chain).
+ * `parentHash`, when the caller has it, spares hashing the parent again.
  */
-export function linkProblem(parent: Block, block: unknown, opts: ValidationOptions): string | null {
+export function linkProblem(
+  parent: Block,
+  block: unknown,
+  opts: ValidationOptions,
+  parentHash: string = hashBlock(parent),
+): string | null {
   const shape = blockShapeProblem(block, opts.maxMessageBytes);
   if (shape) return shape;
   const b = block as Block;
   if (b.index !== parent.index + 1) {
     return `index is ${b.index}, expected ${parent.index + 1}`;
   }
-  if (b.previous_hash !== hashBlock(parent)) {
+  if (b.previous_hash !== parentHash) {
     return "previous_hash is not the hash of the preceding block";
   }
   const rule = opts.rule ?? ORIGINAL_PROOF_RULE;
@@ -97,18 +108,23 @@ export function isGenesis(value: unknown): boolean {
 /**
  * Validates a run of blocks that extends `base` (the chain up to the run's
  * parent): each block against its predecessor and its data id against every
- * earlier id. `seenIds` holds the ids of `base` and is not modified.
+ * earlier id. `seenIds` holds the ids of `base` and is not modified. Every
+ * block is hashed once (its hash is the next block's link), and the hashes are
+ * given back so that the caller need not hash them again.
  */
 export function validateExtension(
   parent: Block,
   blocks: readonly unknown[],
   seenIds: { has(id: string): boolean },
   opts: ValidationOptions,
-): ValidationResult {
+  parentHash: string = hashBlock(parent),
+): ExtensionResult {
   const newIds = new Set<string>();
+  const hashes: string[] = [];
   let prev = parent;
+  let prevHash = parentHash;
   for (const [i, block] of blocks.entries()) {
-    const problem = linkProblem(prev, block, opts);
+    const problem = linkProblem(prev, block, opts, prevHash);
     const index = parent.index + 1 + i;
     if (problem) return { ok: false, index, reason: problem };
     const b = block as Block;
@@ -121,8 +137,10 @@ export function validateExtension(
     }
     newIds.add(b.data.id);
     prev = b;
+    prevHash = hashBlock(b);
+    hashes.push(prevHash);
   }
-  return { ok: true };
+  return { ok: true, hashes };
 }
 
 /** Validates a whole chain; on failure gives the first failing block's index and why. */
@@ -138,7 +156,8 @@ export function validateChain(
     return { ok: false, index: 0, reason: "block 0 is not the genesis block" };
   }
   const genesis = chain[0] as Block;
-  return validateExtension(genesis, chain.slice(1), new Set([genesis.data.id]), opts);
+  const result = validateExtension(genesis, chain.slice(1), new Set([genesis.data.id]), opts);
+  return result.ok ? { ok: true } : result;
 }
 
 /** Throws unless `chain` is valid; for callers that treat invalidity as an error. */

@@ -3,6 +3,7 @@ import type { TypeCheck } from "@sinclair/typebox/compiler";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
+import { BINARY_RECORDS_MEDIA_TYPE, decodeBinaryRecords } from "../storage/binary-codec.js";
 import { type HttpAnswer, HttpRequestError, httpRequest, keepAliveAgent } from "./http-client.js";
 import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";
 import {
@@ -59,6 +60,8 @@ export interface PeerClientOptions {
 export interface PeerAnswer {
   status: number;
   body: unknown;
+  /** A page of binary records (GET /blocks when the peer speaks them), with the chain length it told. */
+  records?: { bytes: Buffer; chainLength: number };
 }
 
 /**
@@ -98,11 +101,13 @@ export class PeerClient {
    * at `from`, at most `limit` of them.
    */
   async blocks(peer: string, from: number, limit: number): Promise<BlocksPage> {
-    const page = await this.getChecked(
-      peer,
-      `/blocks?from=${from}&limit=${limit}`,
-      checkBlocksPage,
-    );
+    const path = `/blocks?from=${from}&limit=${limit}`;
+    // Binary records when the peer speaks them (no JSON to write, parse and schema-check);
+    // a peer that does not answers JSON, as the original does.
+    const answer = await this.send(peer, "GET", path, undefined, BINARY_RECORDS_MEDIA_TYPE);
+    const page = answer.records
+      ? this.binaryPage(peer, path, answer.records)
+      : this.checked(peer, path, answer, checkBlocksPage);
     if (page.blocks.length > limit) {
       throw new PeerError(
         peer,
@@ -132,12 +137,35 @@ export class PeerClient {
     return this.request(peer, "POST", "/data", { data });
   }
 
+  private binaryPage(
+    peer: string,
+    path: string,
+    records: { bytes: Buffer; chainLength: number },
+  ): BlocksPage {
+    const blocks = decodeBinaryRecords(records.bytes);
+    if (typeof blocks === "string" || !Number.isSafeInteger(records.chainLength)) {
+      this.count("malformed");
+      const why = typeof blocks === "string" ? blocks : "no chain length in X-Chain-Length";
+      throw new PeerError(peer, "malformed", `GET ${path} answered a malformed page (${why})`);
+    }
+    this.count("ok");
+    return { blocks, length: records.chainLength };
+  }
+
   private async getChecked<T extends TSchema>(
     peer: string,
     path: string,
     check: TypeCheck<T>,
   ): Promise<Static<T>> {
-    const answer = await this.send(peer, "GET", path);
+    return this.checked(peer, path, await this.send(peer, "GET", path), check);
+  }
+
+  private checked<T extends TSchema>(
+    peer: string,
+    path: string,
+    answer: PeerAnswer,
+    check: TypeCheck<T>,
+  ): Static<T> {
     if (answersLikeOriginal(path, answer.status, answer.body)) {
       this.count("original");
       throw new PeerError(peer, "original", ORIGINAL_PEER_REASON);
@@ -174,6 +202,7 @@ export class PeerClient {
     method: "GET" | "POST",
     path: string,
     body?: unknown,
+    binaryType?: string,
   ): Promise<PeerAnswer> {
     this.requests++;
     if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
@@ -182,7 +211,10 @@ export class PeerClient {
       answer = await httpRequest(peer, {
         method,
         path,
-        headers: { "x-blockchain-node": this.opts.self, accept: "application/json" },
+        headers: {
+          "x-blockchain-node": this.opts.self,
+          accept: binaryType ? `${binaryType}, application/json;q=0.5` : "application/json",
+        },
         ...(body === undefined ? {} : { json: JSON.stringify(body) }),
         timeoutMs: this.opts.timeoutMs,
         maxResponseBytes: this.opts.maxResponseBytes,
@@ -215,6 +247,11 @@ export class PeerClient {
         `${method} ${path} answered ${answer.status}`,
         answer.status,
       );
+    }
+    const type = String(answer.headers["content-type"] ?? "").split(";")[0]?.trim();
+    if (binaryType && answer.status === 200 && type === binaryType) {
+      const chainLength = Number(answer.headers["x-chain-length"] ?? Number.NaN);
+      return { status: answer.status, body: undefined, records: { bytes: answer.body, chainLength } };
     }
     const parsed = parseJson(answer.body.toString("utf8"));
     if (parsed === undefined && answer.status === 200) {

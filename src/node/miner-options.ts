@@ -14,6 +14,11 @@ export interface MinerOptions {
   proofRule?: ProofRuleName;
   neighbours?: string[];
   forceNewChain?: boolean;
+  /**
+   * Validate the whole chain file at start even when its .hash vouches for it
+   * (default false: such a file has its genesis and last 100 blocks checked).
+   */
+  verifyChain?: boolean;
   host?: string;
   /** The `host:port` told to peers (default 127.0.0.1:<port>). */
   advertise?: string;
@@ -121,7 +126,7 @@ export function resolveMinerOptions(
       );
     }
   }
-  for (const flag of ["forceNewChain", "mine", "consoleLog"] as const) {
+  for (const flag of ["forceNewChain", "verifyChain", "mine", "consoleLog"] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
   }
@@ -135,6 +140,7 @@ export function resolveMinerOptions(
     proofRule: opts.proofRule ?? DEFAULTS.proofRule,
     neighbours: [...new Set(normalized)],
     forceNewChain: opts.forceNewChain ?? false,
+    verifyChain: opts.verifyChain ?? false,
     host: opts.host ?? DEFAULTS.host,
     advertise,
     maxNeighbours: integerIn(

@@ -33,6 +33,7 @@ import { parseNeighbour } from "../net/neighbour-forms.js";
 import { Network } from "../net/network.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
 import { prepareChainFolder } from "../storage/chain-folder.js";
+import { TRUSTED_TAIL_CHECKED } from "../storage/chain-load.js";
 import { ChainStore } from "../storage/chain-store.js";
 import {
   type MinerOptions,
@@ -173,16 +174,23 @@ export class Miner implements NodeApi {
     // What start() opened so far, closed in reverse if a later step fails.
     const opened: (() => Promise<unknown>)[] = [() => log.close()];
     try {
-      const { store, chain } = await ChainStore.open(o.pathToChain, {
+      const { store, loaded, trusted } = await ChainStore.open(o.pathToChain, {
         format: o.jsonFormat ? "json" : "binary",
         difficulty: o.difficulty,
         rule: this.rule,
         forceNewChain: o.forceNewChain,
+        verifyAll: o.verifyChain,
         maxMessageBytes: o.maxMessageBytes,
         logger,
       });
       opened.push(() => store.close());
-      this.state = new ChainState(chain, {
+      logger.info(
+        { blocks: loaded.records.length, trusted },
+        trusted
+          ? `loaded ${loaded.records.length} blocks; the .hash vouched for the file, its last ${TRUSTED_TAIL_CHECKED} blocks were checked in full`
+          : `loaded ${loaded.records.length} blocks, every one validated`,
+      );
+      this.state = new ChainState(loaded, {
         difficulty: o.difficulty,
         maxMessageBytes: o.maxMessageBytes,
         rule: this.rule,
@@ -235,7 +243,7 @@ export class Miner implements NodeApi {
           maxResponseBytes: DEFAULTS.peerMaxResponseBytes,
           maxPeerFailures: DEFAULTS.maxPeerFailures,
           banDurationS: DEFAULTS.banDurationS,
-          pageLimit: DEFAULTS.blocksPageLimit,
+          pageLimit: DEFAULTS.binaryPageLimit,
           maxMessageBytes: o.maxMessageBytes,
           proofRule: o.proofRule,
         },
@@ -368,6 +376,10 @@ export class Miner implements NodeApi {
 
   blocks(from: number, limit: number): Block[] {
     return this.state.slice(from, limit);
+  }
+
+  blockRecords(from: number, limit: number, maxBytes: number): Buffer {
+    return this.state.binaryRecords(from, limit, maxBytes);
   }
 
   neighbourList(): string[] {

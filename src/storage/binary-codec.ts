@@ -47,13 +47,60 @@ const HASH_BYTES = 32;
 const LONE_SURROGATE = /\p{Cs}/u;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+export { BINARY_RECORDS_MEDIA_TYPE } from "../config/config.js";
+
+/** The blocks of a page of binary records, or why it is not one (damage, a cut record). */
+export function decodeBinaryRecords(bytes: Buffer): Block[] | string {
+  try {
+    const decoded = decode(Buffer.concat([HEADER, bytes]), "the page");
+    if (decoded.torn) return `the page ends inside a record (${decoded.torn.reason})`;
+    return decoded.records as Block[];
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** The binary format's codec (layout at the top of this module). */
 export const BINARY_CODEC: ChainCodec = {
   format: "binary",
   header: HEADER,
   encodeRecord,
   decode,
+  frames,
+  decodeRecord: (record) => decodePayload(record.subarray(FRAME_HEAD, record.length - FRAME_TAIL)),
+  copyId(bytes, start, _end, out, at) {
+    const [from, to] = idSpan(bytes, start);
+    bytes.copy(out, at, from, to);
+  },
+  copyPreviousHash(bytes, start, _end, out, at) {
+    if ((bytes[start + FRAME_HEAD] as number) & FLAG_NO_PREVIOUS) return false;
+    const [, idEnd] = idSpan(bytes, start);
+    bytes.copy(out, at, idEnd, idEnd + HASH_BYTES);
+    return true;
+  },
 };
+
+/** Record starts from the length fields alone (their check included), or null when they do not tile the file. */
+function frames(bytes: Buffer): number[] | null {
+  if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) return null;
+  const starts: number[] = [];
+  let pos = HEADER.length;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < FRAME_HEAD) return null;
+    const length = bytes.readUInt32LE(pos);
+    if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff) return null;
+    starts.push(pos);
+    pos += FRAME_HEAD + length + FRAME_TAIL;
+  }
+  return pos === bytes.length ? starts : null;
+}
+
+/** Where the data id of the record at `start` lies: after the flags and two varints. */
+function idSpan(bytes: Buffer, start: number): [number, number] {
+  let at = start + FRAME_HEAD + 1;
+  for (let varints = 0; varints < 2; at++) if ((bytes[at] as number) < 0x80) varints++;
+  return [at, at + ID_BYTES];
+}
 
 /** One record, written straight into one buffer: a save of many blocks makes many of these. */
 function encodeRecord(block: Block): Buffer {

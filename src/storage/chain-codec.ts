@@ -41,4 +41,20 @@ export interface ChainCodec {
    * damage throws a ChainLoadError naming `path`, the record and the offset.
    */
   decode(bytes: Buffer, path: string): DecodedChainFile;
+  /**
+   * Where each record of a file written whole by this codec starts, found
+   * from the framing alone, or null when the framing is not clean (the full
+   * decode then judges the file). For files whose .hash vouches for their
+   * bytes: nothing inside a record is checked.
+   */
+  frames(bytes: Buffer): number[] | null;
+  /** The block a record holds (its bytes, framing included), or why it holds none. */
+  decodeRecord(record: Buffer): Block | string;
+  /** Copies the 16 bytes of the data id of the record at [start, end) into `out` at `at` (a vouched-for record). */
+  copyId(bytes: Buffer, start: number, end: number, out: Buffer, at: number): void;
+  /**
+   * Copies the 32 bytes of the previous_hash of the record at [start, end)
+   * into `out` at `at`, read in place (a vouched-for record); false when it is null.
+   */
+  copyPreviousHash(bytes: Buffer, start: number, end: number, out: Buffer, at: number): boolean;
 }

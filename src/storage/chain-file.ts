@@ -1,11 +1,10 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
-import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
-import { otherRulesValidating } from "../core/proof-rules.js";
-import { type ValidationOptions, validateChain } from "../core/validate.js";
+import type { ValidationOptions } from "../core/validate.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { type ChainFormat, codecFor, type DecodedChainFile, detectFormat } from "./chain-format.js";
+import { loadCheckedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { recogniseOriginalChain } from "./original-format.js";
 
@@ -22,6 +21,20 @@ export interface ChainFile extends DecodedChainFile {
  * anywhere but in a torn last record, which it reports in `torn`.
  */
 export async function readChainFile(path: string, format?: ChainFormat): Promise<ChainFile> {
+  const bytes = await readChainBytes(path);
+  return decodeChainFile(path, bytes, format ?? detectFormat(bytes));
+}
+
+/** Decodes the bytes of a chain file (see readChainFile). */
+export function decodeChainFile(path: string, bytes: Buffer, format: ChainFormat): ChainFile {
+  return { path, format, bytes, ...codecFor(format).decode(bytes, path) };
+}
+
+/**
+ * The bytes of a chain file; a ChainLoadError when it cannot be read or is a
+ * chain file of the original Python node (which this node cannot load).
+ */
+export async function readChainBytes(path: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -45,8 +58,7 @@ export async function readChainFile(path: string, format?: ChainFormat): Promise
         `carry its messages over into a new chain with \`blockchain import ${path} <new_chain_path>\``,
     );
   }
-  const chosen = format ?? detectFormat(bytes);
-  return { path, format: chosen, bytes, ...codecFor(chosen).decode(bytes, path) };
+  return bytes;
 }
 
 /**
@@ -57,39 +69,10 @@ export async function readChainFile(path: string, format?: ChainFormat): Promise
  */
 export function checkChainFile(file: ChainFile, opts: ValidationOptions): Block[] {
   if (file.records.length === 0) return [];
-  const result = validateChain(file.records, opts);
-  if (!result.ok) {
-    const reason = result.reason + otherRuleHint(file.records, opts);
-    throw new ChainLoadError("INVALID_CHAIN", file.path, reason, locate(file, result.index));
-  }
-  const blocks = file.records as Block[];
-  const codec = codecFor(file.format);
-  for (const [i, block] of blocks.entries()) {
-    // Exact bytes, not just equal values: a re-encode that differs would change the .hash
-    // and, in JSON, could hide bytes that are not UTF-8.
-    if (!codec.encodeRecord(block).equals(recordBytes(file, i))) {
-      throw new ChainLoadError(
-        "NOT_CANONICAL",
-        file.path,
-        `the record is not the ${file.format === "json" ? "canonical encoding" : "exact binary encoding"} of its block`,
-        locate(file, i),
-      );
-    }
-  }
-  return blocks;
-}
-
-/**
- * For a chain invalid under the asked rule: which other proof rule it follows,
- * as a sentence to append to the reason (a node started with the wrong
- * --proof-rule gets told the right one), or "" when no rule makes it valid.
- */
-function otherRuleHint(records: readonly unknown[], opts: ValidationOptions): string {
-  const rule = opts.rule ?? ORIGINAL_PROOF_RULE;
-  const others = otherRulesValidating(records, rule, opts);
-  if (others.length === 0) return "";
-  const names = others.map((name) => `'${name}'`).join(" or ");
-  return ` (the file seems to follow the ${names} proof rule, not '${rule.name}': try --proof-rule ${others[0]})`;
+  const sound = file.bytes.subarray(0, file.end);
+  const bytes = file.completion ? Buffer.concat([sound, file.completion]) : sound;
+  loadCheckedChain(file.path, bytes, file, codecFor(file.format), opts);
+  return file.records as Block[];
 }
 
 /** Writes a whole chain file atomically (temp file + rename), creating missing folders. */
@@ -104,18 +87,4 @@ export async function writeChainFile(
     path,
     Buffer.concat([codec.header, ...chain.map((b) => codec.encodeRecord(b))]),
   );
-}
-
-/** The bytes of record `i` as they will stand once the load has finished the last record. */
-function recordBytes(file: ChainFile, i: number): Buffer {
-  const start = file.offsets[i] ?? 0;
-  const stop = file.offsets[i + 1] ?? file.end;
-  const raw = file.bytes.subarray(start, stop);
-  const isLast = i === file.records.length - 1;
-  return isLast && file.completion ? Buffer.concat([raw, file.completion]) : raw;
-}
-
-function locate(file: ChainFile, index: number): { index: number; line?: number; offset?: number } {
-  const offset = file.offsets[index];
-  return file.format === "json" ? { index, line: index + 1, offset } : { index, offset };
 }

@@ -4,10 +4,12 @@ import { access, type FileHandle, mkdir, open, rename, writeFile } from "node:fs
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
+import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
-import { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
+import { decodeChainFile, readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
+import { type LoadedChain, loadCheckedChain, loadVouchedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
 import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
@@ -15,6 +17,7 @@ import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
 export type { ChainFile } from "./chain-file.js";
 export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
 export { type ChainFormat, normalizeFormat } from "./chain-format.js";
+export type { LoadedChain } from "./chain-load.js";
 export { ChainLoadError } from "./chain-load-error.js";
 export { ChainLock, ChainLockedError, lockFilePath } from "./chain-lock.js";
 export { hashFilePath } from "./hash-file.js";
@@ -28,6 +31,11 @@ export interface ChainStoreOptions {
   /** Start from genesis; the old file and its .hash are moved to a backup copy, never deleted. */
   forceNewChain?: boolean;
   maxMessageBytes?: number;
+  /**
+   * Validate every block even when the .hash vouches for the file (`--verify-chain`);
+   * otherwise such a file has only its genesis and last 100 blocks checked in full.
+   */
+  verifyAll?: boolean;
   /** The validator's clock (ms since the epoch), for tests. */
   now?: number;
   logger?: { warn(msg: string): void };
@@ -35,9 +43,24 @@ export interface ChainStoreOptions {
 
 export interface OpenedChainStore {
   store: ChainStore;
-  chain: Block[];
+  /** The chain, held compactly (records plus an index): ChainState starts from it. */
+  loaded: LoadedChain;
+  /** Whether the .hash vouched for the file, so that only its last blocks were checked in full. */
+  trusted: boolean;
+  /** Every block, decoded (costly on a long chain: for tests and small tools). */
+  readonly chain: Block[];
   /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
   warnings: string[];
+}
+
+/** A run of records to append from block `from` on, with the hash of each block. */
+export interface RecordRun {
+  from: number;
+  /** The records of blocks `from`, `from + 1`, ..., one after another (a copy the save may keep). */
+  bytes: Buffer;
+  /** Where each record starts in `bytes`. */
+  starts: number[];
+  hashes: string[];
 }
 
 /** Bytes read at a time when the .hash is recomputed after a truncation. */
@@ -116,49 +139,78 @@ export class ChainStore {
       await writeChainFile(path, opts.format, [genesisBlock()]);
     }
 
-    const file = await readChainFile(path, opts.format);
-    const chain = checkChainFile(file, {
+    const bytes = await readChainBytes(path);
+    const validation = {
       difficulty: opts.difficulty,
       ...(opts.rule ? { rule: opts.rule } : {}),
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
-    });
-    if (chain.length === 0) {
-      // Our own writes create a file whole (temp file + rename), so a file without one
-      // whole block is not a chain this node wrote: a note, another program's file, a typo.
-      const why = file.torn ? file.torn.reason : "the file is empty";
-      throw new ChainLoadError(
-        "NO_WHOLE_BLOCK",
-        path,
-        `holds no whole block of a ${opts.format} chain file (${why}); the file was left as it is. ` +
-          "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
-      );
+    };
+    // The .hash vouches for bytes the node itself wrote: those are not validated again.
+    let hasher = createHash("sha256").update(bytes);
+    const vouched =
+      !opts.verifyAll && (await readHashFile(hashFilePath(path))) === hasher.copy().digest("hex");
+    let loaded = vouched ? loadVouchedChain(path, bytes, codecFor(opts.format), validation) : null;
+    const trusted = loaded !== null;
+    let size = bytes.length;
+    let offsets: number[];
+    let repair: { keep: number; append: Buffer | null } | null = null;
+    if (loaded) {
+      offsets = loaded.records.startsCopy();
+    } else {
+      const file = decodeChainFile(path, bytes, opts.format);
+      const sound = bytes.subarray(0, file.end);
+      const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
+      loaded = loadCheckedChain(path, records, file, codecFor(opts.format), validation);
+      if (!loaded) {
+        // Our own writes create a file whole (temp file + rename), so a file without one
+        // whole block is not a chain this node wrote: a note, another program's file, a typo.
+        const why = file.torn ? file.torn.reason : "the file is empty";
+        throw new ChainLoadError(
+          "NO_WHOLE_BLOCK",
+          path,
+          `holds no whole block of a ${opts.format} chain file (${why}); the file was left as it is. ` +
+            "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
+        );
+      }
+      offsets = file.offsets.slice();
+      if (file.torn) {
+        const copy = await keepTornTail(path, bytes.subarray(file.end));
+        warn(
+          `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
+            `${offsets.length} block(s) kept; the cut bytes are saved in ${copy}`,
+        );
+      }
+      if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
+      if (file.torn || file.completion || sound.length !== bytes.length) {
+        repair = { keep: sound.length, append: file.completion };
+        hasher = createHash("sha256").update(sound);
+        if (file.completion) hasher.update(file.completion);
+        size = sound.length + (file.completion?.length ?? 0);
+      }
     }
-    const offsets = file.offsets.slice();
-    const sound = file.bytes.subarray(0, file.end);
-    const append: Buffer | null = file.completion;
-    if (file.torn) {
-      const copy = await keepTornTail(path, file.bytes.subarray(file.end));
-      warn(
-        `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
-          `${chain.length} block(s) kept; the cut bytes are saved in ${copy}`,
-      );
-    }
-    if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
 
     const handle = await open(path, "r+");
     try {
-      if (file.torn || append || sound.length !== file.bytes.length) {
-        await handle.truncate(sound.length);
-        if (append) await writeAll(handle, append, sound.length);
+      if (repair) {
+        await handle.truncate(repair.keep);
+        if (repair.append) await writeAll(handle, repair.append, repair.keep);
         await handle.sync();
       }
-      const hasher = createHash("sha256").update(sound);
-      if (append) hasher.update(append);
-      const size = sound.length + (append?.length ?? 0);
       const store = new ChainStore(path, opts.format, handle, lock, offsets, size, hasher);
       await store.checkHashFile(warn);
-      return { store, chain, warnings };
+      const result = loaded;
+      return {
+        store,
+        loaded: result,
+        trusted,
+        warnings,
+        get chain() {
+          return Array.from({ length: result.records.length }, (_, i) =>
+            result.records.blockAt(i),
+          ) as Block[];
+        },
+      };
     } catch (err) {
       await handle.close();
       throw err;
@@ -176,8 +228,9 @@ export class ChainStore {
    * persistedLength) truncates at that record and appends from there. fsyncs,
    * then updates the .hash file.
    */
-  save(chain: readonly Block[], dirtyFrom: number): Promise<void> {
-    const run = this.queue.then(() => this.saveNow(chain, dirtyFrom));
+  save(chain: readonly Block[] | RecordRun, dirtyFrom: number): Promise<void> {
+    const records = Array.isArray(chain) ? this.runOf(chain as readonly Block[]) : chain;
+    const run = this.queue.then(() => this.saveNow(records as RecordRun, dirtyFrom));
     // Saves run one after another; a failed one must not block the next.
     this.queue = run.catch(() => undefined);
     return run;
@@ -195,23 +248,45 @@ export class ChainStore {
     }
   }
 
-  private async saveNow(chain: readonly Block[], dirtyFrom: number): Promise<void> {
-    if (this.closed) throw new Error(`${this.path}: the chain store is closed`);
+  /** The records of every block of `chain`. */
+  private runOf(chain: readonly Block[]): RecordRun {
     if (chain.length === 0) throw new RangeError("cannot save an empty chain");
-    const from = Math.max(0, Math.min(Math.floor(dirtyFrom), this.offsets.length, chain.length));
-    if (from === chain.length && from === this.offsets.length) return;
-    if (from < this.offsets.length) await this.truncateAt(from);
-
-    const records: Buffer[] = [];
-    const offsets: number[] = [];
-    let at = this.size;
-    for (let i = from; i < chain.length; i++) {
-      const record = this.codec.encodeRecord(chain[i] as Block);
-      offsets.push(at);
-      records.push(record);
+    const from = 0;
+    const records = chain.map((b) => this.codec.encodeRecord(b));
+    const starts: number[] = [];
+    let at = 0;
+    for (const record of records) {
+      starts.push(at);
       at += record.length;
     }
-    const bytes = Buffer.concat(records);
+    return {
+      from,
+      bytes: Buffer.concat(records),
+      starts,
+      hashes: chain.map((b) => hashBlock(b)),
+    };
+  }
+
+  private async saveNow(run: RecordRun, dirtyFrom: number): Promise<void> {
+    if (this.closed) throw new Error(`${this.path}: the chain store is closed`);
+    const length = run.from + run.starts.length;
+    if (length === 0) throw new RangeError("cannot save an empty chain");
+    const from = Math.max(0, Math.min(Math.floor(dirtyFrom), this.offsets.length, length));
+    if (from === length && from === this.offsets.length) return;
+    if (from < run.from) {
+      // An earlier save failed: the blocks between are not in this run (the caller marks them again).
+      throw new Error(
+        `${this.path}: the file holds ${this.offsets.length} block(s), the save starts at block ${run.from}`,
+      );
+    }
+    if (from < this.offsets.length) await this.truncateAt(from);
+
+    // Records before `from` are on disk already (an earlier save of this run's blocks).
+    const skip = from - run.from;
+    const first = run.starts[skip] ?? run.bytes.length;
+    const bytes = run.bytes.subarray(first);
+    const offsets = run.starts.slice(skip).map((start) => this.size + start - first);
+    const at = this.size + bytes.length;
     try {
       await writeAll(this.handle, bytes, this.size);
       await this.handle.datasync();
@@ -221,7 +296,7 @@ export class ChainStore {
       throw err;
     }
     this.hasher.update(bytes);
-    this.offsets.push(...offsets);
+    for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
     await writeHashFile(this.hashPath, this.digest());
   }

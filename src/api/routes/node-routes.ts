@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { DEFAULTS } from "../../config/config.js";
+import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../config/config.js";
 import type { NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
 
@@ -70,6 +70,20 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
         return reply.code(400).send({ message: "from and limit must be safe integers" });
       }
       const length = node.chainLength();
+      // Content negotiation: a peer that asks for binary records gets larger pages of them
+      // (bounded in bytes); JSON stays the default, and the answer varies by Accept.
+      reply.header("vary", "Accept");
+      if (accepts(request.headers.accept, BINARY_RECORDS_MEDIA_TYPE)) {
+        const page = node.blockRecords(
+          from,
+          Math.min(limit, DEFAULTS.binaryPageLimit),
+          DEFAULTS.binaryPageBytes,
+        );
+        return reply
+          .header("content-type", BINARY_RECORDS_MEDIA_TYPE)
+          .header("x-chain-length", String(length))
+          .send(page);
+      }
       return { blocks: node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit)), length };
     },
   );
@@ -201,3 +215,14 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
 }
 
 export { SENDER_HEADER, senderOf };
+
+/** Whether an Accept header names `type` (exactly, with a q above 0). */
+function accepts(accept: string | undefined, type: string): boolean {
+  if (!accept) return false;
+  return accept.split(",").some((range) => {
+    const [name, ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    if (name !== type) return false;
+    const q = params.find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../src/config/config.js";
+import type { Block } from "../../src/core/block.js";
+import { PeerClient } from "../../src/net/peer-client.js";
+import { decodeBinaryRecords } from "../../src/storage/binary-codec.js";
+import { writeChainFile } from "../../src/storage/chain-store.js";
+import { buildChain } from "../helpers/chain-factory.js";
+import { startTestMiner } from "../helpers/start-miner.js";
+import { withTempDir } from "../helpers/temp-dir.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { PeerServer } from "./peer-server.js";
+
+const D = 1;
+const LONG = buildChain(2500, { difficulty: D, messages: ["hello", "grüße, 世界 🎉"] });
+
+function client(): PeerClient {
+  return new PeerClient(
+    { self: "127.0.0.1:9", timeoutMs: 10_000, maxResponseBytes: DEFAULTS.peerMaxResponseBytes },
+    { signal: new AbortController().signal, metrics: null },
+  );
+}
+
+async function withNode(
+  chain: readonly Block[],
+  format: "json" | "binary",
+  body: (url: string, address: string) => Promise<void>,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const pathToChain = join(dir, `chain.${format}`);
+    await writeChainFile(pathToChain, format, chain);
+    const node = await startTestMiner({
+      pathToChain,
+      jsonFormat: format === "json",
+      difficulty: D,
+      mine: false,
+      ...extra,
+    });
+    try {
+      await body(node.url, `127.0.0.1:${node.miner.port}`);
+    } finally {
+      await node.stop();
+    }
+  });
+}
+
+for (const format of ["json", "binary"] as const) {
+  test(`GET /blocks (a ${format} node): JSON by default, binary records when Accept asks for them`, async () => {
+    await withNode(LONG, format, async (url) => {
+      const plain = await fetch(`${url}/blocks?from=5&limit=3`);
+      assert.match(plain.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal(plain.headers.get("vary"), "Accept");
+      const json = (await plain.json()) as { blocks: Block[]; length: number };
+      assert.deepEqual(json, { blocks: LONG.slice(5, 8), length: LONG.length });
+
+      const res = await fetch(`${url}/blocks?from=5&limit=2000`, {
+        headers: { accept: `${BINARY_RECORDS_MEDIA_TYPE}, application/json;q=0.5` },
+      });
+      assert.equal(res.headers.get("content-type"), BINARY_RECORDS_MEDIA_TYPE);
+      assert.equal(res.headers.get("x-chain-length"), String(LONG.length));
+      // A binary page may be larger than a JSON one (at most 1000 blocks).
+      assert.deepEqual(
+        decodeBinaryRecords(Buffer.from(await res.arrayBuffer())),
+        LONG.slice(5, 2005),
+      );
+
+      const refused = await fetch(`${url}/blocks?from=5&limit=3`, {
+        headers: { accept: `${BINARY_RECORDS_MEDIA_TYPE};q=0, application/json` },
+      });
+      assert.match(refused.headers.get("content-type") ?? "", /^application\/json/);
+      await refused.body?.cancel();
+    });
+  });
+}
+
+test("a binary page is bounded in bytes: large messages give fewer blocks than asked, at least one", async () => {
+  const big = buildChain(300, { difficulty: D, messages: ["x".repeat(16_000)] });
+  await withNode(
+    big,
+    "binary",
+    async (url) => {
+      const res = await fetch(`${url}/blocks?from=1&limit=300`, {
+        headers: { accept: BINARY_RECORDS_MEDIA_TYPE },
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const blocks = decodeBinaryRecords(bytes) as Block[];
+      assert.ok(Array.isArray(blocks), String(blocks));
+      assert.ok(blocks.length > 0 && blocks.length < 299, `${blocks.length} blocks`);
+      assert.ok(bytes.length <= DEFAULTS.binaryPageBytes, `${bytes.length} bytes`);
+      assert.deepEqual(blocks, big.slice(1, 1 + blocks.length));
+    },
+    { maxMessageBytes: 16_384 },
+  );
+});
+
+test("the peer client gets binary pages from a node that speaks them and JSON from one that does not", async () => {
+  await withNode(LONG, "binary", async (_url, address) => {
+    const page = await client().blocks(address, 0, 2400);
+    assert.equal(page.length, LONG.length);
+    assert.deepEqual(page.blocks, LONG.slice(0, 2400));
+  });
+  const jsonOnly = new PeerServer(LONG);
+  const address = await jsonOnly.start();
+  try {
+    const page = await client().blocks(address, 0, 2400);
+    assert.equal(page.length, LONG.length);
+    assert.deepEqual(page.blocks, LONG.slice(0, page.blocks.length));
+  } finally {
+    await jsonOnly.stop();
+  }
+});
+
+test("a fresh node syncs a long chain from a neighbour through binary pages", async () => {
+  await withNode(LONG, "binary", async (_url, source) => {
+    await withTempDir(async (dir) => {
+      const fresh = await startTestMiner({
+        pathToChain: join(dir, "chain.json"),
+        difficulty: D,
+        mine: false,
+        neighbours: [source],
+        chainSyncIntervalS: 1,
+      });
+      try {
+        await waitFor(() => fresh.miner.chainLength() === LONG.length, {
+          timeoutMs: 60_000,
+          what: "the fresh node to hold the whole chain",
+        });
+        assert.deepEqual(fresh.miner.blocks(LONG.length - 1, 1), [LONG.at(-1)]);
+      } finally {
+        await fresh.stop();
+      }
+    });
+  });
+});
