@@ -248,10 +248,16 @@ export class PeerClient {
         answer.status,
       );
     }
-    const type = String(answer.headers["content-type"] ?? "").split(";")[0]?.trim();
+    const type = String(answer.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim();
     if (binaryType && answer.status === 200 && type === binaryType) {
       const chainLength = Number(answer.headers["x-chain-length"] ?? Number.NaN);
-      return { status: answer.status, body: undefined, records: { bytes: answer.body, chainLength } };
+      return {
+        status: answer.status,
+        body: undefined,
+        records: { bytes: answer.body, chainLength },
+      };
     }
     const parsed = parseJson(answer.body.toString("utf8"));
     if (parsed === undefined && answer.status === 200) {
