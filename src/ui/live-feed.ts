@@ -31,14 +31,20 @@ export class LiveFeed {
   private readonly stateListeners = new Set<(state: FeedState) => void>();
   private hadBreak = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The id of the last event received: a stream opened again resumes after it. */
+  private lastEventId: string | undefined;
   state: FeedState = "connecting";
 
-  constructor(private readonly open: () => EventSource) {}
+  constructor(private readonly open: (lastEventId?: string) => EventSource) {}
 
-  /** Opens the stream; EventSource itself reconnects after a break (the node sends `retry`). */
+  /**
+   * Opens the stream. EventSource itself reconnects after a break (the node sends `retry`)
+   * and sends Last-Event-ID, so the node replays what was missed; a stream this class opens
+   * again passes the last id itself.
+   */
   connect(): void {
     if (this.source) return;
-    const source = this.open();
+    const source = this.open(this.lastEventId);
     this.source = source;
     source.onopen = () => {
       this.setState("live");
@@ -56,21 +62,29 @@ export class LiveFeed {
       }
     };
     source.addEventListener("block", (m) => {
+      this.noteId(m);
       const block = parse<Block>(m);
       if (block) this.emit({ type: "block", block });
     });
     source.addEventListener("data", (m) => {
+      this.noteId(m);
       const data = parse<Data>(m);
       if (data) this.emit({ type: "data", data });
     });
     source.addEventListener("reorg", (m) => {
+      this.noteId(m);
       const reorg = parse<ReorgEvent>(m);
       if (reorg) this.emit({ type: "reorg", reorg });
     });
     source.addEventListener("neighbours", (m) => {
+      this.noteId(m);
       const neighbours = parse<string[]>(m);
       if (neighbours) this.emit({ type: "neighbours", neighbours });
     });
+  }
+
+  private noteId(message: MessageEvent): void {
+    if (message.lastEventId) this.lastEventId = message.lastEventId;
   }
 
   close(): void {

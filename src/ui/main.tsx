@@ -4,7 +4,7 @@ import { LiveFeed } from "./live-feed.js";
 import { NodeClient, nodeBaseFromPage } from "./node-client.js";
 
 const client = new NodeClient(nodeBaseFromPage(document));
-const feed = new LiveFeed(() => client.events());
+const feed = new LiveFeed((lastEventId) => client.events(lastEventId));
 feed.connect();
 const root = document.getElementById("app");
 if (root) {

@@ -96,9 +96,10 @@ export class NodeClient {
     });
   }
 
-  /** The stream of live events. */
-  events(): EventSource {
-    return new EventSource(`${this.base}/events`);
+  /** The stream of live events; after `lastEventId` when given (EventSource cannot set the header). */
+  events(lastEventId?: string): EventSource {
+    const resume = lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : "";
+    return new EventSource(`${this.base}/events${resume}`);
   }
 }
 

@@ -316,17 +316,35 @@ describe("the explorer in a real browser", { skip }, () => {
       async (page) => {
         await openOverview(page, length);
         await page.evaluate("window.sameDocument = true");
+        // A block event before the break, so that the page has an event id to resume from.
+        const before = `Before the restart ${Date.now()}`;
+        await addMessage(node.url, before);
+        await page.waitForSelector(
+          `.block-card[data-index="${length}"] .message:text-is("${before}")`,
+        );
+        const resumes: Promise<string | undefined>[] = [];
+        page.on("request", (request) => {
+          if (!new URL(request.url()).pathname.endsWith("/events")) return;
+          const fromParam = new URL(request.url()).searchParams.get("last_event_id");
+          resumes.push(
+            request.allHeaders().then((h) => h["last-event-id"] ?? fromParam ?? undefined),
+          );
+        });
         await node.stop();
         await page.waitForSelector('[data-feed="reconnecting"]');
         node = await NodeProcess.start({ chainPath, port, args: nodeArgs, startTimeoutMs: 60_000 });
         await page.waitForSelector('[data-feed="live"]', { timeout: 30_000 });
+        const ids = await Promise.all(resumes);
+        assert.ok(ids.length > 0, "the page opened the event stream again");
+        for (const id of ids)
+          assert.match(id ?? "", /^[0-9a-f]{8}-\d+-\d+$/, "it resumes after an id");
         const text = `After the restart ${Date.now()}`;
         await addMessage(node.url, text);
         await page.waitForSelector(
-          `.block-card[data-index="${length}"] .message:text-is("${text}")`,
+          `.block-card[data-index="${length + 1}"] .message:text-is("${text}")`,
         );
         await page.waitForSelector(
-          `[data-stat="length"]:text-is("${(length + 1).toLocaleString("en-US")}")`,
+          `[data-stat="length"]:text-is("${(length + 2).toLocaleString("en-US")}")`,
         );
         assert.equal(await page.evaluate("window.sameDocument"), true, "the page was not reloaded");
       },

@@ -1,7 +1,9 @@
 import type { ServerResponse } from "node:http";
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { DEFAULTS } from "../../config/config.js";
 import type { ApiMetrics } from "../api-metrics.js";
+import { type EventPosition, EventRing, parseEventId } from "../event-ring.js";
 import type { NodeApi, NodeEvents } from "../node-api.js";
 
 const EVENT_NAMES = [
@@ -24,10 +26,11 @@ export function registerEventRoutes(
       else res.write(text);
     }
   };
+  const ring = new EventRing();
   // One listener per event for every client, so the node's emitter does not grow with them.
   const listeners = EVENT_NAMES.map((name) => {
     const listener = (payload: unknown) =>
-      broadcast(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+      broadcast(ring.push(name, payload, lengthAfter(name, payload, node)));
     node.events.on(name, listener as never);
     return { name, listener };
   });
@@ -48,6 +51,16 @@ export function registerEventRoutes(
         operationId: "streamEvents",
         tags: ["node"],
         produces: ["text/event-stream"],
+        querystring: Type.Object({
+          last_event_id: Type.Optional(
+            Type.String({ description: "resume after this event id (as Last-Event-ID does)" }),
+          ),
+        }),
+        headers: Type.Object({
+          "last-event-id": Type.Optional(
+            Type.String({ description: "resume after this event id (EventSource sends it)" }),
+          ),
+        }),
         response: {
           200: {
             type: "string",
@@ -58,7 +71,7 @@ export function registerEventRoutes(
         },
       },
     },
-    (_request, reply) => {
+    (request, reply) => {
       if (open.size >= DEFAULTS.maxEventClients) {
         return reply.code(429).send({
           message: `this node serves at most ${DEFAULTS.maxEventClients} event streams at once; try again later`,
@@ -73,6 +86,8 @@ export function registerEventRoutes(
         "access-control-allow-origin": "*",
       });
       res.write("retry: 2000\n: connected\n\n");
+      const from = parseEventId(lastEventIdOf(request.headers, request.query));
+      if (from) res.write(catchUp(ring, node, from));
       open.add(res);
       metrics?.eventStreamClients.set(open.size);
       res.on("close", () => {
@@ -81,4 +96,43 @@ export function registerEventRoutes(
       });
     },
   );
+}
+
+/** The chain's length once a client has applied this event (it rides in the event's id). */
+function lengthAfter(name: string, payload: unknown, node: NodeApi): number {
+  if (name === "block") return (payload as { index: number }).index + 1;
+  // The new branch's blocks follow as block events: until then the client holds the common part.
+  if (name === "reorg") return (payload as { fork_index: number }).fork_index + 1;
+  return node.chainLength();
+}
+
+/**
+ * The id a client resumes from: the `Last-Event-ID` header (EventSource sends it on its own
+ * reconnects), else `?last_event_id=` (for a client that opens a new stream itself).
+ */
+function lastEventIdOf(headers: Record<string, unknown>, query: unknown): string | undefined {
+  const header = headers["last-event-id"];
+  if (typeof header === "string" && header !== "") return header;
+  const param = (query as { last_event_id?: unknown } | undefined)?.last_event_id;
+  return typeof param === "string" ? param : undefined;
+}
+
+/**
+ * What a client that resumes from `from` missed: the events after it while the
+ * ring holds them all; else (a node restarted since, or a long absence) the
+ * blocks from the length it held to the tip, at most a page of them (the
+ * newest; older ones are for GET /blocks), with ids that resume from now on.
+ */
+function catchUp(ring: EventRing, node: NodeApi, from: EventPosition): string {
+  const missed = ring.since(from);
+  if (missed) return missed.map((entry) => entry.text).join("");
+  const length = node.chainLength();
+  const start = Math.max(from.length, length - DEFAULTS.blocksPageLimit);
+  return node
+    .blocks(start, length - start)
+    .map(
+      (block) =>
+        `id: ${ring.idOf(ring.lastSeq, block.index + 1)}\nevent: block\ndata: ${JSON.stringify(block)}\n\n`,
+    )
+    .join("");
 }
