@@ -19,6 +19,11 @@ export interface ServerOptions {
   host?: string;
   logger?: Logger;
   bodyLimit?: number;
+  /**
+   * Largest request line and headers, in bytes (Node's default: 16 KiB). A node sets it from
+   * its message limit with headerBytesFor, so that PUT /add?message= takes any message it may.
+   */
+  maxHeaderBytes?: number;
   /** Request durations and event-stream clients are recorded here when given. */
   metrics?: ApiMetrics;
 }
@@ -65,6 +70,18 @@ function recordDurations(app: FastifyInstance, metrics: ApiMetrics): void {
   });
 }
 
+/** Node's own limit on a request's line and headers, kept for everything but the message. */
+const DEFAULT_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The header limit that lets `PUT /add?message=` carry a message of `maxMessageBytes`
+ * bytes of UTF-8 however it is percent-encoded: each byte is at most `%XX` (3 bytes),
+ * plus the room Node gives the other headers by default.
+ */
+export function headerBytesFor(maxMessageBytes: number): number {
+  return 3 * maxMessageBytes + DEFAULT_HEADER_BYTES;
+}
+
 /** Builds the HTTP API of a node (not yet listening). */
 export async function buildServer(
   node: NodeApi,
@@ -77,6 +94,7 @@ export async function buildServer(
     forceCloseConnections: true,
     requestTimeout: DEFAULTS.requestTimeoutMs,
     clientErrorHandler: closeOnClientError,
+    http: { maxHeaderSize: opts.maxHeaderBytes ?? DEFAULT_HEADER_BYTES },
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;
   // Response schemas document the API; answers are written with plain JSON.stringify.

@@ -9,7 +9,7 @@ import type {
   NodeEvents,
   NodeStatus,
 } from "../api/node-api.js";
-import { startServer } from "../api/server.js";
+import { headerBytesFor, startServer } from "../api/server.js";
 import { ChainState } from "../chain/chain-state.js";
 import { saveChain } from "../chain/save-chain.js";
 import { DEFAULTS } from "../config/config.js";
@@ -228,6 +228,7 @@ export class Miner implements NodeApi {
         host: o.host,
         logger: logger.child({ module: "api" }),
         metrics: this.metrics,
+        maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
