@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
+import { hashBlock } from "../core/hash.js";
 import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
 import { addedWithoutId, callOwnEndpoint, decodeClientAnswer } from "./original-answers.js";
@@ -15,8 +16,31 @@ interface TargetFlags {
 
 function withTarget(command: Command): Command {
   return command
-    .option("--host <addr>", "the node's address", DEFAULTS.host)
-    .option("--port <n>", "the node's port", intIn(1, 65535), DEFAULTS.port);
+    .addOption(
+      new Option("--host <addr>", "the node's address")
+        .default(DEFAULTS.host)
+        .env("BLOCKCHAIN_HOST"),
+    )
+    .addOption(
+      new Option("--port <n>", "the node's port")
+        .argParser(intIn(1, 65535))
+        .default(DEFAULTS.port)
+        .env("BLOCKCHAIN_PORT"),
+    )
+    .addOption(new Option("--json", "print the node's JSON answer"));
+}
+
+/** The message of `add`: the argument, or stdin for `-` with one trailing newline dropped. */
+async function messageOf(argument: string): Promise<string> {
+  if (argument !== "-") return argument;
+  let text = "";
+  process.stdin.setEncoding("utf8");
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, "");
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function print(text: string): void {
@@ -61,17 +85,22 @@ export function registerClientCommands(program: Command): void {
     program
       .command("add")
       .description("submit a message to a node; prints its id")
-      .argument("<message>", "the message text"),
-  ).action(async (message: string, flags: TargetFlags) => {
+      .argument(
+        "<message>",
+        "the message text, or - to read it from stdin (one trailing newline dropped)",
+      ),
+  ).action(async (argument: string, flags: TargetFlags) => {
+    const message = await messageOf(argument);
     // PUT /add?message= is the one form both this node and the original Python node serve.
     const path = `/add?message=${encodeURIComponent(message)}`;
     const answer = (await callNode(flags, "PUT", path)) as { id?: unknown; message?: unknown };
+    if (flags.json) return print(JSON.stringify(answer));
     print(safe(typeof answer.id === "string" ? answer.id : addedWithoutId(answer)));
   });
 
   const get = program
     .command("get")
-    .description("read from a node: chain, neighbours, data, status, message <id>");
+    .description("read from a node: chain, neighbours, data, status, block <index>, message <id>");
   const what = {
     chain: "the chain, oldest block first",
     neighbours: "the node's neighbours",
@@ -79,33 +108,44 @@ export function registerClientCommands(program: Command): void {
     status: "the node's status",
   } as const;
   for (const [name, description] of Object.entries(what)) {
-    withTarget(get.command(name).description(description))
-      .addOption(new Option("--json", "print the node's JSON answer"))
-      .action(async (flags: TargetFlags) => {
-        await printResource(name as keyof typeof what, flags);
-      });
+    withTarget(get.command(name).description(description)).action(async (flags: TargetFlags) => {
+      await printResource(name as keyof typeof what, flags);
+    });
   }
+  registerGetBlock(get);
   withTarget(
     get
       .command("message")
       .description("a message by id: pending, or confirmed in block N")
       .argument("<id>", "the message id"),
-  )
-    .addOption(new Option("--json", "print the node's JSON answer"))
-    .action(async (id: string, flags: TargetFlags) => {
-      const answer = (await callOwnEndpoint(flags, `/data/${encodeURIComponent(id)}`)) as {
-        status: string;
-        message: string;
-        index?: number;
-        confirmations?: number;
-      };
-      if (flags.json) return print(JSON.stringify(answer));
-      const where =
-        answer.status === "confirmed"
-          ? `confirmed in block ${safe(answer.index)} (${safe(answer.confirmations)} confirmations)`
-          : "pending";
-      print(`${where}\n${safe(answer.message)}`);
-    });
+  ).action(async (id: string, flags: TargetFlags) => {
+    const answer = (await callOwnEndpoint(flags, `/data/${encodeURIComponent(id)}`)) as {
+      status: string;
+      message: string;
+      index?: number;
+      confirmations?: number;
+    };
+    if (flags.json) return print(JSON.stringify(answer));
+    const where =
+      answer.status === "confirmed"
+        ? `confirmed in block ${safe(answer.index)} (${plural(Number(answer.confirmations), "confirmation")})`
+        : "pending";
+    print(`${where}\n${safe(answer.message)}`);
+  });
+}
+
+/** `blockchain get block <index>`: one block, with its hash. */
+function registerGetBlock(get: Command): void {
+  withTarget(
+    get
+      .command("block")
+      .description("one block by index, with its hash")
+      .argument("<index>", "the block's index (0 is genesis)", intIn(0, Number.MAX_SAFE_INTEGER)),
+  ).action(async (index: number, flags: TargetFlags) => {
+    const block = (await callOwnEndpoint(flags, `/blocks/${index}`)) as Block;
+    if (flags.json) return print(JSON.stringify(block));
+    print(`${formatBlock(block)}\n    hash ${hashBlock(block)}`);
+  });
 }
 
 async function printResource(

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerClientCommands } from "./client-commands.js";
+import { registerCompletionCommand } from "./completion-command.js";
 import { registerConvertCommand } from "./convert-command.js";
 import { registerDevnetCommand } from "./devnet-command.js";
 import { registerImportCommand } from "./import-command.js";
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerVerifyCommand(program);
   registerConvertCommand(program);
   registerImportCommand(program);
+  registerCompletionCommand(program);
 }

@@ -12,6 +12,7 @@ interface ConvertFlags {
   to: string;
   from?: string;
   difficulty: number;
+  json?: boolean;
 }
 
 /** Largest message convert accepts: the most any node may be configured to take. */
@@ -43,6 +44,7 @@ export function registerConvertCommand(program: Command): void {
       intIn(1, MAX_DIFFICULTY),
       1,
     )
+    .option("--json", "print what was written as JSON")
     .action(async (input: string, output: string, flags: ConvertFlags) => {
       process.exitCode = await convertChainFile(expandHome(input), expandHome(output), flags);
     });
@@ -83,8 +85,15 @@ async function convertChainFile(
     await lock.release();
   }
   const size = (await stat(output)).size;
+  const summary = {
+    blocks: blocks.length,
+    from: { path: input, format: file.format, bytes: file.bytes.length },
+    to: { path: output, format: to, bytes: size },
+  };
   process.stdout.write(
-    `converted ${blocks.length} blocks: ${input} (${file.format}, ${file.bytes.length} bytes) -> ${output} (${to}, ${size} bytes)\n`,
+    flags.json
+      ? `${JSON.stringify(summary)}\n`
+      : `converted ${blocks.length} blocks: ${input} (${file.format}, ${file.bytes.length} bytes) -> ${output} (${to}, ${size} bytes)\n`,
   );
   return 0;
 }

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
-import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
+import { DEFAULTS, LOG_FORMATS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
@@ -18,6 +18,8 @@ interface DevnetFlags {
   dir: string;
   workers?: number;
   logLevel: string;
+  logFormat: string;
+  fresh?: boolean;
 }
 
 /** The `blockchain` command of this checkout (from dist/src/cli/). */
@@ -58,8 +60,17 @@ export function registerDevnetCommand(program: Command): void {
       intIn(1, 256),
     )
     .addOption(
-      new Option("--log-level <level>", "the nodes' log level").choices(LOG_LEVELS).default("warn"),
+      new Option("--log-level <level>", "the nodes' log level (info shows each mined block)")
+        .choices(LOG_LEVELS)
+        .default("info")
+        .env("BLOCKCHAIN_LOG_LEVEL"),
     )
+    .addOption(
+      new Option("--log-format <format>", "the nodes' console log lines")
+        .choices(LOG_FORMATS)
+        .default("pretty"),
+    )
+    .option("--fresh", "start new chains: delete DIR/node-*/ (chains, journals, logs) first")
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {
         throw new Error(
@@ -99,6 +110,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     process.once("SIGHUP", onSignal);
   });
   const dir = resolve(expandHome(flags.dir));
+  if (flags.fresh) removeNodeFolders(dir);
   process.stdout.write(
     `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, proof rule ${flags.proofRule}, chains under ${dir}\n`,
   );
@@ -117,6 +129,8 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
       String(workers),
       "--log-level",
       flags.logLevel,
+      "--log-format",
+      flags.logFormat,
     );
     if (flags.nodes > 1) args.push("--neighbours", `127.0.0.1:${next}`);
     nodes.push(spawnNode(`node-${i}`, port, args));
@@ -126,6 +140,11 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     stopped.then(() => false),
   ]).catch((err: Error) => {
     process.stderr.write(`devnet: ${err.message}\n`);
+    if (!flags.fresh) {
+      process.stderr.write(
+        `devnet: a chain left under ${dir} may not fit these flags (another --difficulty?); --fresh starts new chains\n`,
+      );
+    }
     return false;
   });
   if (ready) {
@@ -140,6 +159,19 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     clean ? "devnet stopped\n" : `devnet stopped; exit codes ${codes.join(", ")}\n`,
   );
   return clean ? 0 : 1;
+}
+
+/** Deletes the node folders an earlier devnet left in `dir` (node-0, node-1, ...), nothing else. */
+function removeNodeFolders(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (/^node-\d+$/.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 function spawnNode(name: string, port: number, args: string[]): DevnetNode {

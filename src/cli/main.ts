@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { VERSION } from "../config/version.js";
 import { registerCommands } from "./commands.js";
 import { kebabAliases } from "./options.js";
 
@@ -9,10 +10,39 @@ export const EXIT_USAGE = 2;
 export function buildProgram(): Command {
   const program = new Command("blockchain")
     .description("A proof-of-work blockchain node that keeps a replicated ledger of text messages")
-    .showHelpAfterError()
+    .version(VERSION, "-V, --version", "print the version")
     .exitOverride();
   registerCommands(program);
+  program.addHelpText("after", ENVIRONMENT_HELP);
+  for (const command of allCommands(program)) pointToHelp(command);
   return program;
+}
+
+/** The environment variables the commands read, for `blockchain --help`. */
+const ENVIRONMENT_HELP = `
+Environment:
+  BLOCKCHAIN_HOST       default --host (a node's address; miner start: the listen address)
+  BLOCKCHAIN_PORT       default --port of miner start and the client commands
+  BLOCKCHAIN_LOG_LEVEL  default --log-level of miner start and devnet
+Flags given on the command line win over the environment.`;
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+/** `blockchain get block` for a subcommand of a subcommand. */
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** A usage error is one line that says what is wrong and where the help is, not the whole help. */
+function pointToHelp(command: Command): void {
+  const hint = `(see '${fullName(command)} --help')`;
+  command.showHelpAfterError(false).configureOutput({
+    outputError: (text, write) => write(`${text.trimEnd()} ${hint}\n`),
+  });
 }
 
 /** Every long flag of the program and its commands, e.g. `--chain-serialization`. */

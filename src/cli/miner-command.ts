@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
+import { DEFAULTS, LOG_FORMATS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { hostPort, hostPortList, intIn, PROOF_RULE_HELP, seconds } from "./options.js";
@@ -24,6 +24,7 @@ interface StartFlags {
   maxPending: number;
   mine: boolean;
   logLevel: string;
+  logFormat: "pretty" | "json";
 }
 
 function isJsonFormat(name: string): boolean {
@@ -39,8 +40,15 @@ export function registerMinerCommand(program: Command): void {
       "start a miner: load (or create) the chain, serve the API and the explorer, mine pending messages",
     )
     .argument("<chain_path>", "the chain file (created with the genesis block when missing)")
-    .option("--host <addr>", "listen address", DEFAULTS.host)
-    .option("--port <n>", "listen port", intIn(0, 65535), DEFAULTS.port)
+    .addOption(
+      new Option("--host <addr>", "listen address").default(DEFAULTS.host).env("BLOCKCHAIN_HOST"),
+    )
+    .addOption(
+      new Option("--port <n>", "listen port")
+        .argParser(intIn(0, 65535))
+        .default(DEFAULTS.port)
+        .env("BLOCKCHAIN_PORT"),
+    )
     .option("--advertise <host:port>", "address told to peers (default 127.0.0.1:<port>)", hostPort)
     .addOption(
       new Option("--chain-serialization <format>", "chain file format ('pickle' = binary)")
@@ -108,7 +116,18 @@ export function registerMinerCommand(program: Command): void {
       "validate the whole chain file at start, even when its .hash matches (otherwise: its last 100 blocks)",
     )
     .addOption(
-      new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default(DEFAULTS.logLevel),
+      new Option("--log-level <level>", "log level")
+        .choices(LOG_LEVELS)
+        .default(DEFAULTS.logLevel)
+        .env("BLOCKCHAIN_LOG_LEVEL"),
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "console log lines: readable text, or JSON lines for log collectors (miner.log is always JSON)",
+      )
+        .choices(LOG_FORMATS)
+        .default("pretty"),
     )
     .action(async (chainPath: string, flags: StartFlags) => {
       await runMiner(chainPath, flags);
@@ -140,6 +159,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     maxPending: flags.maxPending,
     mine: flags.mine,
     logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
   });
   await node.start();
   process.stdout.write(`listening on ${node.url}\n`);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULTS } from "../config/config.js";
+import { normalizeAddress } from "../net/address.js";
 import { intIn } from "./options.js";
 
 interface UiFlags {
@@ -9,8 +10,20 @@ interface UiFlags {
   host: string;
 }
 
-/** A commander parser for the node's URL: http(s) only, without a trailing slash. */
+/**
+ * A commander parser for the node: a URL (http or https, the trailing slash dropped),
+ * or `host:port` (or a host alone) as every other command takes it, meaning http.
+ */
 function nodeUrl(value: string): string {
+  if (!value.includes("://")) {
+    try {
+      return `http://${normalizeAddress(value)}`;
+    } catch (err) {
+      throw new InvalidArgumentError(
+        `must be host:port or a URL such as http://127.0.0.1:12345 (${(err as Error).message}).`,
+      );
+    }
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -37,7 +50,7 @@ export function registerUiCommand(program: Command): void {
     )
     .option("--port <n>", "listen port", intIn(0, 65535), DEFAULTS.uiPort)
     .option(
-      "--node <url>",
+      "--node <url|host:port>",
       "the node the explorer calls",
       nodeUrl,
       `http://${DEFAULTS.host}:${DEFAULTS.port}`,

@@ -6,6 +6,10 @@ import type { ProofRuleName } from "../core/proof-rules.js";
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The console log formats (--log-format): readable lines, or JSON lines for log collectors. */
+export const LOG_FORMATS = ["pretty", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** Every default of the node, in one place: flags, the Miner constructor and tests read them here. */
 export const DEFAULTS = Object.freeze({
   host: "127.0.0.1",

@@ -11,8 +11,10 @@ export interface NodeLoggerOptions {
   /** Folder of miner.log (the chain file's folder); no file log when absent. */
   logDir?: string;
   level?: string;
-  /** Human-readable lines on stderr (the console). */
+  /** Lines on stderr (the console). */
   console?: boolean;
+  /** Console lines as readable text (default) or as JSON, one object a line, like miner.log's. */
+  consoleFormat?: "pretty" | "json";
   rotateBytes?: number;
   /** How often a log file that could not be written is tried again. */
   retryMs?: number;
@@ -65,6 +67,19 @@ function consoleSink(): Writable {
   });
 }
 
+/** The console's stream: none, JSON lines as pino writes them, or readable lines. */
+function consoleStreamFor(opts: NodeLoggerOptions): Writable | null {
+  if (opts.console === false) return null;
+  if (opts.consoleFormat === "json") return consoleSink();
+  return pretty({
+    destination: consoleSink(),
+    colorize: Boolean(process.stderr.isTTY),
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname",
+    singleLine: true,
+  });
+}
+
 /**
  * A logger that writes JSON lines to `miner.log` (rotated by size) and
  * readable lines to the console. Throws LogFileError when miner.log cannot be
@@ -74,16 +89,7 @@ function consoleSink(): Writable {
 export async function createNodeLogger(opts: NodeLoggerOptions): Promise<NodeLogger> {
   const level = (opts.level ?? DEFAULTS.logLevel) as pino.Level;
   const streams: pino.StreamEntry[] = [];
-  const consoleStream =
-    opts.console !== false
-      ? pretty({
-          destination: consoleSink(),
-          colorize: Boolean(process.stderr.isTTY),
-          translateTime: "SYS:HH:MM:ss.l",
-          ignore: "pid,hostname",
-          singleLine: true,
-        })
-      : null;
+  const consoleStream = consoleStreamFor(opts);
   let file: RotatingFile | null = null;
   if (opts.logDir) {
     const path = join(opts.logDir, "miner.log");

@@ -81,6 +81,20 @@ export function originalSearchInput(lastProof: Proof): ProofSearchInput {
   return { prefix: lastProof === null ? "null" : String(lastProof), suffix: "" };
 }
 
+/** How many zeros a raw SHA-256 digest, written in hex, ends in (the most difficulty it meets). */
+export function trailingZeroDigits(digest: Uint8Array): number {
+  let zeros = 0;
+  for (let i = digest.length - 1; i >= 0; i--) {
+    const byte = digest[i] as number;
+    if (byte === 0) {
+      zeros += 2;
+      continue;
+    }
+    return zeros + ((byte & 0x0f) === 0 ? 1 : 0);
+  }
+  return zeros;
+}
+
 /** The original's rule: sha256(`${lastProof}${proof}`) ends in `difficulty` zeros. */
 export function isProofOfWorkValid(lastProof: Proof, proof: number, difficulty: number): boolean {
   return isProofValidFor(originalSearchInput(lastProof), proof, difficulty);

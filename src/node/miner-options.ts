@@ -1,4 +1,4 @@
-import { DEFAULTS, LOG_LEVELS } from "../config/config.js";
+import { DEFAULTS, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
@@ -33,8 +33,10 @@ export interface MinerOptions {
   /** false: relay and serve, but do not mine. */
   mine?: boolean;
   logLevel?: string;
-  /** Human-readable log lines on stderr (default true). */
+  /** Log lines on stderr (default true). */
   consoleLog?: boolean;
+  /** How console lines look: readable text (default) or JSON lines for log collectors. */
+  logFormat?: LogFormat;
 }
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
@@ -126,6 +128,15 @@ export function resolveMinerOptions(
       );
     }
   }
+  if (
+    opts.logFormat !== undefined &&
+    !(LOG_FORMATS as readonly string[]).includes(opts.logFormat)
+  ) {
+    throw new MinerOptionError(
+      "logFormat",
+      `must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(opts.logFormat)}`,
+    );
+  }
   for (const flag of ["forceNewChain", "verifyChain", "mine", "consoleLog"] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
@@ -176,5 +187,6 @@ export function resolveMinerOptions(
     mine: opts.mine ?? true,
     logLevel: opts.logLevel ?? DEFAULTS.logLevel,
     consoleLog: opts.consoleLog ?? true,
+    logFormat: opts.logFormat ?? "pretty",
   };
 }

@@ -169,6 +169,7 @@ export class Miner implements NodeApi {
       logDir: dirname(o.pathToChain),
       level: o.logLevel,
       console: o.consoleLog,
+      consoleFormat: o.logFormat,
     });
     const logger = log.logger;
     // What start() opened so far, closed in reverse if a later step fails.
@@ -318,7 +319,9 @@ export class Miner implements NodeApi {
       const returned = reorg.abandoned
         .filter((b) => reorg.returned.includes(b.data.id))
         .map((b) => b.data);
-      logger.warn(
+      // Two miners finding a block at once is ordinary (info); losing more than one block is not.
+      const level = reorg.abandoned.length <= 1 ? "info" : "warn";
+      logger[level](
         {
           fork_index: reorg.fork_index,
           abandoned: reorg.abandoned.length,

@@ -322,12 +322,17 @@ describe("the explorer in a real browser", { skip }, () => {
         await page.waitForSelector(
           `.block-card[data-index="${length}"] .message:text-is("${before}")`,
         );
+        // Streams the node answered (a refused retry carries only provisional headers).
         const resumes: Promise<string | undefined>[] = [];
-        page.on("request", (request) => {
-          if (!new URL(request.url()).pathname.endsWith("/events")) return;
-          const fromParam = new URL(request.url()).searchParams.get("last_event_id");
+        page.on("response", (response) => {
+          const url = new URL(response.url());
+          if (!url.pathname.endsWith("/events") || response.status() !== 200) return;
+          const fromParam = url.searchParams.get("last_event_id");
           resumes.push(
-            request.allHeaders().then((h) => h["last-event-id"] ?? fromParam ?? undefined),
+            response
+              .request()
+              .allHeaders()
+              .then((h) => h["last-event-id"] ?? fromParam ?? undefined),
           );
         });
         await node.stop();

@@ -54,7 +54,7 @@ test("get message shows pending or confirmed, then confirmed in block N", async 
   );
   const { code, stdout } = await run(["get", "message", id, "--port", port]);
   assert.equal(code, 0);
-  assert.match(stdout, /^confirmed in block \d+ \(\d+ confirmations\)\ntrack me\n$/);
+  assert.match(stdout, /^confirmed in block \d+ \(\d+ confirmations?\)\ntrack me\n$/);
   const json = await run(["get", "message", id, "--port", port, "--json"]);
   assert.equal(JSON.parse(json.stdout).status, "confirmed");
 });
