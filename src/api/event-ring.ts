@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { DEFAULTS } from "../config/config.js";
 
 /** One event as it goes on the wire, with its place in the sequence. */
 export interface RingEntry {
@@ -40,8 +41,8 @@ export class EventRing {
   private seq = 0;
 
   constructor(
-    private readonly maxEvents = 1024,
-    private readonly maxBytes = 8 * 1024 * 1024,
+    private readonly maxEvents: number = DEFAULTS.eventRingEvents,
+    private readonly maxBytes: number = DEFAULTS.eventRingBytes,
   ) {}
 
   /** The number of the last event (0 before any). */

@@ -19,6 +19,7 @@ interface ImportFlags {
   chainSerialization: string;
   proofRule: ProofRule;
   maxMessageBytes: number;
+  json?: boolean;
 }
 
 /** The proof rules an import can mine under, by their flag value: every rule. */
@@ -72,6 +73,7 @@ export function registerImportCommand(program: Command): void {
       intIn(1, 1024 * 1024),
       DEFAULTS.maxMessageBytes,
     )
+    .option("--json", "print what was imported and written as JSON")
     .action(async (input: string, output: string, flags: ImportFlags) => {
       process.exitCode = await runImport(expandHome(input), expandHome(output), flags);
     });
@@ -99,6 +101,28 @@ async function runImport(input: string, output: string, flags: ImportFlags): Pro
       await lock.release();
     }
     const tip = hashBlock(chain[chain.length - 1] as Block);
+    if (flags.json) {
+      const summary = {
+        messages: chain.length - 1,
+        from: {
+          path: input,
+          format: original.format,
+          blocks: original.blocks.length,
+          difficulty: check.difficulty,
+        },
+        to: {
+          path: output,
+          format,
+          blocks: chain.length,
+          bytes: written.bytes,
+          difficulty: flags.difficulty,
+          proof_rule: flags.proofRule.name,
+          tip,
+        },
+      };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return 0;
+    }
     process.stdout.write(
       `imported ${chain.length - 1} messages: ${input} (original ${original.format}, ` +
         `${original.blocks.length} blocks, mined at difficulty ${check.difficulty}) -> ` +

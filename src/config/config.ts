@@ -74,6 +74,9 @@ export const DEFAULTS = Object.freeze({
   maxEventClients: 256,
   /** An event-stream client this far behind (bytes buffered, unread) is dropped. */
   maxEventBufferedBytes: 4 * 1024 * 1024,
+  /** Recent events kept for clients that resume with Last-Event-ID (count and bytes). */
+  eventRingEvents: 1024,
+  eventRingBytes: 8 * 1024 * 1024,
   /** A comment line this often keeps proxies from closing a quiet event stream. */
   eventHeartbeatMs: 15_000,
   /** Longest pause of the mining loop after repeated failures. */

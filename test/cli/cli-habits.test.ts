@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { VERSION } from "../../src/config/version.js";
 import { GENESIS_HASH } from "../../src/core/genesis.js";
-import { runCli } from "../helpers/cli-run.js";
 import { BIN, getJson, NodeProcess } from "../helpers/node-process.js";
+import { runCli } from "../helpers/run-cli.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /** Larger than Linux's limit on one command-line argument (128 KiB). */
@@ -87,11 +87,13 @@ test("a confirmation count is written in the singular for 1", async () => {
 
 test("BLOCKCHAIN_HOST and BLOCKCHAIN_PORT stand in for --host and --port, and --help lists them", async () => {
   const env = { BLOCKCHAIN_HOST: "127.0.0.1", BLOCKCHAIN_PORT: port };
-  const { code, stdout } = await runCli(["get", "status", "--json"], { env });
+  const { code, stdout } = await runCli(["get", "status", "--json"], {
+    env: { ...process.env, ...env },
+  });
   assert.equal(code, 0);
   assert.equal(JSON.parse(stdout).address, node.address);
   const flagWins = await runCli(["get", "status", "--json", "--port", port], {
-    env: { BLOCKCHAIN_PORT: "1" },
+    env: { ...process.env, BLOCKCHAIN_PORT: "1" },
   });
   assert.equal(flagWins.code, 0);
   const help = await runCli(["get", "status", "--help"]);

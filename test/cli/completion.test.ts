@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test } from "node:test";
-import { runCli } from "../helpers/cli-run.js";
+import { runCli } from "../helpers/run-cli.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 
 let bashScript = "";

@@ -6,7 +6,8 @@ import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { writeChainFile } from "../../src/storage/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
-import { runCli } from "../helpers/cli-run.js";
+import { ORIGINAL_JSON } from "../helpers/original-chain.js";
+import { runCli } from "../helpers/run-cli.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 
 const D = 3;
@@ -85,5 +86,18 @@ test("convert --json says what it wrote", async () => {
     assert.deepEqual([summary.from.format, summary.to.format], ["json", "binary"]);
     assert.equal(summary.to.path, out);
     assert.ok(summary.to.bytes > 0 && summary.from.bytes > summary.to.bytes);
+  });
+});
+
+test("import --json says what it imported and wrote", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "imported.json");
+    const run = await runCli(["import", ORIGINAL_JSON, out, "--difficulty", "1", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.messages, summary.to.blocks - 1);
+    assert.equal(summary.from.format, "jsonpickle");
+    assert.deepEqual([summary.to.path, summary.to.format, summary.to.difficulty], [out, "json", 1]);
+    assert.match(summary.to.tip, /^[0-9a-f]{64}$/);
   });
 });
