@@ -101,3 +101,17 @@ test("import --json says what it imported and wrote", async () => {
     assert.match(summary.to.tip, /^[0-9a-f]{64}$/);
   });
 });
+
+test("verify without --difficulty reports the content rule's difficulty from the blocks' own hashes", async () => {
+  await withTempDir(async (dir) => {
+    const chain = buildChain(5, { difficulty: 2, messages: ["c"], rule: "content" });
+    const met = Math.min(
+      ...chain.slice(1).map((b) => (/0*$/.exec(hashBlock(b)) as RegExpExecArray)[0].length),
+    );
+    const path = join(dir, "chain.json");
+    await writeChainFile(path, "json", chain);
+    const run = await runCli(["verify", path, "--proof-rule", "content", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).difficulty, met);
+  });
+});
