@@ -7,6 +7,8 @@ const STATUS_OF: Record<NodeErrorCode, number> = {
   MESSAGE_TOO_LARGE: 413,
   PENDING_FULL: 503,
   NOT_STARTED: 503,
+  DISK_FULL: 507,
+  STORAGE_FAILED: 503,
 };
 
 /** The original's answer to a path it does not serve: the path without its leading `/`. */
@@ -47,7 +49,7 @@ function statusOf(err: FastifyError): { status: number; message: string } {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, message } = statusOf(err);
-    if (status >= 500 && status !== 503) request.log.error({ err }, "request failed");
+    if (status === 500) request.log.error({ err }, "request failed");
     void reply.code(status).send({ message });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -17,6 +17,15 @@ export interface NodeStatus {
   miner_engine: "native-sha-ni" | "native-portable" | "js";
   version: string;
   address: string;
+  storage: StorageHealth;
+}
+
+/** Whether the node's writes to disk succeed (SPEC section 5: a full disk shows, and heals). */
+export interface StorageHealth {
+  journal: "ok" | "failing";
+  backup: "ok" | "failing";
+  last_backup: number | null;
+  error: string | null;
 }
 
 export type BlocksAnnounceResult =

@@ -47,6 +47,19 @@ export const StatusSchema = Type.Object({
   ),
   version: Type.String(),
   address: Type.String({ description: "the advertised host:port" }),
+  storage: Type.Object(
+    {
+      journal: Type.Union([Type.Literal("ok"), Type.Literal("failing")]),
+      backup: Type.Union([Type.Literal("ok"), Type.Literal("failing")]),
+      last_backup: Type.Union([Type.Integer(), Type.Null()], {
+        description: "when the chain file was last saved whole (ms since the epoch)",
+      }),
+      error: Type.Union([Type.String(), Type.Null()], {
+        description: "the latest journal or backup failure, while one fails",
+      }),
+    },
+    { description: "whether the pending journal and the chain backups are written" },
+  ),
 });
 
 export const DataLookupSchema = Type.Object({
@@ -66,4 +79,5 @@ export const ERROR_RESPONSES = {
   413: Type.Ref("Error"),
   429: Type.Ref("Error"),
   503: Type.Ref("Error"),
+  507: Type.Ref("Error"),
 };

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { DEFAULTS } from "../config/config.js";
 import { BadInputError } from "../config/errors.js";
 import type { ApiMetrics } from "./api-metrics.js";
+import { guardConnections } from "./connection-guard.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
@@ -26,6 +27,12 @@ export interface ServerOptions {
   maxHeaderBytes?: number;
   /** Request durations and event-stream clients are recorded here when given. */
   metrics?: ApiMetrics;
+  /** Most connections at once (default DEFAULTS.maxConnections); idle ones make room for new ones. */
+  maxConnections?: number;
+  /** Time for a client to send its whole request (default DEFAULTS.requestTimeoutMs). */
+  requestTimeoutMs?: number;
+  /** Time after which a connection on which nothing moves is closed (default DEFAULTS.stalledConnectionMs). */
+  stalledConnectionMs?: number;
 }
 
 /**
@@ -87,16 +94,26 @@ export async function buildServer(
   node: NodeApi,
   opts: Omit<ServerOptions, "port"> = {},
 ): Promise<FastifyInstance> {
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULTS.maxBodyBytes,
     forceCloseConnections: true,
-    requestTimeout: DEFAULTS.requestTimeoutMs,
+    // A client must send its whole request within this time, a new idle connection too
+    // (event streams are unaffected: they only receive).
+    requestTimeout,
+    // Node checks the time-outs above on a timer (30 s by default, which let them run to
+    // nearly twice their value); each second keeps them close to what the README says.
+    http: { connectionsCheckingInterval: 1_000, headersTimeout: requestTimeout },
+    keepAliveTimeout: DEFAULTS.keepAliveTimeoutMs,
+    // Nothing moving on a connection (a client that does not read its answer): closed.
+    connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
     http: { maxHeaderSize: opts.maxHeaderBytes ?? DEFAULT_HEADER_BYTES },
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;
+  guardConnections(app.server, { maxConnections: opts.maxConnections ?? DEFAULTS.maxConnections });
   // Response schemas document the API; answers are written with plain JSON.stringify.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

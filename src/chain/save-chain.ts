@@ -24,3 +24,9 @@ export async function saveChain(chain: ChainState, store: ChainStore): Promise<D
   const unsavedFrom = Math.min(chain.dirtyFrom, length);
   return chain.slice(unsavedFrom, chain.length).map((b) => b.data);
 }
+
+/** The messages of the blocks not (or no longer) on disk as they are in `chain`. */
+export function unsavedMessages(chain: ChainState, persistedLength: number): Data[] {
+  const from = Math.min(chain.dirtyFrom, persistedLength);
+  return chain.blocks.slice(from).map((b) => b.data);
+}

@@ -22,6 +22,7 @@ interface StartFlags {
   workers?: number;
   maxMessageBytes: number;
   maxPending: number;
+  maxConnections: number;
   mine: boolean;
   logLevel: string;
   logFormat: "pretty" | "json";
@@ -110,6 +111,12 @@ export function registerMinerCommand(program: Command): void {
       intIn(1, 10_000_000),
       DEFAULTS.maxPending,
     )
+    .option(
+      "--max-connections <n>",
+      "most API connections at once; idle ones are closed to make room",
+      intIn(1, 1_000_000),
+      DEFAULTS.maxConnections,
+    )
     .option("--no-mine", "relay and serve, but do not mine")
     .option(
       "--verify-chain",
@@ -157,6 +164,7 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     ...(flags.workers ? { workers: flags.workers } : {}),
     maxMessageBytes: flags.maxMessageBytes,
     maxPending: flags.maxPending,
+    maxConnections: flags.maxConnections,
     mine: flags.mine,
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../core/data.js";
 import type { ProofRuleName } from "../core/proof-rules.js";
@@ -55,6 +56,14 @@ export const DEFAULTS = Object.freeze({
   binaryPageLimit: 20_000,
   /** Most bytes in one page of binary records (past its first block): well inside a peer's answer cap. */
   binaryPageBytes: 4 * 1024 * 1024,
+  /** Largest page of GET /blocks and answer of GET /data, in bytes of JSON (the count limit holds too). */
+  maxPageBytes: 8 * 1024 * 1024,
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: 10_000,
+  /** A connection on which nothing moves this long (a client that does not read its answer) is closed. */
+  stalledConnectionMs: 30_000,
+  /** Most connections served at once: half the open-file limit, at most 1024 (see the README). */
+  maxConnections: defaultMaxConnections(),
   /** Largest body the API reads. */
   maxBodyBytes: 8 * 1024 * 1024,
   /** Size at which miner.log is rotated. */
@@ -68,7 +77,7 @@ export const DEFAULTS = Object.freeze({
   maxStartGraceMs: 30_000,
   /** Push: blocks per announce (a peer missing more answers 409 and syncs), messages per POST /data, messages queued for one slow peer (beyond, data sync repairs). */
   relay: Object.freeze({ maxBlocksPerPush: 32, maxDataPerPush: 256, maxQueuedData: 10_000 }),
-  /** A client must send its whole request within this time (event streams only receive). */
+  /** A client must send its whole request within this time, an idle new connection too (event streams only receive). */
   requestTimeoutMs: 30_000,
   /** Most event streams served at once; more answer 429. */
   maxEventClients: 256,
@@ -106,3 +115,20 @@ export type ChainSerialization = "json" | "binary";
  * without the file header; the chain's length in the X-Chain-Length header.
  */
 export const BINARY_RECORDS_MEDIA_TYPE = "application/vnd.blockchain.records";
+
+/**
+ * Half of this process's soft open-file limit (the other half stays for the
+ * chain file, backups, peers and workers), at most 1024; 512 where the limit
+ * cannot be read.
+ */
+function defaultMaxConnections(): number {
+  try {
+    const limits = readFileSync("/proc/self/limits", "utf8");
+    const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+    if (Number.isSafeInteger(soft) && soft > 0)
+      return Math.max(16, Math.min(1024, Math.floor(soft / 2)));
+  } catch {
+    // Not Linux: no /proc.
+  }
+  return 512;
+}

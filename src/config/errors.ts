@@ -11,7 +11,11 @@ export type NodeErrorCode =
   /** The pending pool is full; the caller may retry once messages are mined. */
   | "PENDING_FULL"
   /** The node is not started, or is stopping. */
-  | "NOT_STARTED";
+  | "NOT_STARTED"
+  /** The disk (or the quota) is full: nothing could be stored; it heals once space is free. */
+  | "DISK_FULL"
+  /** A write to disk failed otherwise (an I/O error); the node retries by itself. */
+  | "STORAGE_FAILED";
 
 /** A domain error with a code; never an HTTP status. */
 export class NodeError extends Error {
@@ -45,5 +49,20 @@ export class PendingFullError extends NodeError {
       "PENDING_FULL",
       `the node holds ${limit} pending messages, its limit; try again once some are mined`,
     );
+  }
+}
+
+/** A write the node's storage refused: nothing was stored; the node retries by itself. */
+export class StorageError extends NodeError {
+  constructor(what: string, cause: Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const full = code === "ENOSPC" || code === "EDQUOT";
+    super(
+      full ? "DISK_FULL" : "STORAGE_FAILED",
+      full
+        ? `the node's disk is full (${what}: ${code}): nothing was stored; try again once space is free`
+        : `the node cannot write to disk now (${what}: ${code ?? cause.message}): nothing was stored; try again later`,
+    );
+    this.cause = cause;
   }
 }

@@ -32,6 +32,26 @@ export class NodeMetrics {
     "Requests made to peers, by outcome",
     ["outcome"],
   );
+  readonly journalFailing = this.gauge(
+    "blockchain_journal_failing",
+    "1 while the pending journal cannot be written (adds answer 507 or 503), else 0",
+  );
+  readonly journalFailures = this.counter(
+    "blockchain_journal_failures_total",
+    "Failed writes of the pending journal",
+  );
+  readonly backupFailing = this.gauge(
+    "blockchain_backup_failing",
+    "1 while the last backup of the chain file failed, else 0",
+  );
+  readonly backupFailures = this.counter(
+    "blockchain_backup_failures_total",
+    "Failed backups of the chain file",
+  );
+  readonly lastBackup = this.gauge(
+    "blockchain_last_backup_timestamp_seconds",
+    "When the last backup of the chain file succeeded (Unix time)",
+  );
   readonly blocksFetched = this.counter(
     "blockchain_blocks_fetched_total",
     "Blocks fetched from peers by chain sync",

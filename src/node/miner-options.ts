@@ -30,6 +30,8 @@ export interface MinerOptions {
   workers?: number;
   maxMessageBytes?: number;
   maxPending?: number;
+  /** Most API connections at once; idle ones are closed to make room (default: half the open-file limit, at most 1024). */
+  maxConnections?: number;
   /** false: relay and serve, but do not mine. */
   mine?: boolean;
   logLevel?: string;
@@ -184,6 +186,12 @@ export function resolveMinerOptions(
       1024 * 1024,
     ),
     maxPending: integerIn("maxPending", opts.maxPending ?? DEFAULTS.maxPending, 1, 10_000_000),
+    maxConnections: integerIn(
+      "maxConnections",
+      opts.maxConnections ?? DEFAULTS.maxConnections,
+      1,
+      1_000_000,
+    ),
     mine: opts.mine ?? true,
     logLevel: opts.logLevel ?? DEFAULTS.logLevel,
     consoleLog: opts.consoleLog ?? true,

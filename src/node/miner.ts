@@ -8,10 +8,11 @@ import type {
   NodeApi,
   NodeEvents,
   NodeStatus,
+  StorageHealth,
 } from "../api/node-api.js";
 import { headerBytesFor, startServer } from "../api/server.js";
 import { ChainState } from "../chain/chain-state.js";
-import { saveChain } from "../chain/save-chain.js";
+import { saveChain, unsavedMessages } from "../chain/save-chain.js";
 import { DEFAULTS } from "../config/config.js";
 import { BadInputError, NotStartedError } from "../config/errors.js";
 import { createNodeLogger, type NodeLogger } from "../config/logger.js";
@@ -55,6 +56,9 @@ interface RunningParts {
   server: FastifyInstance;
 }
 
+/** How soon a failed journal or backup is tried again (a full disk heals by itself). */
+const STORAGE_RETRY_MS = 1_000;
+
 /**
  * A miner node (the original's `Miner`): it keeps the chain, mines pending
  * messages, talks to its neighbours and serves the HTTP API. It is composed in
@@ -69,6 +73,11 @@ export class Miner implements NodeApi {
   private parts: RunningParts | null = null;
   private boundPort: number;
   private stopping: Promise<void> | null = null;
+  /** The last backup's failure, null once one succeeds. */
+  private backupError: Error | null = null;
+  private lastBackupAt: number | null = null;
+  private backupRetry: NodeJS.Timeout | null = null;
+  private journalFailuresCounted = 0;
 
   constructor(options: MinerOptions) {
     // Neighbours in the original's forms too; the advertised address exactly as peers will use it.
@@ -163,6 +172,7 @@ export class Miner implements NodeApi {
   async start(): Promise<void> {
     if (this.parts) throw new Error("the miner is already started");
     const o = this.opts;
+    this.journalFailuresCounted = 0;
     // The folder first: the log file lives in it, and a bad folder must be named as such.
     await prepareChainFolder(o.pathToChain);
     const log = await createNodeLogger({
@@ -199,7 +209,7 @@ export class Miner implements NodeApi {
       const state = this.state;
       const pool = await PendingPool.open(
         journalPathOf(o.pathToChain),
-        { maxPending: o.maxPending, logger },
+        { maxPending: o.maxPending, logger, retryMs: STORAGE_RETRY_MS },
         (id) => state.hasData(id),
       );
       opened.push(() => pool.close());
@@ -230,6 +240,7 @@ export class Miner implements NodeApi {
         logger: logger.child({ module: "api" }),
         metrics: this.metrics,
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
+        maxConnections: o.maxConnections,
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
@@ -259,7 +270,7 @@ export class Miner implements NodeApi {
       );
       this.wireEvents(pool, network, logger);
       this.parts = { log, store, pool, searcher, producer, network, scheduler, server };
-      scheduler.every("backup", o.backupIntervalS, () => this.backup());
+      scheduler.every("backup", o.backupIntervalS, () => this.trackedBackup());
       network.start();
       producer?.start();
       this.updateGauges();
@@ -292,19 +303,71 @@ export class Miner implements NodeApi {
     await parts.producer?.stop();
     await parts.server.close();
     await parts.searcher.close();
-    await this.backup();
+    if (this.backupRetry) clearTimeout(this.backupRetry);
+    // A backup that fails (a full disk) must not stop the rest from closing; the journal
+    // still holds every acknowledged message, so nothing is lost, but the exit says so.
+    const saved = await this.backup().then(
+      () => null,
+      (err: Error) => err,
+    );
     await parts.pool.close();
     await parts.store.close();
-    parts.log.logger.info("stopped; chain and pending messages saved");
+    if (saved) parts.log.logger.error({ err: saved }, "stopped; the chain could not be saved");
+    else parts.log.logger.info("stopped; chain and pending messages saved");
     await parts.log.close();
     this.parts = null;
+    if (saved) throw new Error(`the chain could not be saved: ${saved.message}`);
+  }
+
+  /**
+   * The backup job: its outcome shows in /status and /metrics, and a failed
+   * backup (a full disk) is tried again soon rather than a whole interval later.
+   */
+  private async trackedBackup(): Promise<void> {
+    if (this.backupRetry) clearTimeout(this.backupRetry);
+    this.backupRetry = null;
+    try {
+      await this.backup();
+      this.backupError = null;
+      this.lastBackupAt = Date.now();
+      this.metrics.lastBackup.set(this.lastBackupAt / 1000);
+    } catch (err) {
+      this.backupError = err as Error;
+      this.metrics.backupFailures.inc();
+      const retryMs = Math.min(STORAGE_RETRY_MS, this.opts.backupIntervalS * 1000);
+      this.backupRetry = setTimeout(() => {
+        this.backupRetry = null;
+        void this.parts?.scheduler.runNow("backup");
+      }, retryMs);
+      this.backupRetry.unref();
+      throw err;
+    } finally {
+      this.metrics.backupFailing.set(this.backupError ? 1 : 0);
+    }
+  }
+
+  /** Whether the journal and the backups are written, for /status. */
+  private storageHealth(): StorageHealth {
+    const journal = this.parts?.pool.journalHealth;
+    const failure = journal?.lastError ?? this.backupError;
+    return {
+      journal: journal?.lastError ? "failing" : "ok",
+      backup: this.backupError ? "failing" : "ok",
+      last_backup: this.lastBackupAt,
+      error: failure ? failure.message : null,
+    };
   }
 
   /** Saves what changed in the chain, then trims the pending journal (the pool's checkpoint). */
   private async backup(): Promise<void> {
     const parts = this.parts;
     if (!parts) return;
-    await parts.pool.checkpoint(() => saveChain(this.state, parts.store));
+    // While the journal fails, the pool first rewrites it whole (its recovery) with the
+    // messages of blocks not on disk: the save may cut the chain file back past them.
+    await parts.pool.checkpoint(
+      () => saveChain(this.state, parts.store),
+      () => unsavedMessages(this.state, parts.store.persistedLength),
+    );
   }
 
   private wireEvents(pool: PendingPool, network: Network, logger: Logger): void {
@@ -371,6 +434,7 @@ export class Miner implements NodeApi {
       miner_engine: parts?.searcher.engine ?? loadNativeScanner().engine,
       version: VERSION,
       address: this.address,
+      storage: this.storageHealth(),
     };
   }
 
@@ -435,6 +499,14 @@ export class Miner implements NodeApi {
   }
 
   async metricsText(): Promise<{ contentType: string; body: string }> {
+    const journal = this.parts?.pool.journalHealth;
+    if (journal) {
+      this.metrics.journalFailing.set(journal.lastError ? 1 : 0);
+      this.metrics.journalFailures.inc(
+        Math.max(0, journal.failureCount - this.journalFailuresCounted),
+      );
+      this.journalFailuresCounted = journal.failureCount;
+    }
     this.metrics.mining.set(this.parts?.searcher.searching ? 1 : 0);
     this.metrics.hashrate.set(this.parts?.searcher.hashrate ?? 0);
     this.updateGauges();

@@ -1,6 +1,8 @@
 import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
+import { crc32 } from "node:zlib";
+import { StorageError } from "../config/errors.js";
 import { type Data, dataProblem } from "../core/data.js";
 import { syncDirectory } from "../storage/atomic-write.js";
 
@@ -9,18 +11,21 @@ import { syncDirectory } from "../storage/atomic-write.js";
  * accepted message survive `kill -9` (and power loss) before the node
  * acknowledges it.
  *
- * Format: JSON Lines in UTF-8, one record per line, every line ending in "\n":
+ * Format: one record per line, every line ending in "\n": the CRC-32 of the
+ * record's JSON text (8 lowercase hex digits), a space, then the JSON:
  *
- *   {"op":"add","id":"<32 hex>","message":"<text>"}   a message became pending
- *   {"op":"del","ids":["<32 hex>",...]}                these ids left the pending set
+ *   1c291ca3 {"op":"add","id":"<32 hex>","message":"<text>"}   a message became pending
+ *   5e0a4b77 {"op":"del","ids":["<32 hex>",...]}                these ids left the pending set
  *
- * Replay applies the records in order to a map keyed by id: a second add of a
- * pending id is ignored (no duplicate), an add after a del brings the message
- * back (a reorg returned it). A record counts once its "\n" is in the file,
- * so a last line without one is a write torn by a crash: it was never
- * acknowledged, and open() drops it with a warning and cuts it off before
- * appending. Any other bad line is corruption: open() throws a
- * PendingJournalError "JOURNAL_CORRUPT" naming the line and leaves the file as it is.
+ * (Journals written before the checksum have lines of JSON alone; they still
+ * load, unchecked.) Replay applies the records in order to a map keyed by
+ * id: a second add of a pending id is ignored (no duplicate), an add after a
+ * del brings the message back (a reorg returned it). A record counts once its
+ * "\n" is in the file, so a last line without one is a write torn by a
+ * crash: it was never acknowledged, and open() drops it with a warning and
+ * cuts it off before appending. Any other bad line, or one whose checksum
+ * fails (a flipped bit), is corruption: open() throws a PendingJournalError
+ * "JOURNAL_CORRUPT" naming the line and leaves the file as it is.
  *
  * Writes go through one queue, in call order. Appends waiting while a write
  * and its fdatasync run are written together and share the next fdatasync
@@ -28,12 +33,19 @@ import { syncDirectory } from "../storage/atomic-write.js";
  * Removals do not ask for a sync of their own (a message that comes back
  * after a crash is dropped by the node when its id is in the chain): they
  * ride on the next add's sync, or on close().
+ *
+ * A failed write (a full disk, an I/O error) is not retried in place: after
+ * it the file's state is unknown (a retried fsync can report success for lost
+ * pages, a short write leaves half a line). The journal refuses writes
+ * (a StorageError: DISK_FULL for ENOSPC/EDQUOT, else STORAGE_FAILED) and recovers by rewriting
+ * the whole file from what it knows was durable (temp file, fsync, rename):
+ * on a timer, and before the next write once a retry interval has passed.
  */
 
 /** Why the journal cannot be used: a typed error that crosses the storage boundary. */
 export class PendingJournalError extends Error {
   constructor(
-    readonly code: "JOURNAL_CORRUPT" | "JOURNAL_CLOSED" | "JOURNAL_FAILED",
+    readonly code: "JOURNAL_CORRUPT" | "JOURNAL_CLOSED",
     message: string,
     readonly path: string,
     options?: { cause?: unknown },
@@ -44,12 +56,14 @@ export class PendingJournalError extends Error {
 }
 
 export interface PendingJournalOptions {
-  logger?: { warn(msg: string): void };
+  logger?: { warn(msg: string): void; info?(msg: string): void };
+  /** Least time between two attempts to recover a failed journal. */
+  retryMs?: number;
 }
 
 /** One write waiting in the queue. */
 type QueuedOp =
-  | { kind: "append"; text: string; sync: boolean; done: Settle }
+  | { kind: "append"; record: JournalRecord; sync: boolean; done: Settle }
   | { kind: "compact"; records: readonly Data[]; done: Settle };
 
 interface Settle {
@@ -67,17 +81,29 @@ interface InFlight {
 export class PendingJournal {
   private readonly queue: QueuedOp[] = [];
   private readonly inFlight = new Map<string, InFlight>();
+  /** What a replay of the file gives: the messages durably added and not removed. */
+  private readonly durable: Map<string, Data>;
   private draining: Promise<void> | null = null;
   /** Bytes written since the last sync (removals not yet on stable storage). */
   private unsynced = false;
+  /** The write that failed; null while the journal is healthy. */
   private failure: Error | null = null;
+  private lastAttempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private syncs = 0;
+  private failures = 0;
+  private readonly retryMs: number;
 
   private constructor(
     private readonly path: string,
     private file: FileHandle,
-  ) {}
+    durable: readonly Data[],
+    private readonly opts: PendingJournalOptions,
+  ) {
+    this.durable = new Map(durable.map((d) => [d.id, d]));
+    this.retryMs = opts.retryMs ?? 1_000;
+  }
 
   /**
    * Opens (creating) the journal file and replays it: the messages added and
@@ -103,7 +129,22 @@ export class PendingJournal {
     // Make the cut, or the new file's directory entry, durable before anything is acknowledged.
     if (bytes && goodLength < bytes.length) await file.datasync();
     if (!bytes) await syncDirectory(dirname(path));
-    return { journal: new PendingJournal(path, file), pending };
+    return { journal: new PendingJournal(path, file, pending, opts), pending };
+  }
+
+  /** Whether writes fail now (the node answers 507 or 503 to adds until it recovers). */
+  get failing(): boolean {
+    return this.failure !== null;
+  }
+
+  /** The failed write's error, while failing. */
+  get lastError(): Error | null {
+    return this.failure;
+  }
+
+  /** Failed writes since open. */
+  get failureCount(): number {
+    return this.failures;
   }
 
   /** How many times the journal synced a file to disk (group commit keeps it below the number of adds). */
@@ -116,9 +157,9 @@ export class PendingJournal {
     const entry = this.inFlight.get(data.id);
     if (entry) entry.count++;
     else this.inFlight.set(data.id, { data, count: 1 });
-    const text = `${JSON.stringify({ op: "add", id: data.id, message: data.message })}\n`;
+    const record: JournalRecord = { op: "add", data };
     const settled = () => this.leaveInFlight(data.id);
-    const written = this.enqueue((done) => ({ kind: "append", text, sync: true, done }));
+    const written = this.enqueue((done) => ({ kind: "append", record, sync: true, done }));
     written.then(settled, settled);
     return written;
   }
@@ -127,8 +168,8 @@ export class PendingJournal {
   remove(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return this.failed() ?? Promise.resolve();
     for (const id of ids) this.inFlight.delete(id);
-    const text = `${JSON.stringify({ op: "del", ids })}\n`;
-    return this.enqueue((done) => ({ kind: "append", text, sync: false, done }));
+    const record: JournalRecord = { op: "del", ids: [...ids] };
+    return this.enqueue((done) => ({ kind: "append", record, sync: false, done }));
   }
 
   /**
@@ -150,6 +191,7 @@ export class PendingJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.draining;
     try {
       if (this.unsynced && !this.failure) await this.sync();
@@ -167,8 +209,8 @@ export class PendingJournal {
     });
   }
 
+  /** A refusal: the journal is closed, or failing and not due for another recovery attempt. */
   private failed(): Promise<never> | null {
-    if (this.failure) return Promise.reject(this.failureError(this.failure));
     if (this.closed) {
       return Promise.reject(
         new PendingJournalError(
@@ -178,16 +220,18 @@ export class PendingJournal {
         ),
       );
     }
+    if (this.failure && !this.dueForRetry()) {
+      return Promise.reject(this.failureError(this.failure));
+    }
     return null;
   }
 
-  private failureError(cause: Error): PendingJournalError {
-    return new PendingJournalError(
-      "JOURNAL_FAILED",
-      `pending journal ${this.path} could not be written: ${cause.message}`,
-      this.path,
-      { cause },
-    );
+  private dueForRetry(): boolean {
+    return Date.now() - this.lastAttempt >= this.retryMs;
+  }
+
+  private failureError(cause: Error): StorageError {
+    return new StorageError(`pending journal ${this.path}`, cause);
   }
 
   /** Runs the queue until it is empty; each turn takes every append queued meanwhile. */
@@ -198,17 +242,75 @@ export class PendingJournal {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.takeBatch();
       try {
+        await this.recoverIfFailed(batch);
         await this.runBatch(batch);
+        this.applyDurable(batch);
         for (const op of batch) op.done.resolve();
       } catch (err) {
-        // After a failed write or sync the file's state is unknown (a retried
-        // fsync can report success for lost pages), so the journal stops here.
-        this.failure = err instanceof Error ? err : new Error(String(err));
-        const error = this.failureError(this.failure);
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+        const error = this.failureError(this.failure as Error);
         for (const op of [...batch, ...this.queue.splice(0)]) op.done.reject(error);
       }
     }
     this.draining = null;
+  }
+
+  /** Before writing after a failure: rewrite the file whole (a compaction is that already). */
+  private async recoverIfFailed(batch: readonly QueuedOp[]): Promise<void> {
+    if (!this.failure || batch[0]?.kind === "compact") return;
+    this.lastAttempt = Date.now();
+    await this.rewrite([...this.durable.values()]);
+    this.recovered();
+  }
+
+  private fail(err: Error): void {
+    const first = this.failure === null;
+    this.failure = err;
+    this.failures++;
+    this.lastAttempt = Date.now();
+    if (first) {
+      this.opts.logger?.warn(
+        `pending journal ${this.path} cannot be written (${(err as NodeJS.ErrnoException).code ?? err.message}); ` +
+          `adds are refused until it recovers (tried again every ${this.retryMs / 1000} s)`,
+      );
+    }
+    this.scheduleRetry();
+  }
+
+  private recovered(): void {
+    if (!this.failure) return;
+    this.failure = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.opts.logger?.warn(`pending journal ${this.path} is written again`);
+  }
+
+  /** A recovery attempt on a timer, so that the journal heals without waiting for an add. */
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.closed || !this.failure) return;
+      // The same rewrite a compaction does, of what was durable before the failure.
+      this.compact([...this.durable.values()]).catch(() => undefined);
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** What the file now holds, once `batch` is on disk. */
+  private applyDurable(batch: readonly QueuedOp[]): void {
+    for (const op of batch) {
+      if (op.kind === "compact") {
+        this.durable.clear();
+        for (const data of op.records) this.durable.set(data.id, data);
+      } else if (op.record.op === "add") {
+        if (!this.durable.has(op.record.data.id))
+          this.durable.set(op.record.data.id, op.record.data);
+      } else {
+        for (const id of op.record.ids) this.durable.delete(id);
+      }
+    }
+    if (batch[0]?.kind === "compact") this.recovered();
   }
 
   /** A compaction alone, or every append up to the next compaction. */
@@ -225,7 +327,7 @@ export class PendingJournal {
       await this.rewrite(first.records);
       return;
     }
-    const text = batch.map((op) => (op.kind === "append" ? op.text : "")).join("");
+    const text = batch.map((op) => (op.kind === "append" ? encodeRecord(op.record) : "")).join("");
     await writeAll(this.file, Buffer.from(text, "utf8"));
     this.unsynced = true;
     if (batch.some((op) => op.kind === "append" && op.sync)) await this.sync();
@@ -240,9 +342,7 @@ export class PendingJournal {
   /** Replaces the journal with one add record per message, atomically. */
   private async rewrite(records: readonly Data[]): Promise<void> {
     const temp = tempPathOf(this.path);
-    const text = records
-      .map((d) => `${JSON.stringify({ op: "add", id: d.id, message: d.message })}\n`)
-      .join("");
+    const text = records.map((data) => encodeRecord({ op: "add", data })).join("");
     const out = await open(temp, "w");
     try {
       await writeAll(out, Buffer.from(text, "utf8"));
@@ -280,12 +380,29 @@ async function readIfExists(path: string): Promise<Buffer | null> {
   }
 }
 
+/** Writes all of `buffer`; a write that makes no progress counts as a full disk (never a busy loop). */
 async function writeAll(file: FileHandle, buffer: Buffer): Promise<void> {
   let offset = 0;
   while (offset < buffer.length) {
     const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+    }
     offset += bytesWritten;
   }
+}
+
+/** One journal line: the CRC-32 of the JSON text, a space, the JSON, "\n". */
+function encodeRecord(record: JournalRecord): string {
+  const json =
+    record.op === "add"
+      ? JSON.stringify({ op: "add", id: record.data.id, message: record.data.message })
+      : JSON.stringify({ op: "del", ids: record.ids });
+  return `${crcHex(Buffer.from(json, "utf8"))} ${json}\n`;
+}
+
+function crcHex(bytes: Buffer): string {
+  return crc32(bytes).toString(16).padStart(8, "0");
 }
 
 /**
@@ -294,15 +411,14 @@ async function writeAll(file: FileHandle, buffer: Buffer): Promise<void> {
  */
 function replay(bytes: Buffer, path: string): { pending: Data[]; goodLength: number } {
   const goodLength = bytes.lastIndexOf(0x0a) + 1;
-  const lines = bytes.subarray(0, goodLength).toString("utf8").split("\n");
-  lines.pop(); // the empty string after the last "\n"
   const pending = new Map<string, Data>();
-  lines.forEach((line, i) => {
-    const record = parseRecord(line);
+  for (let start = 0, line = 1; start < goodLength; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const record = parseLine(bytes.subarray(start, end));
     if (typeof record === "string") {
       throw new PendingJournalError(
         "JOURNAL_CORRUPT",
-        `pending journal ${path} is corrupt at line ${i + 1}: ${record}; fix or move the file away`,
+        `pending journal ${path} is corrupt at line ${line}: ${record}; fix or move the file away`,
         path,
       );
     }
@@ -311,8 +427,23 @@ function replay(bytes: Buffer, path: string): { pending: Data[]; goodLength: num
     } else {
       for (const id of record.ids) pending.delete(id);
     }
-  });
+    start = end + 1;
+  }
   return { pending: [...pending.values()], goodLength };
+}
+
+const CHECKSUM_PREFIX = /^[0-9a-f]{8} $/;
+
+/** A line's record, or why it is not one: `<crc> <json>`, or the JSON alone (a journal from before the checksum). */
+function parseLine(line: Buffer): JournalRecord | string {
+  if (line[0] === 0x7b) return parseRecord(line.toString("utf8"));
+  const prefix = line.toString("latin1", 0, 9);
+  if (!CHECKSUM_PREFIX.test(prefix)) return "not a record (no checksum, no JSON)";
+  const json = line.subarray(9);
+  if (crcHex(json) !== prefix.slice(0, 8)) {
+    return "the record fails its checksum (its bytes changed since they were written)";
+  }
+  return parseRecord(json.toString("utf8"));
 }
 
 type JournalRecord = { op: "add"; data: Data } | { op: "del"; ids: string[] };

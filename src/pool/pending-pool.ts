@@ -10,6 +10,16 @@ export interface PendingStore {
   remove(ids: readonly string[]): Promise<void>;
   compact(current: readonly Data[]): Promise<void>;
   close(): Promise<void>;
+  /** The failed write while writes fail (a full disk), else null; absent: never fails. */
+  readonly lastError?: Error | null;
+  /** Failed writes so far. */
+  readonly failureCount?: number;
+}
+
+/** Whether the journal is written: the error while it fails, and how many writes failed. */
+export interface JournalHealth {
+  lastError: Error | null;
+  failureCount: number;
 }
 
 export interface PendingPoolEvents {
@@ -63,10 +73,13 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    */
   static async open(
     path: string,
-    opts: { maxPending: number; logger?: { warn(msg: string): void } },
+    opts: { maxPending: number; logger?: { warn(msg: string): void }; retryMs?: number },
     isInChain: (id: string) => boolean,
   ): Promise<PendingPool> {
-    const { journal, pending } = await PendingJournal.open(path, { logger: opts.logger });
+    const { journal, pending } = await PendingJournal.open(path, {
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.retryMs !== undefined ? { retryMs: opts.retryMs } : {}),
+    });
     const pool = new PendingPool({ journal, isInChain }, { maxPending: opts.maxPending });
     try {
       await pool.restore(pending);
@@ -184,11 +197,27 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    * settled): the save may cut the chain file back past the blocks that held
    * them, and after that the journal is their only copy.
    */
-  async checkpoint(saveChain: () => Promise<readonly Data[] | null>): Promise<void> {
+  async checkpoint(
+    saveChain: () => Promise<readonly Data[] | null>,
+    unsavedNow: () => readonly Data[] = () => [],
+  ): Promise<void> {
     await Promise.allSettled(this.returning);
+    if (this.deps.journal.lastError) {
+      // A failed journal may lack give-backs (their write failed): rewrite it whole first,
+      // which is also its recovery, and throws (no save) while the disk is still full.
+      await this.deps.journal.compact([...this.list(), ...unsavedNow()]);
+    }
     const unsaved = await saveChain();
     if (unsaved === null) return;
     await this.deps.journal.compact([...this.list(), ...unsaved]);
+  }
+
+  /** Whether the journal is written now. */
+  get journalHealth(): JournalHealth {
+    return {
+      lastError: this.deps.journal.lastError ?? null,
+      failureCount: this.deps.journal.failureCount ?? 0,
+    };
   }
 
   /** Waits for journal writes in flight and closes the journal. */

@@ -162,6 +162,45 @@ describe("PendingJournal", () => {
     assert.equal(await readFile(path, "utf8"), corrupt);
   });
 
+  it("refuses a record with a flipped bit (its checksum fails), naming the line, file untouched", async () => {
+    const path = freshPath();
+    await withJournal(path, async (journal) => {
+      for (const text of ["first", "second message", "third"]) await journal.add(message(text));
+    });
+    const bytes = await readFile(path);
+    const second = bytes.indexOf("second message");
+    for (const bit of [0, 3, 6]) {
+      const flipped = Buffer.from(bytes);
+      flipped[second + 2] = (flipped[second + 2] as number) ^ (1 << bit);
+      await writeFile(path, flipped);
+      await assert.rejects(PendingJournal.open(path), (err: unknown) => {
+        assert.ok(err instanceof PendingJournalError);
+        assert.equal(err.code, "JOURNAL_CORRUPT");
+        assert.match(err.message, /line 2: the record fails its checksum/);
+        return true;
+      });
+      assert.deepEqual(await readFile(path), flipped);
+    }
+  });
+
+  it("loads a journal written before the checksum, and appends checked records after it", async () => {
+    const path = freshPath();
+    const [old, kept, added] = [message("old"), message("kept"), message("new")];
+    const legacy = [
+      JSON.stringify({ op: "add", id: old.id, message: old.message }),
+      JSON.stringify({ op: "add", id: kept.id, message: kept.message }),
+      JSON.stringify({ op: "del", ids: [old.id] }),
+    ];
+    await writeFile(path, `${legacy.join("\n")}\n`);
+    await withJournal(path, async (journal, pending) => {
+      assert.deepEqual(pending, [kept]);
+      await journal.add(added);
+    });
+    assert.deepEqual(await reopen(path), [kept, added]);
+    const last = (await readFile(path, "utf8")).trimEnd().split("\n").pop() as string;
+    assert.match(last, /^[0-9a-f]{8} \{"op":"add"/);
+  });
+
   it("reopens a journal cut at any byte, losing at most the torn record", async () => {
     // Each add and each remove writes one record, so the records complete in
     // a prefix are exactly the first k operations.

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../config/config.js";
+import { blocksPage, streamed } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
 
@@ -41,7 +42,7 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
       schema: {
         operationId: "getBlocks",
         tags: ["chain"],
-        summary: `Blocks from index \`from\`, at most \`limit\` (at most ${DEFAULTS.blocksPageLimit}; larger limits are cut to it)`,
+        summary: `Blocks from index \`from\`, at most \`limit\` (at most ${DEFAULTS.blocksPageLimit}; larger limits are cut to it) and at most ${DEFAULTS.maxPageBytes / 1024 / 1024} MiB (at least one block)`,
         querystring: Type.Object({
           from: Type.Optional(
             Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
@@ -84,7 +85,10 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
           .header("x-chain-length", String(length))
           .send(page);
       }
-      return { blocks: node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit)), length };
+      const blocks = node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit));
+      return reply
+        .type("application/json; charset=utf-8")
+        .send(streamed(blocksPage(blocks, length, DEFAULTS.maxPageBytes)));
     },
   );
 

@@ -1,27 +1,11 @@
-import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { encodeBlock } from "../../core/encoding.js";
+import { DEFAULTS } from "../../config/config.js";
+import { pendingList, streamed, wholeChain } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
 
 const MISSING_DATA = { message: "No Message added!", more_information: "Missing data." };
-
-/** Blocks written per chunk of a streamed /chain answer. */
-const CHAIN_CHUNK = 500;
-
-/** The streamed body of GET /chain: `{"chain":[...],"length":N}`, written in chunks. */
-function* chainBody(blocks: ReturnType<NodeApi["blocks"]>): Generator<string> {
-  yield '{"chain":[';
-  for (let i = 0; i < blocks.length; i += CHAIN_CHUNK) {
-    const part = blocks
-      .slice(i, i + CHAIN_CHUNK)
-      .map(encodeBlock)
-      .join(",");
-    yield i === 0 ? part : `,${part}`;
-  }
-  yield `],"length":${blocks.length}}`;
-}
 
 /** The original's endpoints: PUT /add, GET /chain, GET /neighbours, GET /data; and POST /add. */
 export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): void {
@@ -86,8 +70,8 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
       },
     },
     async (_request, reply) => {
-      const blocks = node.blocks(0, node.chainLength());
-      return reply.type("application/json; charset=utf-8").send(Readable.from(chainBody(blocks)));
+      const body = wholeChain((from, limit) => node.blocks(from, limit), node.chainLength());
+      return reply.type("application/json; charset=utf-8").send(streamed(body));
     },
   );
 
@@ -113,12 +97,15 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     "/data",
     {
       schema: {
-        summary: "The pending messages",
+        summary: `The pending messages, oldest first, at most ${DEFAULTS.maxPageBytes / 1024 / 1024} MiB of them`,
         operationId: "getPendingMessages",
         tags: ["messages"],
         response: { 200: Type.Array(Type.Ref("Data")) },
       },
     },
-    async () => node.pendingMessages(),
+    async (_request, reply) =>
+      reply
+        .type("application/json; charset=utf-8")
+        .send(streamed(pendingList(node.pendingMessages(), DEFAULTS.maxPageBytes))),
   );
 }
