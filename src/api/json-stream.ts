@@ -1,4 +1,6 @@
 import { Readable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { DEFAULTS } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import { encodeBlock } from "../core/encoding.js";
@@ -10,9 +12,38 @@ const PIECE_BYTES = 16 * 1024;
  * A JSON answer written piece by piece as the client reads it: the pieces
  * are made only when the socket wants more (back-pressure), so a client that
  * does not read holds at most a piece or two in memory, never the answer.
+ * One that asks for nothing more for `stallMs` is dropped (the stream fails,
+ * and the server closes the connection).
  */
-export function streamed(parts: Iterable<string>): Readable {
-  return Readable.from(gather(parts), { objectMode: false, highWaterMark: PIECE_BYTES });
+export function streamed(parts: Iterable<string>, stallMs: number): Readable {
+  const pieces = gather(parts);
+  let timer: NodeJS.Timeout | undefined;
+  const readable = new Readable({
+    highWaterMark: PIECE_BYTES,
+    read() {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => readable.destroy(new Error(`the client read nothing for ${stallMs} ms`)),
+        stallMs,
+      );
+      timer.unref();
+      try {
+        const next = pieces.next();
+        if (next.done) {
+          clearTimeout(timer);
+          this.push(null);
+        } else this.push(next.value);
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+    destroy(err, callback) {
+      clearTimeout(timer);
+      pieces.return(undefined);
+      callback(err);
+    },
+  });
+  return readable;
 }
 
 function* gather(parts: Iterable<string>): Generator<Buffer> {
@@ -91,4 +122,9 @@ export function* wholeChain(
     yield from === 0 ? text : `,${text}`;
   }
   yield `],"length":${length}}`;
+}
+
+/** The stall time-out of a server: its connection time-out (see buildServer). */
+export function stallMsOf(app: FastifyInstance): number {
+  return app.server.timeout > 0 ? app.server.timeout : DEFAULTS.stalledConnectionMs;
 }

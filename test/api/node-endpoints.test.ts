@@ -30,9 +30,11 @@ test("GET /status gives every SPEC field", async () => {
     "neighbours",
     "pending",
     "proof_rule",
+    "storage",
     "tip",
     "version",
   ]);
+  assert.deepEqual(body.storage, { journal: "ok", backup: "ok", last_backup: null, error: null });
   assert.equal(body.proof_rule, "original");
   assert.equal(body.length, 1);
   assert.equal(body.tip, GENESIS_HASH);

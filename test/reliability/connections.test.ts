@@ -14,9 +14,9 @@ before(async () => {
 });
 after(async () => node.stop());
 
-function openSocket(port: number, send?: string): Promise<Socket> {
+function openSocket(port: number, send?: string, from = "127.0.0.1"): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => {
+    const socket = connect({ port, host: "127.0.0.1", localAddress: from }, () => {
       if (send) socket.write(send);
       resolve(socket);
     });
@@ -57,27 +57,35 @@ test("time-outs: a silent connection and a request sent too slowly are closed, c
   }
 });
 
-test("past the connection limit the oldest idle connections make room, and a new client is served", async () => {
+test("past the connection limit the oldest idle connection of the busiest address makes room; a new client is served", async () => {
   const server: FastifyInstance = await startServer(node.miner, { port: 0, maxConnections: 8 });
   const port = (server.server.address() as { port: number }).port;
-  const idle: Socket[] = [];
+  const connections = () =>
+    new Promise<number>((resolve) => server.server.getConnections((_e, n) => resolve(n)));
+  const neighbour = await openSocket(port);
+  let neighbourClosed = false;
+  neighbour.once("close", () => {
+    neighbourClosed = true;
+  });
+  const crowd: Socket[] = [];
   try {
-    for (let i = 0; i < 8; i++) idle.push(await openSocket(port));
-    // Older than the grace period given to a new connection's request.
-    await delay(1_200);
-    for (let i = 0; i < 22; i++) idle.push(await openSocket(port));
-    const connections = () =>
-      new Promise<number>((resolve) => server.server.getConnections((_e, n) => resolve(n)));
+    // Another host (127.0.0.2) opens idle connections, far past the limit.
+    for (let i = 0; i < 30; i++) crowd.push(await openSocket(port, undefined, "127.0.0.2"));
     await waitFor(async () => (await connections()) <= 8, {
       what: "the server to hold at most 8 connections",
     });
-    // The idle ones are past their grace period now: a new client makes room for itself.
-    await delay(1_200);
     const { status } = await http(`http://127.0.0.1:${port}/status`);
     assert.equal(status, 200, "a client that sends its request at once is served");
     assert.ok((await connections()) <= 8);
+    await delay(200);
+    assert.equal(
+      neighbourClosed,
+      false,
+      "the address holding the most connections paid, not the neighbour",
+    );
   } finally {
-    for (const s of idle) s.destroy();
+    neighbour.destroy();
+    for (const s of crowd) s.destroy();
     await server.close();
   }
 });

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../config/config.js";
-import { blocksPage, streamed } from "../json-stream.js";
+import { blocksPage, stallMsOf, streamed } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
 
@@ -88,7 +88,7 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
       const blocks = node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit));
       return reply
         .type("application/json; charset=utf-8")
-        .send(streamed(blocksPage(blocks, length, DEFAULTS.maxPageBytes)));
+        .send(streamed(blocksPage(blocks, length, DEFAULTS.maxPageBytes), stallMsOf(app)));
     },
   );
 

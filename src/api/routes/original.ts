@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { DEFAULTS } from "../../config/config.js";
-import { pendingList, streamed, wholeChain } from "../json-stream.js";
+import { pendingList, stallMsOf, streamed, wholeChain } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
 
@@ -71,7 +71,7 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     },
     async (_request, reply) => {
       const body = wholeChain((from, limit) => node.blocks(from, limit), node.chainLength());
-      return reply.type("application/json; charset=utf-8").send(streamed(body));
+      return reply.type("application/json; charset=utf-8").send(streamed(body, stallMsOf(app)));
     },
   );
 
@@ -106,6 +106,6 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     async (_request, reply) =>
       reply
         .type("application/json; charset=utf-8")
-        .send(streamed(pendingList(node.pendingMessages(), DEFAULTS.maxPageBytes))),
+        .send(streamed(pendingList(node.pendingMessages(), DEFAULTS.maxPageBytes), stallMsOf(app))),
   );
 }
