@@ -81,14 +81,45 @@ function* capped<T>(
   }
 }
 
-/** GET /blocks: `{"blocks":[...],"length":N}`, the page cut to `maxBytes` of blocks. */
+/** Reads blocks [from, from + limit) of the chain (decoded on demand: keep `limit` small). */
+export type ReadBlocks = (from: number, limit: number) => readonly Block[];
+
+/** Blocks read from the chain at a time while an answer is written. */
+const READ_STEP = 16;
+
+/**
+ * Blocks [from, stop) as the chain holds them when asked, read a few at a
+ * time as the client reads (no copy of them per request). Were the chain to
+ * switch to a branch without block stop - 1 meanwhile, the answer is cut off
+ * (an error for the client) rather than mix two branches: block stop - 1
+ * unchanged means every block before it is too (each holds its parent's hash).
+ */
+function* lazyBlocks(read: ReadBlocks, from: number, stop: number): Generator<Block> {
+  if (stop <= from) return;
+  const last = read(stop - 1, 1)[0];
+  const lastText = last ? encodeBlock(last) : "";
+  for (let at = from; at < stop; at += READ_STEP) {
+    const now = read(stop - 1, 1)[0];
+    if (!now || encodeBlock(now) !== lastText) {
+      throw new Error("the chain switched branch while it was being sent");
+    }
+    yield* read(at, Math.min(READ_STEP, stop - at));
+  }
+}
+
+/**
+ * GET /blocks: `{"blocks":[...],"length":N}`: at most `limit` blocks from
+ * `from`, cut to `maxBytes` of JSON (at least one block).
+ */
 export function* blocksPage(
-  blocks: readonly Block[],
+  read: ReadBlocks,
+  from: number,
+  limit: number,
   length: number,
   maxBytes: number,
 ): Generator<string> {
   yield '{"blocks":[';
-  yield* capped(blocks, encodeBlock, maxBytes);
+  yield* capped(lazyBlocks(read, from, Math.min(length, from + limit)), encodeBlock, maxBytes);
   yield `],"length":${length}}`;
 }
 
@@ -99,27 +130,13 @@ export function* pendingList(messages: readonly Data[], maxBytes: number): Gener
   yield "]";
 }
 
-/** Blocks read from the chain at a time while /chain is written. */
-const CHAIN_STEP = 64;
-
-/**
- * GET /chain: `{"chain":[...],"length":N}`, the chain as it was when asked,
- * read a few blocks at a time as the client reads (no copy of the chain per
- * request). Were the chain to switch to a branch that drops its last block
- * meanwhile, the answer is cut off (an error for the client) rather than mix
- * two branches.
- */
-export function* wholeChain(
-  read: (from: number, limit: number) => readonly Block[],
-  length: number,
-): Generator<string> {
-  const tip = read(length - 1, 1)[0];
+/** GET /chain: `{"chain":[...],"length":N}`, the whole chain as it was when asked. */
+export function* wholeChain(read: ReadBlocks, length: number): Generator<string> {
   yield '{"chain":[';
-  for (let from = 0; from < length; from += CHAIN_STEP) {
-    if (read(length - 1, 1)[0] !== tip) throw new Error("the chain changed branch during /chain");
-    const blocks = read(from, Math.min(CHAIN_STEP, length - from));
-    const text = blocks.map(encodeBlock).join(",");
-    yield from === 0 ? text : `,${text}`;
+  let first = true;
+  for (const block of lazyBlocks(read, 0, length)) {
+    yield first ? encodeBlock(block) : `,${encodeBlock(block)}`;
+    first = false;
   }
   yield `],"length":${length}}`;
 }

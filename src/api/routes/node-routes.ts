@@ -85,10 +85,15 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
           .header("x-chain-length", String(length))
           .send(page);
       }
-      const blocks = node.blocks(from, Math.min(limit, DEFAULTS.blocksPageLimit));
-      return reply
-        .type("application/json; charset=utf-8")
-        .send(streamed(blocksPage(blocks, length, DEFAULTS.maxPageBytes), stallMsOf(app)));
+      const read = (at: number, count: number) => node.blocks(at, count);
+      const page = blocksPage(
+        read,
+        from,
+        Math.min(limit, DEFAULTS.blocksPageLimit),
+        length,
+        DEFAULTS.maxPageBytes,
+      );
+      return reply.type("application/json; charset=utf-8").send(streamed(page, stallMsOf(app)));
     },
   );
 
