@@ -105,12 +105,15 @@ export async function buildServer(
     requestTimeout,
     // Node checks the time-outs above on a timer (30 s by default, which let them run to
     // nearly twice their value); each second keeps them close to what the README says.
-    http: { connectionsCheckingInterval: 1_000, headersTimeout: requestTimeout },
+    http: {
+      connectionsCheckingInterval: 1_000,
+      headersTimeout: requestTimeout,
+      maxHeaderSize: opts.maxHeaderBytes ?? DEFAULT_HEADER_BYTES,
+    },
     keepAliveTimeout: DEFAULTS.keepAliveTimeoutMs,
     // Nothing moving on a connection (a client that does not read its answer): closed.
     connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
-    http: { maxHeaderSize: opts.maxHeaderBytes ?? DEFAULT_HEADER_BYTES },
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;
   guardConnections(app.server, { maxConnections: opts.maxConnections ?? DEFAULTS.maxConnections });
