@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Block, Proof } from "./block.js";
+import { sha256Bytes } from "./hash.js";
 
 /** The most trailing zeros a SHA-256 hex digest can have. */
 export const MAX_DIFFICULTY = 64;
@@ -72,8 +72,7 @@ export function isProofValidFor(
 ): boolean {
   checkDifficulty(difficulty);
   if (typeof proof !== "number" || !Number.isSafeInteger(proof) || proof < 0) return false;
-  const digest = createHash("sha256").update(candidateOf(input, proof)).digest();
-  return digestMeetsDifficulty(digest, difficulty);
+  return digestMeetsDifficulty(sha256Bytes(candidateOf(input, proof)), difficulty);
 }
 
 /** The original rule's search input: prefix `${lastProof}` ("null" after genesis), no suffix. */
@@ -126,7 +125,7 @@ export function searchProofRange(
 ): RangeSearchResult {
   checkDifficulty(difficulty);
   for (let proof = start; proof < end; proof++) {
-    const digest = createHash("sha256").update(candidateOf(input, proof)).digest();
+    const digest = sha256Bytes(candidateOf(input, proof));
     if (digestMeetsDifficulty(digest, difficulty)) return { proof, hashes: proof - start + 1 };
   }
   return { proof: null, hashes: end - start };
