@@ -85,7 +85,7 @@ function* capped<T>(
 export type ReadBlocks = (from: number, limit: number) => readonly Block[];
 
 /** Blocks read from the chain at a time while an answer is written. */
-const READ_STEP = 16;
+const READ_STEP = 4;
 
 /**
  * Blocks [from, stop) as the chain holds them when asked, read a few at a
