@@ -93,7 +93,8 @@ class Arrivals {
   }
 
   private onEvent(text: string, at: number): void {
-    if (!text.startsWith("event: block\n")) return;
+    // An event may start with its `id:` line (the node's event ring), then `event:`.
+    if (!text.split("\n").includes("event: block")) return;
     const data = text.slice(text.indexOf("data: ") + 6);
     const block = JSON.parse(data) as {
       index: number;
