@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -25,6 +25,10 @@ const NAME_PREFIX = "bcsim";
 const NAME_PATTERN = /^bcsim(\d+)-(\d+)-/;
 /** The range the simnet's addresses come from; it exists only inside its namespaces. */
 const SUBNET = "10.213";
+/** Where `ip netns exec` finds files to bind over /etc (the simnet's host names). */
+const ETC_NETNS = "/etc/netns";
+/** Whether this process made /etc/netns (then it removes it once empty). */
+let madeEtcNetns = false;
 const PROXY = fileURLToPath(new URL("./simnet-proxy.js", import.meta.url));
 
 export interface SimNetOptions {
@@ -143,22 +147,46 @@ function removeNamespace(name: string): void {
     }
   }
   tryIp("netns", "del", name);
-  rmSync(join("/etc/netns", name), { recursive: true, force: true });
+  rmSync(join(ETC_NETNS, name), { recursive: true, force: true });
+  // /etc/netns itself goes too when a simnet made it and nothing else is in it.
+  if (madeEtcNetns) {
+    try {
+      rmdirSync(ETC_NETNS);
+      madeEtcNetns = false;
+    } catch {
+      // Not empty (another simnet's names, or files of someone else): left.
+    }
+  }
 }
 
-/** Namespaces made by simnets whose process is gone (a crashed or killed run): removed. */
+/** Whether `name` is a simnet's (namespace, /etc/netns folder or temp folder) whose process is gone. */
+function isStale(name: string): boolean {
+  const match = NAME_PATTERN.exec(name);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  return pid !== process.pid && !isAlive(pid);
+}
+
+/**
+ * What simnets whose process is gone (a crashed or killed run) left behind:
+ * their namespaces (and what still runs in them), /etc/netns folders and temp
+ * folders, removed. Returns the namespaces removed.
+ */
 export function sweepStaleNamespaces(): string[] {
-  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
-  const stale: string[] = [];
-  for (const line of listed.split("\n")) {
-    const name = line.split(" ")[0] ?? "";
-    const match = NAME_PATTERN.exec(name);
-    if (!match) continue;
-    const pid = Number(match[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
-    removeNamespace(name);
-    stale.push(name);
+  // Folders first: an /etc/netns that held only a dead simnet's names was that simnet's.
+  for (const folder of [ETC_NETNS, tmpdir()]) {
+    if (!existsSync(folder)) continue;
+    const left = readdirSync(folder).filter(isStale);
+    for (const name of left) rmSync(join(folder, name), { recursive: true, force: true });
+    if (folder === ETC_NETNS && left.length > 0 && readdirSync(folder).length === 0)
+      rmdirSync(folder);
   }
+  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  const stale = listed
+    .split("\n")
+    .map((line) => line.split(" ")[0] ?? "")
+    .filter(isStale);
+  for (const name of stale) removeNamespace(name);
   return stale;
 }
 
@@ -297,7 +325,11 @@ export class SimNet {
   private writeHosts(ns: string): void {
     const hosts = this.opts.hosts;
     if (!hosts) return;
-    const folder = join("/etc/netns", ns);
+    if (!existsSync(ETC_NETNS)) {
+      mkdirSync(ETC_NETNS);
+      madeEtcNetns = true;
+    }
+    const folder = join(ETC_NETNS, ns);
     mkdirSync(folder, { recursive: true });
     const lines = ["127.0.0.1 localhost"];
     for (const [name, index] of Object.entries(hosts)) lines.push(`${addressOf(index)} ${name}`);
