@@ -21,7 +21,9 @@ import { recordResults } from "./lib/results.js";
  * and max over the runs. Needs root (network namespaces).
  * `SIMNET_RUNS` (default 3; the issue's figures are over 10), `SIMNET_NODES`
  * (default 8), `SIMNET_SEED`. Keys: simnet_last_*_s, simnet_heal_*_s,
- * simnet_failed_runs, simnet_lost_or_duplicated.
+ * simnet_failed_runs, simnet_lost_or_duplicated. SIMNET_KEEP=1 keeps each run's
+ * folder (the nodes' miner.log) and prints the heal's time; SIMNET_TRACE=1 prints
+ * every node's length/pending/tip while an agreement takes longer than 5 s.
  */
 
 const RUNS = Number(process.env.SIMNET_RUNS ?? 3);
@@ -58,6 +60,8 @@ async function oneRun(run: number): Promise<RunResult> {
       setTimeout(resolve, Math.max(0, cutAt + PARTITION_MS - Date.now())),
     );
     net.heal();
+    if (process.env.SIMNET_KEEP)
+      console.log(`run ${run}: healed at ${new Date().toISOString()} (${net.dir})`);
     const afterHeal = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
     const problem = exactlyOnceProblem(await chainOf(net, 0), acked);
     return { sendMs, afterLast, afterHeal, problem };

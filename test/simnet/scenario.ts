@@ -97,6 +97,13 @@ export async function waitAgreement(
       (exact ? first.length === expected + 1 : first.length >= expected + 1) &&
       last.every((s) => s && s.tip === first.tip && s.length === first.length && s.pending === 0);
     if (agreed) return Date.now() - started;
+    if (process.env.SIMNET_TRACE && Date.now() - started > 5_000) {
+      const seen = last.map((st) =>
+        st ? `${st.length}/${st.pending}/${st.tip.slice(0, 6)}` : "-",
+      );
+      console.log(`${new Date().toISOString()} ${seen.join(" ")}`);
+      await delay(900);
+    }
     await delay(100);
   }
   const seen = last.map((s, i) =>

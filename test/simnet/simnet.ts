@@ -450,6 +450,10 @@ export class SimNet {
       const req = request(
         {
           socketPath: node.socket,
+          // A fresh connection each time: one kept from before a partition or a heal
+          // would go on from the control address of the old bridge, which the node
+          // can no longer reach until its ARP entry expires (tens of seconds).
+          agent: false,
           method,
           path,
           headers: {
