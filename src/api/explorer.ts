@@ -118,7 +118,8 @@ export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {
 
   app.get("/ui/:file", { schema: { hide: true } }, async (request, reply) => {
     const { file } = request.params as { file: string };
-    const type = ASSETS[file];
+    // Own keys only: 'constructor' or 'toString' are not files of the explorer.
+    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (!type)
       return reply.code(404).send({ message: `'ui/${file}' is not a file of the explorer` });
     const bytes = await load(file);

@@ -6,6 +6,7 @@ import { DEFAULTS } from "../config/config.js";
 import { BadInputError } from "../config/errors.js";
 import type { ApiMetrics } from "./api-metrics.js";
 import { guardConnections } from "./connection-guard.js";
+import { installBrowserGuard } from "./browser-guard.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
@@ -33,6 +34,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Time after which a connection on which nothing moves is closed (default DEFAULTS.stalledConnectionMs). */
   stalledConnectionMs?: number;
+  /** Browser origins allowed to write (--cors-origin), beyond the node's own. */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -132,8 +135,11 @@ export async function buildServer(
   });
   installErrorHandlers(app);
   if (opts.metrics) recordDurations(app, opts.metrics);
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("access-control-allow-origin", "*");
+  installBrowserGuard(app, {
+    corsOrigins: opts.corsOrigins ?? [],
+    advertised: () => node.status().address,
+  });
+  app.addHook("onRequest", async (request) => {
     const sender = senderOf(request.headers);
     if (sender) {
       try {
@@ -147,7 +153,10 @@ export async function buildServer(
     reply
       .code(204)
       .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
-      .header("access-control-allow-headers", "content-type, x-blockchain-node")
+      .header(
+        "access-control-allow-headers",
+        "content-type, x-blockchain-node, x-blockchain-node-id",
+      )
       .send(),
   );
   await registerOpenApi(app, () => node.status().address);

@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { DEFAULTS, LOG_FORMATS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
-import { hostPort, hostPortList, intIn, PROOF_RULE_HELP, seconds } from "./options.js";
+import { hostPort, hostPortList, intIn, originList, PROOF_RULE_HELP, seconds } from "./options.js";
 
 interface StartFlags {
   host: string;
@@ -26,6 +26,8 @@ interface StartFlags {
   mine: boolean;
   logLevel: string;
   logFormat: "pretty" | "json";
+  corsOrigin?: string[];
+  acceptModifiedChain?: boolean;
 }
 
 function isJsonFormat(name: string): boolean {
@@ -122,6 +124,15 @@ export function registerMinerCommand(program: Command): void {
       "--verify-chain",
       "validate the whole chain file at start, even when its .hash matches (otherwise: its last 100 blocks)",
     )
+    .option(
+      "--cors-origin <origin,...>",
+      "browser origins allowed to write (/add, POST /blocks, POST /data), e.g. http://127.0.0.1:8080",
+      originList,
+    )
+    .option(
+      "--accept-modified-chain",
+      "start even when the chain file's part covered by its .hash changed (after a full validation)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level")
         .choices(LOG_LEVELS)
@@ -168,6 +179,8 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     mine: flags.mine,
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
+    corsOrigins: flags.corsOrigin ?? [],
+    acceptModifiedChain: flags.acceptModifiedChain ?? false,
   });
   await node.start();
   process.stdout.write(`listening on ${node.url}\n`);

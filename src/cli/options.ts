@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { normalizeOrigin } from "../api/browser-guard.js";
 import { normalizeAddress } from "../net/address.js";
 import { parseNeighbour } from "../net/neighbour-forms.js";
 
@@ -70,3 +71,17 @@ export function hostPortList(value: string): string[] {
 /** The help of --proof-rule, the same on every command that takes it. */
 export const PROOF_RULE_HELP =
   "proof-of-work rule: 'original' (sha256 of previous proof + proof) or 'content' (each block's own hash); a network uses one";
+/** A commander parser for a comma-separated list of browser origins (`http://host:port`). */
+export function originList(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      try {
+        return normalizeOrigin(origin);
+      } catch (err) {
+        throw new InvalidArgumentError(`${(err as Error).message}.`);
+      }
+    });
+}

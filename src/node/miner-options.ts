@@ -1,3 +1,4 @@
+import { normalizeOrigin } from "../api/browser-guard.js";
 import { DEFAULTS, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
@@ -39,6 +40,10 @@ export interface MinerOptions {
   consoleLog?: boolean;
   /** How console lines look: readable text (default) or JSON lines for log collectors. */
   logFormat?: LogFormat;
+  /** Browser origins allowed to write (`http://host:port`), beyond the node's own. */
+  corsOrigins?: string[];
+  /** Start even when the chain file's part covered by its .hash changed (after a full validation). */
+  acceptModifiedChain?: boolean;
 }
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
@@ -139,7 +144,26 @@ export function resolveMinerOptions(
       `must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(opts.logFormat)}`,
     );
   }
-  for (const flag of ["forceNewChain", "verifyChain", "mine", "consoleLog"] as const) {
+  const corsOrigins = opts.corsOrigins ?? [];
+  if (!Array.isArray(corsOrigins))
+    throw new MinerOptionError(
+      "corsOrigins",
+      "must be an array of origins such as http://host:port",
+    );
+  const origins = corsOrigins.map((origin) => {
+    try {
+      return normalizeOrigin(String(origin));
+    } catch (err) {
+      throw new MinerOptionError("corsOrigins", (err as Error).message);
+    }
+  });
+  for (const flag of [
+    "forceNewChain",
+    "verifyChain",
+    "mine",
+    "consoleLog",
+    "acceptModifiedChain",
+  ] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
   }
@@ -196,5 +220,7 @@ export function resolveMinerOptions(
     logLevel: opts.logLevel ?? DEFAULTS.logLevel,
     consoleLog: opts.consoleLog ?? true,
     logFormat: opts.logFormat ?? "pretty",
+    corsOrigins: [...new Set(origins)],
+    acceptModifiedChain: opts.acceptModifiedChain ?? false,
   };
 }

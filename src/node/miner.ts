@@ -240,7 +240,11 @@ export class Miner implements NodeApi {
         logger: logger.child({ module: "api" }),
         metrics: this.metrics,
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
+<<<<<<< HEAD
         maxConnections: o.maxConnections,
+=======
+        corsOrigins: o.corsOrigins,
+>>>>>>> 618263c (API in a browser's world: writes with a foreign Origin answer 403 (own origin and --cors-origin allowed), reads stay open to any origin, a Host that is not the node's answers 421; /ui/constructor is 404)
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
