@@ -81,6 +81,8 @@ export const DEFAULTS = Object.freeze({
   requestTimeoutMs: 30_000,
   /** Most event streams served at once; more answer 429. */
   maxEventClients: 256,
+  /** Most event streams one client address holds, so that one client cannot take every slot. */
+  maxEventClientsPerAddress: 32,
   /** An event-stream client this far behind (bytes buffered, unread) is dropped. */
   maxEventBufferedBytes: 4 * 1024 * 1024,
   /** Recent events kept for clients that resume with Last-Event-ID (count and bytes). */

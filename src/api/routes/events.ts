@@ -20,6 +20,7 @@ export function registerEventRoutes(
   metrics?: ApiMetrics,
 ): void {
   const open = new Set<ServerResponse>();
+  const perAddress = new Map<string, number>();
   const broadcast = (text: string) => {
     for (const res of open) {
       if (res.writableLength > DEFAULTS.maxEventBufferedBytes) res.destroy();
@@ -77,6 +78,13 @@ export function registerEventRoutes(
           message: `this node serves at most ${DEFAULTS.maxEventClients} event streams at once; try again later`,
         });
       }
+      const client = request.ip;
+      const held = perAddress.get(client) ?? 0;
+      if (held >= DEFAULTS.maxEventClientsPerAddress) {
+        return reply.code(429).send({
+          message: `this node serves at most ${DEFAULTS.maxEventClientsPerAddress} event streams to one address (${client}); close one first`,
+        });
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -89,9 +97,13 @@ export function registerEventRoutes(
       const from = parseEventId(lastEventIdOf(request.headers, request.query));
       if (from) res.write(catchUp(ring, node, from));
       open.add(res);
+      perAddress.set(client, held + 1);
       metrics?.eventStreamClients.set(open.size);
       res.on("close", () => {
         open.delete(res);
+        const left = (perAddress.get(client) ?? 1) - 1;
+        if (left > 0) perAddress.set(client, left);
+        else perAddress.delete(client);
         metrics?.eventStreamClients.set(open.size);
       });
     },
