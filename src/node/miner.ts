@@ -191,6 +191,7 @@ export class Miner implements NodeApi {
         rule: this.rule,
         forceNewChain: o.forceNewChain,
         verifyAll: o.verifyChain,
+        acceptModifiedChain: o.acceptModifiedChain,
         maxMessageBytes: o.maxMessageBytes,
         logger,
       });

@@ -19,7 +19,9 @@ export type ChainLoadErrorCode =
   /** The file holds no whole block (a note, another program's file, an empty file). */
   | "NO_WHOLE_BLOCK"
   /** The records decode but the chain breaks a validity rule (SPEC section 3). */
-  | "INVALID_CHAIN";
+  | "INVALID_CHAIN"
+  /** The part of the file its .hash covers changed since the last backup. */
+  | "MODIFIED_CHAIN";
 
 /** Where in a chain file a problem sits. */
 export interface ChainFileLocation {

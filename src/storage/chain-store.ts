@@ -7,6 +7,7 @@ import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
+import { BlockMarks, MARK_BYTES, markOf, marksFilePath } from "./block-marks.js";
 import { decodeChainFile, readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
 import { type LoadedChain, loadCheckedChain, loadVouchedChain } from "./chain-load.js";
@@ -36,6 +37,11 @@ export interface ChainStoreOptions {
    * otherwise such a file has only its genesis and last 100 blocks checked in full.
    */
   verifyAll?: boolean;
+  /**
+   * Take a file whose part covered by its .hash changed since the last backup
+   * (it is fully validated, as every file not vouched for); without it such a start fails.
+   */
+  acceptModifiedChain?: boolean;
   /** The validator's clock (ms since the epoch), for tests. */
   now?: number;
   logger?: { warn(msg: string): void };
@@ -90,6 +96,7 @@ export class ChainStore {
     readonly format: ChainFormat,
     private readonly handle: FileHandle,
     private readonly lock: ChainLock,
+    private readonly marks: BlockMarks,
     offsets: number[],
     size: number,
     hasher: Hash,
@@ -191,14 +198,20 @@ export class ChainStore {
     }
 
     const handle = await open(path, "r+");
+    let marks: BlockMarks | null = null;
     try {
+      const opened = await BlockMarks.open(marksFilePath(path));
+      marks = opened.marks;
       if (repair) {
         await handle.truncate(repair.keep);
         if (repair.append) await writeAll(handle, repair.append, repair.keep);
         await handle.sync();
       }
-      const store = new ChainStore(path, opts.format, handle, lock, offsets, size, hasher);
-      await store.checkHashFile(warn);
+      const store = new ChainStore(path, opts.format, handle, lock, marks, offsets, size, hasher);
+      const covered = repair
+        ? Buffer.concat([bytes.subarray(0, repair.keep), repair.append ?? Buffer.alloc(0)])
+        : bytes;
+      await store.checkCoverage(covered, loaded.records, opened.stored, opts, warn);
       const result = loaded;
       return {
         store,
@@ -212,6 +225,7 @@ export class ChainStore {
         },
       };
     } catch (err) {
+      await marks?.close();
       await handle.close();
       throw err;
     }
@@ -242,6 +256,7 @@ export class ChainStore {
     this.closed = true;
     await this.queue;
     try {
+      await this.marks.close();
       await this.handle.close();
     } finally {
       await this.lock.release();
@@ -298,16 +313,23 @@ export class ChainStore {
     this.hasher.update(bytes);
     for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
+    await this.marks.replaceFrom(from, run.hashes.slice(skip).map(markOf));
     await writeHashFile(this.hashPath, this.digest());
   }
 
-  /** Drops records `from` onwards and rehashes what is left, once, from the file. */
+  /**
+   * Drops records `from` onwards and rehashes what is left, once, from the
+   * file. The .hash first covers only the records that stay: a crash before
+   * the new branch is written then leaves a file that merely grew since.
+   */
   private async truncateAt(from: number): Promise<void> {
     const size = this.offsets[from] ?? this.size;
+    this.hasher = await this.hashPrefix(size);
+    await writeHashFile(this.hashPath, this.digest());
+    await this.marks.replaceFrom(from, []);
     await this.handle.truncate(size);
     this.offsets.length = from;
     this.size = size;
-    this.hasher = await this.hashPrefix(size);
   }
 
   private async hashPrefix(size: number): Promise<Hash> {
@@ -332,20 +354,89 @@ export class ChainStore {
   }
 
   /**
-   * Every record was just checked on its own (JSON + validation, or CRC +
-   * validation), so the file is the truth: a missing .hash is written, one
-   * that disagrees (a crash between the append and the .hash rename, or an
-   * edit by hand) is rewritten with a warning.
+   * The .hash covers the bytes written by the last backup. Every record not
+   * vouched for by it was just validated, so: a file that matches it is as
+   * saved; a file whose covered part matches and that has more records after
+   * it grew by a save cut short by a crash (its .hash is brought up to date);
+   * a file whose covered part differs was changed behind the node's back,
+   * which stops the start naming the first block that changed (from the
+   * marks), unless the user accepts it.
    */
-  private async checkHashFile(warn: (msg: string) => void): Promise<void> {
+  private async checkCoverage(
+    bytes: Buffer,
+    chain: ChainView,
+    storedMarks: Buffer,
+    opts: ChainStoreOptions,
+    warn: (msg: string) => void,
+  ): Promise<void> {
     const digest = this.digest();
     const stored = await readHashFile(this.hashPath);
-    if (stored === digest) return;
-    if (stored !== null) {
-      warn(`${this.hashPath} did not match the chain file (sha256 ${digest}); rewrote it`);
+    const markCount = storedMarks.length / MARK_BYTES;
+    if (stored === digest || stored === null) {
+      if (stored === null) await writeHashFile(this.hashPath, digest);
+      if (markCount !== chain.length) await this.rewriteMarks(chain);
+      return;
     }
+    const covered = this.coveredRecords(bytes, stored);
+    if (covered !== null) {
+      warn(
+        `${this.path}: ${chain.length - covered} block(s) after block ${covered - 1} were written after the last .hash update (a save cut short); they are valid, so the .hash now covers them`,
+      );
+    } else {
+      const changed = firstChangedBlock(chain, storedMarks);
+      const which =
+        changed === null
+          ? `the blocks its .hash covers changed (the first changed block cannot be named: ${this.marks.path} holds no marks of them)`
+          : changed >= chain.length
+            ? `block ${changed} and later, covered by its .hash, are missing`
+            : `block ${changed} changed since the last backup (the first block that differs from what its .hash covers)`;
+      if (!opts.acceptModifiedChain) {
+        throw new ChainLoadError(
+          "MODIFIED_CHAIN",
+          this.path,
+          `${which}. The file was left as it is; if the change is wanted, start with --accept-modified-chain (the whole chain is validated either way)`,
+        );
+      }
+      warn(`${this.path}: ${which}; taken as it is (--accept-modified-chain, fully validated)`);
+    }
+    await this.rewriteMarks(chain);
     await writeHashFile(this.hashPath, digest);
   }
+
+  /** How many leading records the stored digest covers exactly, or null when no prefix matches. */
+  private coveredRecords(bytes: Buffer, stored: string): number | null {
+    const hasher = createHash("sha256");
+    let at = 0;
+    for (let records = 1; records < this.offsets.length; records++) {
+      const end = this.offsets[records] as number;
+      hasher.update(bytes.subarray(at, end));
+      at = end;
+      if (hasher.copy().digest("hex") === stored) return records;
+    }
+    return null;
+  }
+
+  private async rewriteMarks(chain: ChainView): Promise<void> {
+    const marks: Buffer[] = [];
+    for (let i = 0; i < chain.length; i++) marks.push(markOf(chain.hashAt(i) as string));
+    await this.marks.replaceFrom(0, marks);
+  }
+}
+
+/** The loaded chain as the marks need it: its length and each block's hash. */
+interface ChainView {
+  readonly length: number;
+  hashAt(index: number): string | undefined;
+}
+
+/** Index of the first block whose mark differs (or that is missing), or null when the marks name none. */
+function firstChangedBlock(chain: ChainView, marks: Buffer): number | null {
+  const count = marks.length / MARK_BYTES;
+  for (let i = 0; i < Math.min(count, chain.length); i++) {
+    const mark = marks.subarray(i * MARK_BYTES, (i + 1) * MARK_BYTES);
+    if (!mark.equals(markOf(chain.hashAt(i) as string))) return i;
+  }
+  return count > chain.length ? chain.length : null;
 }
 
 /** Writes all of `bytes` at `position`: one write call may write only part of them. */
@@ -380,9 +471,8 @@ async function moveToBackup(path: string): Promise<string> {
   let backup = `${path}.${stamp}.bak`;
   for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
   await rename(path, backup);
-  const hashPath = hashFilePath(path);
-  if (await exists(hashPath)) {
-    await rename(hashPath, `${hashPath}${backup.slice(path.length)}`);
+  for (const beside of [hashFilePath(path), marksFilePath(path)]) {
+    if (await exists(beside)) await rename(beside, `${beside}${backup.slice(path.length)}`);
   }
   await syncDirectory(dirname(path));
   return backup;

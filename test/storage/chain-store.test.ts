@@ -6,6 +6,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
+import { hashBlock } from "../../src/core/hash.js";
 import { codecFor } from "../../src/storage/chain-format.js";
 import {
   ChainLoadError,
@@ -39,6 +40,26 @@ async function openStore(
   extra: Partial<ChainStoreOptions> = {},
 ) {
   return ChainStore.open(path, { format, difficulty: D, ...extra });
+}
+
+/** Saves `chain` through a ChainStore (so its .hash and marks are written), then closes it. */
+async function saveWithStore(path: string, format: "json" | "binary", chain: readonly Block[]) {
+  const { store } = await openStore(path, format);
+  await store.save(chain, 1);
+  await store.close();
+}
+
+/**
+ * `chain` with block `index`'s message replaced and every later block
+ * re-linked: still valid under the original rule, whose proofs ignore content.
+ */
+function relinkedWith(chain: readonly Block[], index: number, message: string): Block[] {
+  const out = chain.map((b) => ({ ...b, data: { ...b.data } }));
+  (out[index] as Block).data.message = message;
+  for (let i = index + 1; i < out.length; i++) {
+    (out[i] as Block).previous_hash = hashBlock(out[i - 1] as Block);
+  }
+  return out;
 }
 
 /** Asserts that loading `path` throws a ChainLoadError with `code` and leaves the file byte for byte as it was. */
@@ -295,19 +316,86 @@ for (const format of FORMATS) {
     });
   });
 
-  test(`${format}: a .hash that disagrees with the file is rewritten with a warning`, async () => {
+  // Attack 8 of issue 12: a flipped byte in the tip's message was loaded, the .hash "fixed".
+  test(`${format}: a tip whose message changed since the last backup stops the start naming it`, async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "chain.dat");
-      await writeChainFile(path, format, CHAIN);
-      await writeFile(hashFilePath(path), "f".repeat(64));
+      await saveWithStore(path, format, CHAIN);
+      // Under the original rule the proof does not depend on the message: the file stays valid.
+      const forged = relinkedWith(CHAIN, CHAIN.length - 1, "forged");
+      await writeChainFile(path, format, forged);
+      const err = await assertRefused(path, format, "MODIFIED_CHAIN");
+      assert.match(err.message, /block 7 changed since the last backup/);
+      assert.match(err.message, /--accept-modified-chain/);
+    });
+  });
+
+  test(`${format}: a relinked block in the middle is named, and --accept-modified-chain takes the file`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await saveWithStore(path, format, CHAIN);
+      const forged = relinkedWith(CHAIN, 3, "rewritten history");
+      await writeChainFile(path, format, forged);
+      const err = await assertRefused(path, format, "MODIFIED_CHAIN");
+      assert.match(err.message, /block 3 changed/);
+      const { store, chain, warnings } = await openStore(path, format, {
+        acceptModifiedChain: true,
+      });
+      await store.close();
+      assert.deepEqual(chain, forged);
+      assert.ok(
+        warnings.some((w) => /block 3 changed.*--accept-modified-chain/.test(w)),
+        warnings.join("\n"),
+      );
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(await readFile(path)));
+      // Accepted once, the file is the saved state: the next start is quiet.
+      const again = await openStore(path, format);
+      await again.store.close();
+      assert.deepEqual(again.warnings, []);
+    });
+  });
+
+  test(`${format}: a file that grew after its last .hash update (a crash between the writes) is accepted`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await saveWithStore(path, format, CHAIN.slice(0, 5));
+      const codec = codecFor(format);
+      await appendFile(path, Buffer.concat(CHAIN.slice(5).map((b) => codec.encodeRecord(b))));
       const { store, chain, warnings } = await openStore(path, format);
       await store.close();
       assert.deepEqual(chain, CHAIN);
       assert.ok(
-        warnings.some((w) => /did not match/.test(w)),
+        warnings.some((w) =>
+          /3 block\(s\) after block 4 were written after the last .hash update/.test(w),
+        ),
         warnings.join("\n"),
       );
       assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(await readFile(path)));
+    });
+  });
+
+  test(`${format}: a file cut back by a switch of branch keeps a .hash that covers it`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const { store } = await openStore(path, format);
+      await store.save(CHAIN, 1);
+      const fork = extendChain(CHAIN.slice(0, 4), 6, { difficulty: D, messages: ["other"] });
+      await store.save(fork, 4);
+      await store.close();
+      const again = await openStore(path, format);
+      await again.store.close();
+      assert.deepEqual(again.chain, fork);
+      assert.deepEqual(again.warnings, []);
+    });
+  });
+
+  test(`${format}: a .hash that covers no prefix of the file, without marks, stops the start`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await writeChainFile(path, format, CHAIN);
+      await writeFile(hashFilePath(path), "f".repeat(64));
+      const err = await assertRefused(path, format, "MODIFIED_CHAIN");
+      assert.match(err.message, /cannot be named/);
     });
   });
 

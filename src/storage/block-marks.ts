@@ -1,0 +1,59 @@
+import { type FileHandle, open } from "node:fs/promises";
+import { join, parse } from "node:path";
+
+/** Bytes kept of each block's hash: enough to tell a changed block, small beside the block. */
+export const MARK_BYTES = 8;
+
+/** The marks file beside a chain file: `<chain without extension>.hashes`. */
+export function marksFilePath(chainPath: string): string {
+  const { dir, name, ext } = parse(chainPath);
+  if (ext === ".hashes") return `${chainPath}.hashes`;
+  return join(dir, `${name}.hashes`);
+}
+
+/** The mark of a block: the first bytes of its hash (64 hex digits). */
+export function markOf(blockHash: string): Buffer {
+  return Buffer.from(blockHash.slice(0, MARK_BYTES * 2), "hex");
+}
+
+/**
+ * The first bytes of every saved block's hash, one fixed-size record per
+ * block, kept in step with the chain file. The `.hash` file says whether the
+ * part of the chain file written by the last backup changed; these marks say
+ * which block changed first, so the start can name it.
+ */
+export class BlockMarks {
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private count: number,
+  ) {}
+
+  /** Opens (or creates) the marks file and reads the marks it holds. */
+  static async open(path: string): Promise<{ marks: BlockMarks; stored: Buffer }> {
+    const handle = await open(path, "a+");
+    try {
+      const stored = await handle.readFile();
+      const whole = stored.subarray(0, stored.length - (stored.length % MARK_BYTES));
+      return { marks: new BlockMarks(path, handle, whole.length / MARK_BYTES), stored: whole };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  /** Keeps the first `count` marks and appends `marks` after them. */
+  async replaceFrom(count: number, marks: readonly Buffer[]): Promise<void> {
+    const keep = Math.min(count, this.count);
+    await this.handle.truncate(keep * MARK_BYTES);
+    this.count = keep;
+    if (marks.length === 0) return;
+    // "a+" appends every write at the end, which is where the kept marks stop.
+    await this.handle.write(Buffer.concat(marks));
+    this.count += marks.length;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
