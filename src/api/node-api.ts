@@ -41,7 +41,16 @@ export type DataLookup =
 export interface NodeEvents {
   block: [block: Block];
   data: [data: Data];
-  reorg: [reorg: { fork_index: number; old_tip: string; new_tip: string; returned: string[] }];
+  reorg: [
+    reorg: {
+      fork_index: number;
+      old_tip: string;
+      new_tip: string;
+      returned: string[];
+      /** Confirmed ids whose text the new branch replaced; the old text is pending as `new_id`. */
+      replaced: { id: string; new_id: string }[];
+    },
+  ];
   neighbours: [neighbours: string[]];
 }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Block } from "../core/block.js";
+import { type Data, newDataId } from "../core/data.js";
 import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
@@ -23,8 +24,15 @@ export interface Reorg {
   fork_index: number;
   old_tip: string;
   new_tip: string;
-  /** Ids of the abandoned blocks' messages that the new branch lacks. */
+  /** Ids under which the abandoned blocks' messages the new branch lacks are pending again. */
   returned: string[];
+  /**
+   * Abandoned messages whose id the new branch holds with another text (a
+   * rewritten history): their text is pending again under `new_id`.
+   */
+  replaced: { id: string; new_id: string }[];
+  /** The messages to give back to the pending set (with their new ids where replaced). */
+  giveBack: Data[];
   abandoned: Block[];
 }
 
@@ -218,18 +226,42 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.dirty = Math.min(this.dirty, forkIndex + 1);
     let reorg: Reorg | null = null;
     if (abandoned.length > 0) {
-      const returned = abandoned.map((b) => b.data.id).filter((id) => !this.idIndex.has(id));
+      const { giveBack, replaced } = this.whatComesBack(abandoned);
       reorg = {
         fork_index: forkIndex,
         old_tip: oldTip,
         new_tip: this.tipHash,
-        returned,
+        returned: giveBack.map((d) => d.id),
+        replaced,
+        giveBack,
         abandoned,
       };
       this.emit("reorg", reorg);
     }
     this.emit("blocks", [...fresh], origin);
     return reorg;
+  }
+
+  /**
+   * The abandoned messages the new branch does not hold as they were: those
+   * it lacks, and those whose id it holds with another text (ids are not
+   * proofs: under the original rule a message is replaced without new work),
+   * which come back under a new id so that no accepted text is lost.
+   */
+  private whatComesBack(abandoned: readonly Block[]): Pick<Reorg, "giveBack" | "replaced"> {
+    const giveBack: Data[] = [];
+    const replaced: Reorg["replaced"] = [];
+    for (const { data } of abandoned) {
+      const at = this.idIndex.get(data.id);
+      if (at === undefined) {
+        giveBack.push(data);
+      } else if (this.records.blockAt(at)?.data.message !== data.message) {
+        const newId = newDataId();
+        replaced.push({ id: data.id, new_id: newId });
+        giveBack.push({ id: newId, message: data.message });
+      }
+    }
+    return { giveBack, replaced };
   }
 
   private truncateAfter(forkIndex: number): Block[] {

@@ -66,6 +66,8 @@ export const DEFAULTS = Object.freeze({
   maxConnections: defaultMaxConnections(),
   /** Largest body the API reads. */
   maxBodyBytes: 8 * 1024 * 1024,
+  /** A switch of branch abandoning this many blocks or more is a deep reorg: logged and counted. */
+  deepReorgBlocks: 6,
   /** Size at which miner.log is rotated. */
   logRotateBytes: 10 * 1024 * 1024,
   /** Longest one chain sync with one peer may run before the round moves on. */

@@ -22,6 +22,10 @@ export class NodeMetrics {
     "Blocks mined by this node that joined its chain",
   );
   readonly reorgs = this.counter("blockchain_reorgs_total", "Switches to another branch");
+  readonly deepReorgs = this.counter(
+    "blockchain_deep_reorgs_total",
+    "Switches to another branch that abandoned at least 6 blocks (possible history rewrite)",
+  );
   readonly messagesAccepted = this.counter(
     "blockchain_messages_accepted_total",
     "Messages accepted into the pending set",

@@ -384,20 +384,30 @@ export class Miner implements NodeApi {
     });
     this.state.on("reorg", (reorg) => {
       this.metrics.reorgs.inc();
-      const returned = reorg.abandoned
-        .filter((b) => reorg.returned.includes(b.data.id))
-        .map((b) => b.data);
+      const returned = reorg.giveBack;
+      const depth = reorg.abandoned.length;
+      const deep = depth >= DEFAULTS.deepReorgBlocks;
+      if (deep) this.metrics.deepReorgs.inc();
       // Two miners finding a block at once is ordinary (info); losing more than one block is not.
-      const level = reorg.abandoned.length <= 1 ? "info" : "warn";
+      const level = depth <= 1 && reorg.replaced.length === 0 ? "info" : "warn";
       logger[level](
         {
           fork_index: reorg.fork_index,
-          abandoned: reorg.abandoned.length,
+          abandoned: depth,
           returned: returned.length,
+          replaced: reorg.replaced.length,
         },
-        "switched to another branch",
+        deep
+          ? `deep reorg: switched to another branch, ${depth} blocks abandoned`
+          : "switched to another branch",
       );
-      const { abandoned: _abandoned, ...event } = reorg;
+      if (reorg.replaced.length > 0) {
+        logger.warn(
+          { fork_index: reorg.fork_index, replaced: reorg.replaced },
+          "the new branch holds other texts under ids of confirmed messages; their old texts are pending again under new ids",
+        );
+      }
+      const { abandoned: _abandoned, giveBack: _giveBack, ...event } = reorg;
       this.events.emit("reorg", event);
       pool
         .giveBack(returned)
