@@ -9,6 +9,8 @@ export interface NodeStatus {
   difficulty: number;
   /** The proof rule the node follows (SPEC section 2). */
   proof_rule: "original" | "content";
+  /** A random id this node chose for itself: peers recognise it behind any address. */
+  node_id: string;
   neighbours: string[];
   pending: number;
   mining: boolean;
@@ -66,6 +68,8 @@ export interface NodeApi {
   blockRecords(from: number, limit: number, maxBytes: number): Buffer;
   neighbourList(): string[];
   pendingMessages(): Data[];
+  /** One page of pending messages ordered by id: those after `after`, at most `limit` (and the byte budget). */
+  pendingMessagesPage(after: string, limit: number): Data[];
   lookupData(id: string): DataLookup | null;
   /** Accepts a new message (durable before it resolves); throws PendingFullError when full. */
   addMessage(message: string): Promise<Data>;

@@ -35,6 +35,10 @@ export const StatusSchema = Type.Object({
   proof_rule: Type.Union([Type.Literal("original"), Type.Literal("content")], {
     description: "the proof-of-work rule the node follows: the original's, or content-bound",
   }),
+  node_id: Type.String({
+    description:
+      "a random id this node chose for itself (hex); peers use it to recognise the node behind an address",
+  }),
   neighbours: Type.Array(Type.String()),
   pending: Type.Integer(),
   mining: Type.Boolean(),

@@ -64,6 +64,10 @@ export const DEFAULTS = Object.freeze({
   stalledConnectionMs: 30_000,
   /** Most connections served at once: half the open-file limit, at most 1024 (see the README). */
   maxConnections: defaultMaxConnections(),
+  /** Most pending messages in one page of GET /data?after=&limit= (data sync between peers). */
+  dataPageLimit: 1000,
+  /** Most bytes of JSON in one such page: far below the peers' answer cap. */
+  dataPageBytes: 4 * 1024 * 1024,
   /** Largest body the API reads. */
   maxBodyBytes: 8 * 1024 * 1024,
   /** A switch of branch abandoning this many blocks or more is a deep reorg: logged and counted. */

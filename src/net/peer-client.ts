@@ -5,6 +5,7 @@ import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import { BINARY_RECORDS_MEDIA_TYPE, decodeBinaryRecords } from "../storage/binary-codec.js";
 import { type HttpAnswer, HttpRequestError, httpRequest, keepAliveAgent } from "./http-client.js";
+import { NODE_ID_HEADER } from "./node-id.js";
 import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";
 import {
   type BlocksPage,
@@ -53,6 +54,8 @@ export class PeerError extends Error {
 export interface PeerClientOptions {
   /** Our advertised address, sent as X-Blockchain-Node. */
   self: string;
+  /** Our node id, sent as X-Blockchain-Node-Id. */
+  nodeId?: string;
   timeoutMs: number;
   maxResponseBytes: number;
 }
@@ -213,6 +216,7 @@ export class PeerClient {
         path,
         headers: {
           "x-blockchain-node": this.opts.self,
+          ...(this.opts.nodeId ? { [NODE_ID_HEADER]: this.opts.nodeId } : {}),
           accept: binaryType ? `${binaryType}, application/json;q=0.5` : "application/json",
         },
         ...(body === undefined ? {} : { json: JSON.stringify(body) }),

@@ -29,6 +29,8 @@ export const StatusSchema = Type.Object({
   tip: Hash,
   /** Absent in nodes older than the rule's choice: they follow the original's. */
   proof_rule: Type.Optional(Type.String({ maxLength: 64 })),
+  /** The peer's own id (NODE_ID_PATTERN); a peer without one cannot be recognised behind an alias. */
+  node_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 
 /** GET /neighbours: entries are checked one by one later, so junk in the list is skipped, not fatal. */

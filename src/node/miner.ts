@@ -32,6 +32,8 @@ import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
 import { parseNeighbour } from "../net/neighbour-forms.js";
 import { Network } from "../net/network.js";
+import { newNodeId } from "../net/node-id.js";
+import { pendingPage } from "../pool/pending-page.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
 import { prepareChainFolder } from "../storage/chain-folder.js";
 import { TRUSTED_TAIL_CHECKED } from "../storage/chain-load.js";
@@ -67,6 +69,8 @@ const STORAGE_RETRY_MS = 1_000;
 export class Miner implements NodeApi {
   readonly events = new EventEmitter<NodeEvents>();
   readonly metrics = new NodeMetrics({ processMetrics: true });
+  /** This node's random id, in /status and in the X-Blockchain-Node-Id header of its requests. */
+  readonly nodeId = newNodeId();
   private readonly opts: ResolvedMinerOptions;
   private readonly rule: ProofRule;
   private state: ChainState;
@@ -241,11 +245,8 @@ export class Miner implements NodeApi {
         logger: logger.child({ module: "api" }),
         metrics: this.metrics,
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
-<<<<<<< HEAD
         maxConnections: o.maxConnections,
-=======
         corsOrigins: o.corsOrigins,
->>>>>>> 618263c (API in a browser's world: writes with a foreign Origin answer 403 (own origin and --cors-origin allowed), reads stay open to any origin, a Host that is not the node's answers 421; /ui/constructor is 404)
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
@@ -442,6 +443,7 @@ export class Miner implements NodeApi {
       tip: this.state.tipHash,
       difficulty: this.opts.difficulty,
       proof_rule: this.opts.proofRule,
+      node_id: this.nodeId,
       neighbours: this.neighbours,
       pending: parts?.pool.size ?? 0,
       mining: parts?.searcher.searching ?? false,
@@ -471,6 +473,10 @@ export class Miner implements NodeApi {
 
   pendingMessages(): Data[] {
     return this.pending;
+  }
+
+  pendingMessagesPage(after: string, limit: number): Data[] {
+    return pendingPage(this.parts?.pool.list() ?? [], after, limit, DEFAULTS.dataPageBytes);
   }
 
   lookupData(id: string): DataLookup | null {

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { DEFAULTS } from "../../config/config.js";
+import { encodeBlock } from "../../core/encoding.js";
 import { pendingList, stallMsOf, streamed, wholeChain } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
@@ -97,15 +98,38 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
     "/data",
     {
       schema: {
-        summary: `The pending messages, oldest first, at most ${DEFAULTS.maxPageBytes / 1024 / 1024} MiB of them`,
+        summary: `The pending messages, oldest first, at most ${DEFAULTS.maxPageBytes / 1024 / 1024} MiB of them; with \`after\` or \`limit\`, one page ordered by id (peers page, so they get every message)`,
         operationId: "getPendingMessages",
         tags: ["messages"],
-        response: { 200: Type.Array(Type.Ref("Data")) },
+        querystring: Type.Object({
+          after: Type.Optional(
+            Type.String({
+              pattern: "^[0-9a-f]{0,32}$",
+              description: "the last id of the page before",
+            }),
+          ),
+          limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: `at most ${DEFAULTS.dataPageLimit} messages (larger limits are cut to it) and ${DEFAULTS.dataPageBytes} bytes`,
+            }),
+          ),
+        }),
+        response: { 200: Type.Array(Type.Ref("Data")), 400: Type.Ref("Error") },
       },
     },
-    async (_request, reply) =>
-      reply
+    async (request, reply) => {
+      const { after, limit } = request.query as { after?: string; limit?: number };
+      if (after !== undefined || limit !== undefined) {
+        return node.pendingMessagesPage(
+          after ?? "",
+          Math.min(limit ?? DEFAULTS.dataPageLimit, DEFAULTS.dataPageLimit),
+        );
+      }
+      return reply
         .type("application/json; charset=utf-8")
-        .send(streamed(pendingList(node.pendingMessages(), DEFAULTS.maxPageBytes), stallMsOf(app))),
+        .send(streamed(pendingList(node.pendingMessages(), DEFAULTS.maxPageBytes), stallMsOf(app)));
+    },
   );
 }
