@@ -39,6 +39,15 @@ export type DataLookup =
   | { id: string; message: string; status: "pending" }
   | { id: string; message: string; status: "confirmed"; index: number; confirmations: number };
 
+/** What a request's headers claim about its caller (never a proof), and the connection's address. */
+export interface CallerClaim {
+  /** X-Blockchain-Node. */
+  address: string | null;
+  /** X-Blockchain-Node-Id. */
+  nodeId: string | null;
+  ip: string;
+}
+
 /** What the SSE stream relays: the SPEC's event names and payloads. */
 export interface NodeEvents {
   block: [block: Block];
@@ -73,11 +82,11 @@ export interface NodeApi {
   lookupData(id: string): DataLookup | null;
   /** Accepts a new message (durable before it resolves); throws PendingFullError when full. */
   addMessage(message: string): Promise<Data>;
-  /** Blocks announced by a peer (or anyone); `verified`: the sender's address is the connection's. */
-  receiveBlocks(blocks: unknown[], sender: string | null, verified?: boolean): BlocksAnnounceResult;
+  /** Blocks announced by a peer (or anyone). */
+  receiveBlocks(blocks: unknown[], caller: CallerClaim): BlocksAnnounceResult;
   /** Pending messages relayed by a peer; resolves to how many were new. */
-  receiveData(data: unknown[], sender: string | null, verified?: boolean): Promise<number>;
-  /** A caller announced its address with X-Blockchain-Node. */
-  noteCaller(address: string): void;
+  receiveData(data: unknown[], caller: CallerClaim): Promise<number>;
+  /** A caller sent X-Blockchain-Node (and X-Blockchain-Node-Id): a claim the node may check. */
+  noteCaller(caller: CallerClaim): void;
   metricsText(): Promise<{ contentType: string; body: string }>;
 }

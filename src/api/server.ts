@@ -12,7 +12,7 @@ import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerEventRoutes } from "./routes/events.js";
-import { registerNodeRoutes, senderOf } from "./routes/node-routes.js";
+import { callerOf, registerNodeRoutes } from "./routes/node-routes.js";
 import { registerOriginalRoutes } from "./routes/original.js";
 import { SHARED_SCHEMAS } from "./schemas.js";
 
@@ -140,10 +140,10 @@ export async function buildServer(
     advertised: () => node.status().address,
   });
   app.addHook("onRequest", async (request) => {
-    const sender = senderOf(request.headers);
-    if (sender) {
+    const caller = callerOf(request);
+    if (caller.address) {
       try {
-        node.noteCaller(sender);
+        node.noteCaller(caller);
       } catch {
         // A caller's bad address is its problem; the request itself is still served.
       }

@@ -4,7 +4,11 @@ import { type Data, newDataId } from "../core/data.js";
 import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
-import { type ValidationOptions, validateExtension } from "../core/validate.js";
+import {
+  type ValidationOptions,
+  type ValidationResult,
+  validateExtension,
+} from "../core/validate.js";
 import { BINARY_CODEC } from "../storage/binary-codec.js";
 import { BlockRecords } from "../storage/block-records.js";
 import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
@@ -16,7 +20,7 @@ export type AdoptResult =
   | { status: "accepted"; length: number; reorg: Reorg | null }
   | { status: "not-better"; length: number }
   | { status: "unknown-parent"; length: number }
-  | { status: "invalid"; length: number; index: number; reason: string };
+  | { status: "invalid"; length: number; index: number; reason: string; future?: boolean };
 
 /** A switch to another branch: the SPEC's `reorg` event payload, plus the abandoned blocks. */
 export interface Reorg {
@@ -190,7 +194,10 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       { ...this.validation, now },
       this.records.hashAt(forkIndex),
     );
-    if (!valid.ok) return { status: "invalid", length, index: valid.index, reason: valid.reason };
+    if (!valid.ok) {
+      const { index, reason, future } = valid;
+      return { status: "invalid", length, index, reason, ...(future ? { future } : {}) };
+    }
     const tip = valid.hashes[valid.hashes.length - 1] as string;
     if (!winsForkChoice({ length: candidateLength, tip }, this.head)) {
       return { status: "not-better", length };
@@ -200,6 +207,26 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       length: candidateLength,
       reorg: this.switchTo(forkIndex, fresh, valid.hashes, origin),
     };
+  }
+
+  /**
+   * Validates `page` as the next blocks of a branch forking from this chain
+   * after block `base`, on top of `parent` (our block `base`, or the branch's
+   * last block so far); `branchIds` holds the ids the branch has so far. For a
+   * branch fetched page by page that does not win yet: it is checked as it comes.
+   */
+  checkContinuation(
+    base: number,
+    parent: Block,
+    page: readonly Block[],
+    branchIds: ReadonlySet<string>,
+    now = Date.now(),
+  ): ValidationResult {
+    const seen = {
+      has: (id: string) =>
+        branchIds.has(id) || (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= base,
+    };
+    return validateExtension(parent, page, seen, { ...this.validation, now });
   }
 
   /** How many leading blocks of `blocks` this chain already holds (only those are hashed). */

@@ -34,6 +34,12 @@ export const DEFAULTS = Object.freeze({
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   /** How many pending messages a node holds before it answers 503. */
   maxPending: 10_000,
+  /** Dead records the pending journal holds at least before a backup compacts it. */
+  journalCompactMinDead: 1000,
+  /** Share of the pending set one relaying source (a neighbour, or an address posting) may hold. */
+  pendingSourceShare: 0.25,
+  /** Share of the pending set relayed messages leave free for local PUT /add. */
+  pendingLocalReserve: 0.1,
   /** Consecutive failures after which a neighbour is dropped. */
   maxPeerFailures: 3,
   /** First pause before a failing peer is tried again; it doubles with each failure in a row. */
@@ -66,6 +72,8 @@ export const DEFAULTS = Object.freeze({
   maxConnections: defaultMaxConnections(),
   /** Most pending messages in one page of GET /data?after=&limit= (data sync between peers). */
   dataPageLimit: 1000,
+  /** Most pages one data sync round asks a peer for. */
+  dataSyncMaxPages: 100,
   /** Most bytes of JSON in one such page: far below the peers' answer cap. */
   dataPageBytes: 4 * 1024 * 1024,
   /** Largest body the API reads. */
@@ -76,6 +84,8 @@ export const DEFAULTS = Object.freeze({
   logRotateBytes: 10 * 1024 * 1024,
   /** Longest one chain sync with one peer may run before the round moves on. */
   maxSyncMs: 10 * 60 * 1000,
+  /** Most chain syncs running at once, each with its own peer (announces beyond wait for the next round). */
+  maxConcurrentSyncs: 3,
   /**
    * Peer failures in the first moments after start are not counted (peers
    * started together come up one by one): one gossip interval, at most this.
@@ -85,6 +95,8 @@ export const DEFAULTS = Object.freeze({
   relay: Object.freeze({ maxBlocksPerPush: 32, maxDataPerPush: 256, maxQueuedData: 10_000 }),
   /** A client must send its whole request within this time, an idle new connection too (event streams only receive). */
   requestTimeoutMs: 30_000,
+  /** Callers learnt as neighbours: one /status check per address per cooldown, a few at once. */
+  callerCheck: Object.freeze({ cooldownMs: 60_000, maxInFlight: 4 }),
   /** Most event streams served at once; more answer 429. */
   maxEventClients: 256,
   /** Most event streams one client address holds, so that one client cannot take every slot. */

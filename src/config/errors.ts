@@ -44,10 +44,14 @@ export class NotStartedError extends NodeError {
 
 /** A full pending pool: the node refuses (the API answers 503) instead of dropping anything. */
 export class PendingFullError extends NodeError {
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    message?: string,
+  ) {
     super(
       "PENDING_FULL",
-      `the node holds ${limit} pending messages, its limit; try again once some are mined`,
+      message ??
+        `the node holds ${limit} pending messages, its limit; try again once some are mined`,
     );
   }
 }

@@ -8,12 +8,20 @@ import { checkDifficulty, ORIGINAL_PROOF_RULE, type ProofRule } from "./pow.js";
 /** How far ahead of the validator's clock a block's timestamp may be. */
 export const MAX_FUTURE_DRIFT_MS = 2 * 60 * 60 * 1000;
 
-export type ValidationResult = { ok: true } | { ok: false; index: number; reason: string };
+/**
+ * `future`: the only fault is a timestamp past this node's clock + 2 h; the
+ * sender's clock may differ from ours, so that is no proof of misbehaviour.
+ */
+export type ValidationResult =
+  | { ok: true }
+  | { ok: false; index: number; reason: string; future?: boolean };
+
+const FUTURE_REASON = "timestamp is more than 2 hours in the future";
 
 /** A valid run of blocks with the hash of each, computed once by the validation. */
 export type ExtensionResult =
   | { ok: true; hashes: string[] }
-  | { ok: false; index: number; reason: string };
+  | { ok: false; index: number; reason: string; future?: boolean };
 
 export interface ValidationOptions {
   difficulty: number;
@@ -83,7 +91,7 @@ export function linkProblem(
   }
   const now = opts.now ?? Date.now();
   if (b.timestamp > now + MAX_FUTURE_DRIFT_MS) {
-    return "timestamp is more than 2 hours in the future";
+    return FUTURE_REASON;
   }
   return null;
 }
@@ -126,6 +134,7 @@ export function validateExtension(
   for (const [i, block] of blocks.entries()) {
     const problem = linkProblem(prev, block, opts, prevHash);
     const index = parent.index + 1 + i;
+    if (problem === FUTURE_REASON) return { ok: false, index, reason: problem, future: true };
     if (problem) return { ok: false, index, reason: problem };
     const b = block as Block;
     if (seenIds.has(b.data.id) || newIds.has(b.data.id)) {

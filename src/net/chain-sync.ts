@@ -14,8 +14,10 @@ import type { PeerStatus } from "./peer-schemas.js";
 export interface ChainSyncOptions {
   /** Most blocks asked for in one request. */
   pageLimit: number;
-  /** Longest time one sync with one peer may take; it goes on at the next round. */
+  /** Longest time one sync with one peer may take, however well it goes; it goes on at the next round. */
   maxSyncMs: number;
+  /** Most syncs running at once (each with its own peer). */
+  maxConcurrent: number;
 }
 
 export interface ChainSyncStats {
@@ -23,18 +25,38 @@ export interface ChainSyncStats {
   blocksFetched: number;
   /** Requests made by chain sync (status, probes and pages). */
   requests: number;
+  /** Sync requests (from announces) not run: one ran with that peer already, or all slots were busy. */
+  syncRequestsDropped: number;
+  /** Syncs ended early because the peer sent fewer blocks than asked for while claiming more. */
+  syncsCutShort: number;
 }
+
+/** Why a sync with one peer ended early; no punishment. */
+class CutShort extends Error {}
 
 /**
  * Incremental chain sync: asks neighbours for their status, and from those
  * whose chain beats ours (longer, or as long with a smaller tip hash) fetches
  * only the blocks after the fork point, in pages, offering them to the chain.
- * Rounds run one at a time, so that two neighbours never fetch the same blocks.
+ *
+ * It cannot be held by one peer: each peer is synced on its own (one sync per
+ * peer at a time, at most `maxConcurrent` at once), a peer must keep sending
+ * whole pages in time (a page shorter than asked while it claims more ends
+ * its sync for this round), and a branch is validated page by page as it
+ * arrives, so invalid blocks are punished before the branch is long.
  */
 export class ChainSync {
-  readonly stats: ChainSyncStats = { blocksFetched: 0, requests: 0 };
-  private tail: Promise<void> = Promise.resolve();
-  private readonly queuedPeers = new Set<string>();
+  readonly stats: ChainSyncStats = {
+    blocksFetched: 0,
+    requests: 0,
+    syncRequestsDropped: 0,
+    syncsCutShort: 0,
+  };
+  /** Peer -> its sync running now. */
+  private readonly active = new Map<string, Promise<void>>();
+  /** Syncs waiting for a free slot (periodic rounds wait; announces do not). */
+  private readonly waiting: (() => void)[] = [];
+  private running = 0;
   private readonly log: Logger;
 
   constructor(
@@ -47,54 +69,90 @@ export class ChainSync {
       logger: Logger;
       metrics: NodeMetrics | null;
       signal: AbortSignal;
+      /** Told every status a peer gave; false: do not sync with it (it is this node, or an alias). */
+      onStatus?: (peer: string, status: PeerStatus) => boolean;
     },
   ) {
     this.log = deps.logger;
   }
 
-  /** Runs one round against `peers` after the rounds already queued; resolves when it is done. */
-  run(peers: readonly string[]): Promise<void> {
-    const round = this.tail.then(() => this.round(peers));
-    this.tail = round.catch((err) => this.log.warn({ err }, "chain sync round failed"));
-    return this.tail;
+  /** One round: every peer's status in parallel, then a sync with each whose chain beats ours. */
+  async run(peers: readonly string[]): Promise<void> {
+    await Promise.all(peers.map((peer) => this.syncPeer(peer, true)));
   }
 
-  /** Queues a round against one peer, unless one is already waiting for it. */
+  /**
+   * A sync with one peer now (a block it announced has a parent we lack),
+   * unless one with it runs already (that one is returned) or every slot is busy.
+   */
   request(peer: string): Promise<void> {
-    if (this.queuedPeers.has(peer)) return this.tail;
-    this.queuedPeers.add(peer);
-    return this.run([peer]);
+    const running = this.active.get(peer);
+    if (running) {
+      this.stats.syncRequestsDropped++;
+      return running;
+    }
+    if (this.running >= this.opts.maxConcurrent) {
+      this.stats.syncRequestsDropped++;
+      this.log.debug({ peer }, "every sync slot is busy: the announce waits for the next round");
+      return Promise.resolve();
+    }
+    return this.syncPeer(peer, false);
   }
 
-  private async round(peers: readonly string[]): Promise<void> {
-    for (const peer of peers) this.queuedPeers.delete(peer);
-    if (this.deps.signal.aborted || peers.length === 0) return;
-    // Statuses are asked in parallel and each better peer is synced as soon as its
-    // status arrives, one at a time: a peer that never answers delays no one, and
-    // once the first sync is done the others are usually no longer better.
-    let syncing: Promise<unknown> = Promise.resolve();
-    await Promise.all(
-      peers.map(async (peer) => {
-        this.stats.requests++;
-        const status = await this.deps.guard.run(peer, "status", () =>
-          this.deps.client.status(peer),
-        );
-        if (!status || !this.deps.rules.accepts(peer, status)) return;
-        if (!winsForkChoice(status, this.deps.chain.head)) return;
-        syncing = syncing.then(() => {
-          if (this.deps.signal.aborted || !winsForkChoice(status, this.deps.chain.head)) return;
-          return this.deps.guard.run(peer, "chain sync", () => this.syncWith(peer, status));
-        });
-        await syncing;
-      }),
-    );
+  private syncPeer(peer: string, wait: boolean): Promise<void> {
+    const running = this.active.get(peer);
+    if (running) return running;
+    const task = this.withPeer(peer, wait)
+      .catch((err) => this.log.warn({ err, peer }, "chain sync with a peer failed"))
+      .finally(() => this.active.delete(peer));
+    this.active.set(peer, task);
+    return task;
+  }
+
+  private async withPeer(peer: string, wait: boolean): Promise<void> {
+    const { chain, client, guard, signal } = this.deps;
+    if (signal.aborted) return;
+    this.stats.requests++;
+    const status = await guard.run(peer, "status", () => client.status(peer));
+    if (!status || signal.aborted) return;
+    if (this.deps.onStatus && !this.deps.onStatus(peer, status)) return;
+    if (!this.deps.rules.accepts(peer, status)) return;
+    if (!winsForkChoice(status, chain.head)) return;
+    if (!(await this.takeSlot(wait))) {
+      this.stats.syncRequestsDropped++;
+      return;
+    }
+    try {
+      // Another sync may have brought us up meanwhile.
+      if (signal.aborted || !winsForkChoice(status, chain.head)) return;
+      await guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private async takeSlot(wait: boolean): Promise<boolean> {
+    if (this.running < this.opts.maxConcurrent) {
+      this.running++;
+      return true;
+    }
+    if (!wait) return false;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    return true;
+  }
+
+  private releaseSlot(): void {
+    this.running--;
+    this.waiting.shift()?.();
   }
 
   /** Fetches and adopts the peer's blocks after the fork point. */
   private async syncWith(peer: string, status: PeerStatus): Promise<void> {
     const { chain } = this.deps;
     const deadline = Date.now() + this.opts.maxSyncMs;
-    const fetch = (from: number, limit: number) => this.fetchBlocks(peer, from, limit);
+    const fetch = async (from: number, limit: number) =>
+      (await this.fetchBlocks(peer, from, limit)).blocks;
     let found: ForkPoint;
     try {
       found = await findForkPoint(chain, fetch, this.opts.pageLimit);
@@ -104,48 +162,93 @@ export class ChainSync {
       return;
     }
     // `run` holds the peer's blocks after `base` not yet adopted: a branch that
-    // does not beat ours yet is accumulated until it does, then offered as one.
+    // does not beat ours yet is accumulated (each page validated as it comes)
+    // until it does, then offered as one.
     let base = found.fork;
-    let run = found.blocks;
-    let next = base + 1 + run.length;
-    let ahead = found.ahead;
-    const pageAt = (from: number): Promise<Block[]> => {
+    let run: Block[] = [];
+    const runIds = new Set<string>();
+    let next = base + 1;
+    let ahead = found.blocks.concat(found.ahead);
+    const pageAt = async (from: number): Promise<{ blocks: Block[]; short: string | null }> => {
       const aheadAt = ahead[0]?.index ?? Number.POSITIVE_INFINITY;
-      if (from !== aheadAt) return fetch(from, Math.min(this.opts.pageLimit, aheadAt - from));
-      const kept = ahead;
-      ahead = [];
-      return Promise.resolve(kept);
+      if (from === aheadAt) {
+        const kept = ahead;
+        ahead = [];
+        return { blocks: kept, short: null };
+      }
+      const want = Math.min(this.opts.pageLimit, aheadAt - from, status.length - from);
+      const { blocks, asked } = await this.fetchBlocks(peer, from, want);
+      // Progress, not patience: a peer claiming more must send whole pages.
+      const short =
+        blocks.length < asked && from + blocks.length < status.length
+          ? `sent ${blocks.length} block(s) from ${from} when asked for ${asked}, while claiming a chain of ${status.length}`
+          : null;
+      return { blocks, short };
     };
     // The next page is asked for before the current one is validated, so that
     // the peer serialises it while we hash; a failure shows when it is awaited.
-    let upcoming: Promise<Block[]> | null = null;
+    let upcoming: Promise<{ blocks: Block[]; short: string | null }> | null = null;
     this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
-    for (;;) {
-      if (run.length > 0 && this.wins(base, run)) {
-        const outcome = this.offer(peer, run);
-        if (outcome === "stop") return;
-        if (outcome === "accepted") {
-          base += run.length;
-          run = [];
+    try {
+      for (;;) {
+        if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
+        const { blocks: page, short } = await (upcoming ?? pageAt(next));
+        upcoming = null;
+        const head = page[0];
+        if (!head) break;
+        const parent = run.length > 0 ? (run[run.length - 1] as Block) : chain.blockAt(base);
+        // The peer moved to another branch while we were fetching: try again next round.
+        if (!parent || head.previous_hash !== hashBlock(parent)) break;
+        run = run.concat(page);
+        next += page.length;
+        if (next < status.length && !short) {
+          upcoming = pageAt(next);
+          upcoming.catch(() => undefined);
         }
+        if (this.wins(base, run)) {
+          // The offer validates the run: adopted, or the peer punished.
+          const outcome = this.offer(peer, run);
+          if (outcome === "stop") return;
+          if (outcome === "accepted") {
+            base += run.length;
+            run = [];
+            runIds.clear();
+          }
+        } else if (!this.pageIsValid(peer, base, parent, page, runIds)) {
+          return;
+        }
+        // Checked first, so that a short page of invalid blocks is still punished.
+        if (short) throw new CutShort(short);
       }
-      if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
-      const page = await (upcoming ?? pageAt(next));
-      upcoming = null;
-      const head = page[0];
-      if (!head) break;
-      const expectedParent =
-        run.length > 0 ? hashBlock(run[run.length - 1] as Block) : chain.hashAt(base);
-      // The peer moved to another branch while we were fetching: try again next round.
-      if (head.previous_hash !== expectedParent) break;
-      run = run.concat(page);
-      next += page.length;
-      if (next < status.length) {
-        upcoming = pageAt(next);
-        upcoming.catch(() => undefined);
-      }
+    } catch (err) {
+      if (!(err instanceof CutShort)) throw err;
+      this.stats.syncsCutShort++;
+      this.log.info({ peer, reason: err.message }, "sync with a peer cut short for this round");
+      return;
     }
     if (run.length > 0 && this.wins(base, run)) this.offer(peer, run);
+  }
+
+  /**
+   * Validates a page of a branch that does not win yet, on top of `parent`;
+   * invalid blocks are punished at once, however short the branch still is.
+   */
+  private pageIsValid(
+    peer: string,
+    base: number,
+    parent: Block,
+    page: readonly Block[],
+    runIds: Set<string>,
+  ): boolean {
+    const result = this.deps.chain.checkContinuation(base, parent, page, runIds);
+    for (const block of page) runIds.add(block.data.id);
+    if (result.ok) return true;
+    if (result.future) {
+      this.log.info({ peer, index: result.index, reason: result.reason }, "refused a peer's block");
+    } else {
+      this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
+    }
+    return false;
   }
 
   /**
@@ -176,18 +279,22 @@ export class ChainSync {
   }
 
   /**
-   * One page of blocks. An answer over the size cap may come from an honest
-   * peer with large messages, so the page is halved first; only a single block
-   * too large counts as misbehaviour.
+   * One page of blocks, and how many were asked for. An answer over the size
+   * cap may come from an honest peer with large messages, so the page is
+   * halved first; only a single block too large counts as misbehaviour.
    */
-  private async fetchBlocks(peer: string, from: number, limit: number): Promise<Block[]> {
+  private async fetchBlocks(
+    peer: string,
+    from: number,
+    limit: number,
+  ): Promise<{ blocks: Block[]; asked: number }> {
     for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
       try {
         this.stats.requests++;
         const page = await this.deps.client.blocks(peer, from, size);
         this.stats.blocksFetched += page.blocks.length;
         this.deps.metrics?.blocksFetched.inc(page.blocks.length);
-        return page.blocks;
+        return { blocks: page.blocks, asked: size };
       } catch (err) {
         if (!(err instanceof PeerError) || err.kind !== "too-large" || size === 1) throw err;
       }

@@ -15,6 +15,8 @@ export class Gossip {
       client: PeerClient;
       guard: PeerGuard;
       logger: Logger;
+      /** Whether a neighbour may be asked yet (it answered our /status as a peer of its own). */
+      ready?: (peer: string) => boolean;
     },
   ) {}
 
@@ -22,13 +24,16 @@ export class Gossip {
   async run(): Promise<void> {
     const { peers, client, guard } = this.deps;
     await Promise.allSettled(
-      peers.usable().map(async (peer) => {
-        const entries = await guard.run(peer, "gossip", () => client.neighbours(peer));
-        if (!entries) return;
-        const added = peers.learnFrom(peer, entries);
-        if (added.length > 0)
-          this.deps.logger.info({ from: peer, added }, "learnt neighbours by gossip");
-      }),
+      peers
+        .usable()
+        .filter((peer) => this.deps.ready?.(peer) ?? true)
+        .map(async (peer) => {
+          const entries = await guard.run(peer, "gossip", () => client.neighbours(peer));
+          if (!entries) return;
+          const added = peers.learnFrom(peer, entries);
+          if (added.length > 0)
+            this.deps.logger.info({ from: peer, added }, "learnt neighbours by gossip");
+        }),
     );
     peers.refill();
   }

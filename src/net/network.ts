@@ -7,14 +7,17 @@ import type { JobScheduler } from "../config/scheduler.js";
 import type { ProofRuleName } from "../core/proof-rules.js";
 import type { PendingPool } from "../pool/pending-pool.js";
 import { normalizeAddress, tryNormalizeAddress } from "./address.js";
+import { type Caller, CallerCheck } from "./caller-check.js";
 import { ChainSync, type ChainSyncStats } from "./chain-sync.js";
 import { DataSync } from "./data-sync.js";
 import { Gossip } from "./gossip.js";
-import { type AnnounceResult, Inbound, type Sender } from "./inbound.js";
+import { type AnnounceResult, Inbound } from "./inbound.js";
 import { ORIGINAL_PEER_REASON } from "./original-peer.js";
 import { PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
+import { PeerIdentities } from "./peer-identity.js";
 import { PeerRuleCheck } from "./peer-rule.js";
+import type { PeerStatus } from "./peer-schemas.js";
 import { PeerTable } from "./peer-table.js";
 import { Relay } from "./relay.js";
 
@@ -23,6 +26,8 @@ export { normalizeAddress };
 export interface NetworkOptions {
   /** This node's advertised `host:port`. */
   self: string;
+  /** This node's id: sent with every request, and how it knows itself behind any address. */
+  nodeId: string;
   neighbours: string[];
   maxNeighbours: number;
   gossipIntervalS: number;
@@ -83,7 +88,11 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly dataSync: DataSync;
   private readonly relay: Relay;
   private readonly inbound: Inbound;
+  private readonly identities: PeerIdentities;
   private readonly rules: PeerRuleCheck;
+  private readonly callers: CallerCheck;
+  /** Neighbours whose /status probe is running, and the probe. */
+  private readonly probing = new Map<string, Promise<void>>();
   private readonly log: Logger;
   private readonly tasks = new Set<Promise<unknown>>();
   private started = false;
@@ -115,14 +124,22 @@ export class Network extends EventEmitter<NetworkEvents> {
       },
       opts.neighbours,
     );
+    this.identities = new PeerIdentities(opts.nodeId);
     this.peers.on("change", (list) => {
+      this.identities.retain(list);
       deps.metrics?.neighbours.set(list.length);
       this.emit("neighbours", list);
+      if (this.started) for (const peer of list) this.probe(peer);
     });
     this.peers.on("schedule", () => this.armRetry());
     this.peers.on("recovered", (peer) => this.catchUpWith(peer));
     this.client = new PeerClient(
-      { self, timeoutMs: opts.requestTimeoutMs, maxResponseBytes: opts.maxResponseBytes },
+      {
+        self,
+        nodeId: opts.nodeId,
+        timeoutMs: opts.requestTimeoutMs,
+        maxResponseBytes: opts.maxResponseBytes,
+      },
       { signal, metrics: deps.metrics },
     );
     // Set aside as long as a ban lasts: then it is tried again, in case it changed its rule.
@@ -130,20 +147,39 @@ export class Network extends EventEmitter<NetworkEvents> {
       { rule: opts.proofRule ?? "original", setAsideMs: opts.banDurationS * 1000 },
       { peers: this.peers, logger: deps.logger },
     );
+    this.callers = new CallerCheck(DEFAULTS.callerCheck, {
+      client: this.client,
+      peers: this.peers,
+      identify: (peer, status) => this.identify(peer, status),
+      logger: deps.logger,
+    });
     const common = { client: this.client, guard: this.guard, signal };
-    this.gossip = new Gossip({ ...common, peers: this.peers, logger: deps.logger });
+    this.gossip = new Gossip({
+      ...common,
+      peers: this.peers,
+      logger: deps.logger,
+      ready: (peer) => this.identities.isIdentified(peer),
+    });
     this.chainSync = new ChainSync(
-      { pageLimit: opts.pageLimit, maxSyncMs: DEFAULTS.maxSyncMs },
+      {
+        pageLimit: opts.pageLimit,
+        maxSyncMs: DEFAULTS.maxSyncMs,
+        maxConcurrent: DEFAULTS.maxConcurrentSyncs,
+      },
       {
         ...common,
         chain: deps.chain,
         rules: this.rules,
         logger: deps.logger,
         metrics: deps.metrics,
+        onStatus: (peer, status) => this.identify(peer, status) === "peer",
       },
     );
     this.dataSync = new DataSync(
-      { maxMessageBytes: opts.maxMessageBytes },
+      {
+        maxMessageBytes: opts.maxMessageBytes,
+        paging: { limit: DEFAULTS.dataPageLimit, maxPages: DEFAULTS.dataSyncMaxPages },
+      },
       { ...common, chain: deps.chain, pending: deps.pending, logger: deps.logger },
     );
     this.relay = new Relay(DEFAULTS.relay, {
@@ -151,6 +187,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       chain: deps.chain,
       pending: deps.pending,
       neighbours: () => this.peers.usable(),
+      ready: (peer) => this.ensureIdentified(peer),
       // A peer whose chain is as good as ours or better: take it now, not at the next round.
       onNotBetter: (peer) => this.syncFrom(peer),
       logger: deps.logger,
@@ -162,8 +199,11 @@ export class Network extends EventEmitter<NetworkEvents> {
         pending: deps.pending,
         metrics: deps.metrics,
         rules: this.rules,
-        punish: (peer, reason) => this.punish(peer, reason),
+        neighbourOf: (address) => this.neighbourOf(address),
+        confirmBad: (peer, index, block, reason) => this.confirmBad(peer, index, block, reason),
         syncFrom: (peer) => this.syncFrom(peer),
+        note: (peer, reason) =>
+          this.log.info({ peer, reason }, "refused announced blocks; not the sender's fault"),
       },
     );
   }
@@ -189,12 +229,14 @@ export class Network extends EventEmitter<NetworkEvents> {
     scheduler.every("gossip", this.opts.gossipIntervalS, () => this.gossip.run());
     scheduler.every("chain-sync", this.opts.chainSyncIntervalS, () => this.syncNow());
     scheduler.every("data-sync", this.opts.dataSyncIntervalS, () =>
-      this.dataSync.run(this.peers.usable()),
+      this.dataSync.run(this.readyNeighbours()),
     );
     this.relay.start();
     this.deps.metrics?.neighbours.set(this.peers.size);
     this.track(
       (async () => {
+        // Neighbours are asked who they are before anything else is sent to them.
+        await Promise.all(this.peers.list().map((peer) => this.probe(peer)));
         await scheduler.runNow("gossip");
         await Promise.all([scheduler.runNow("chain-sync"), scheduler.runNow("data-sync")]);
       })(),
@@ -213,34 +255,105 @@ export class Network extends EventEmitter<NetworkEvents> {
   }
 
   /**
-   * A caller told its address (X-Blockchain-Node): learn it as a neighbour if
-   * there is room; a known peer that was failing is tried again at once (it
-   * is back: a restart, a healed partition).
+   * A caller told its address and id (X-Blockchain-Node, X-Blockchain-Node-Id):
+   * a claim, learnt as a neighbour only once the address answers our own
+   * /status with that id (see CallerCheck). A known peer that was failing is
+   * tried again at once (it may be back: a restart, a healed partition); that
+   * retry is a request of ours to an address we already knew.
    */
-  noteCaller(address: string): void {
-    const normalized = tryNormalizeAddress(address);
-    if (normalized === null) return;
-    this.peers.noteAlive(normalized);
-    // A failing peer comes back through its retry, which checks that it answers.
-    if (this.peers.has(normalized) || this.peers.failuresOf(normalized) > 0) return;
-    if (this.peers.add(normalized))
-      this.log.info({ peer: normalized }, "learnt a neighbour from a caller");
-    else this.peers.remember(normalized);
+  noteCaller(caller: Caller): void {
+    if (this.abort.signal.aborted) return;
+    const normalized = tryNormalizeAddress(caller.address);
+    if (normalized !== null) this.peers.noteAlive(normalized);
+    this.track(this.callers.note(caller));
   }
 
   /** Blocks a peer (or anyone) announced with POST /blocks. */
-  receiveBlocks(blocks: unknown[], sender: Sender): AnnounceResult {
-    return this.inbound.receiveBlocks(blocks, sender);
+  receiveBlocks(blocks: unknown[], caller: Caller): AnnounceResult {
+    return this.inbound.receiveBlocks(blocks, caller);
   }
 
   /** Messages a peer relayed with POST /data; resolves to how many were new. */
-  receiveData(data: unknown[], sender: Sender): Promise<number> {
-    return this.inbound.receiveData(data, sender);
+  receiveData(data: unknown[], caller: Caller): Promise<number> {
+    return this.inbound.receiveData(data, caller);
   }
 
-  /** A peer announced blocks whose parent we lack: sync from it now. */
-  syncFrom(address: string): void {
+  /** The neighbours that answered our /status as peers of their own: the ones pushed to and synced with. */
+  readyNeighbours(): string[] {
+    return this.peers.usable().filter((peer) => this.identities.isIdentified(peer));
+  }
+
+  /** Whether `peer` answered our /status as a peer of its own, asking it now if it has not yet. */
+  private async ensureIdentified(peer: string): Promise<boolean> {
+    if (!this.identities.isIdentified(peer)) await this.probe(peer);
+    return this.identities.isIdentified(peer);
+  }
+
+  /** The neighbour a claimed address names (normalised), or null. */
+  private neighbourOf(address: string | null): string | null {
     const peer = tryNormalizeAddress(address);
+    return peer !== null && this.peers.has(peer) ? peer : null;
+  }
+
+  /**
+   * What a /status of ours says about a neighbour: this node itself or a
+   * neighbour already held under another name is dropped for good.
+   */
+  private identify(peer: string, status: PeerStatus): "peer" | "self" | "alias" | "foreign" {
+    // A peer of another proof rule is set aside (and logged once) by the rule check.
+    if (!this.rules.accepts(peer, status)) return "foreign";
+    const identity = this.identities.observe(peer, status.node_id);
+    if (identity === "self") {
+      this.log.info({ peer }, "an address of this node itself: never a neighbour");
+      this.peers.exclude(peer);
+    } else if (identity === "alias") {
+      this.log.info({ peer }, "another address of a neighbour already held: dropped");
+      this.peers.exclude(peer);
+    }
+    return identity;
+  }
+
+  /** Asks a new neighbour for its /status at once, so that it is known before anything is sent to it. */
+  private probe(peer: string): Promise<void> {
+    const running = this.probing.get(peer);
+    if (running) return running;
+    if (this.identities.isIdentified(peer) || this.abort.signal.aborted) return Promise.resolve();
+    const probe = this.track(
+      (async () => {
+        try {
+          const status = await this.guarded(peer, "status", () => this.client.status(peer));
+          if (status) this.identify(peer, status);
+        } finally {
+          this.probing.delete(peer);
+        }
+      })(),
+    );
+    this.probing.set(peer, probe);
+    return probe;
+  }
+
+  /**
+   * A neighbour announced a block we refuse. The announce may be forged (a
+   * header is a claim), so the neighbour is asked for that block itself: it is
+   * punished only when it serves the very same block to our own request (an
+   * answer too malformed to compare is punished by the guard as it comes).
+   */
+  private confirmBad(peer: string, index: number, block: unknown, reason: string): void {
+    if (this.abort.signal.aborted || !Number.isSafeInteger(index) || index < 1) return;
+    this.track(
+      (async () => {
+        const page = await this.guarded(peer, "confirm a refused announce", () =>
+          this.client.blocks(peer, index, 1),
+        );
+        const served = page?.blocks[0];
+        if (served && JSON.stringify(served) === JSON.stringify(block)) this.punish(peer, reason);
+      })(),
+    );
+  }
+
+  /** A neighbour announced blocks whose parent we lack: sync from it now. */
+  syncFrom(address: string): void {
+    const peer = this.neighbourOf(address);
     if (peer === null || this.peers.isBanned(peer) || this.abort.signal.aborted) return;
     this.track(this.chainSync.request(peer));
   }
@@ -327,6 +440,11 @@ export class Network extends EventEmitter<NetworkEvents> {
       if (err.kind === "aborted") return undefined;
       if (err.kind === "original") {
         this.setAside(peer);
+        return undefined;
+      }
+      if (err.kind === "server-error" && (err.status === 503 || err.status === 507)) {
+        // Full (or its disk is): the peer is up and says so; not a failure, not misbehaviour.
+        this.log.debug({ peer, what, status: err.status }, "peer is full for now");
         return undefined;
       }
       if (err.misbehaviour) {

@@ -99,6 +99,23 @@ export class PeerClient {
     return this.getChecked(peer, "/data", checkPendingList);
   }
 
+  /** GET /data?after=&limit=: one page of the peer's pending messages, by id. */
+  async pendingPage(peer: string, after: string, limit: number): Promise<Data[]> {
+    const page = await this.getChecked(
+      peer,
+      `/data?after=${encodeURIComponent(after)}&limit=${limit}`,
+      checkPendingList,
+    );
+    if (page.length > limit) {
+      throw new PeerError(
+        peer,
+        "malformed",
+        `sent ${page.length} messages, asked for at most ${limit}`,
+      );
+    }
+    return page;
+  }
+
   /**
    * GET /blocks?from&limit. The answer must hold consecutive blocks starting
    * at `from`, at most `limit` of them.

@@ -52,6 +52,10 @@ interface PeerEntry {
 const MAX_ENTRIES = 256;
 /** Most addresses remembered per neighbour from its own list. */
 const MAX_KNOWN_PER_PEER = 64;
+/** Most bans held: expired ones are pruned first, then the oldest, so bans cannot fill memory. */
+const MAX_BANS = 4096;
+/** Most addresses remembered as this node itself or an alias of a neighbour. */
+const MAX_EXCLUDED = 256;
 
 /**
  * The peer table: every peer the node knows, its neighbours among them (at
@@ -70,6 +74,8 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly bans = new Map<string, number>();
   /** Peers of another proof rule -> until when they are not taken as neighbours (not a ban). */
   private readonly asides = new Map<string, number>();
+  /** Addresses that are this node itself (or a neighbour) under another name: never taken. */
+  private readonly excluded = new Set<string>();
   private readonly now: () => number;
   private readonly self: string;
 
@@ -159,6 +165,43 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     entry.active = false;
     this.fillFrom(this.candidates());
     this.changed();
+  }
+
+  /**
+   * Drops `address` and never takes it again: it is this node itself, or a
+   * neighbour already held, under another name (found by its node id).
+   */
+  exclude(address: string): void {
+    const normalized = tryNormalizeAddress(address);
+    if (normalized === null) return;
+    if (this.excluded.size >= MAX_EXCLUDED) {
+      const oldest = this.excluded.values().next().value;
+      if (oldest !== undefined) this.excluded.delete(oldest);
+    }
+    this.excluded.add(normalized);
+    const entry = this.entries.get(normalized);
+    if (!entry) return;
+    this.entries.delete(normalized);
+    if (entry.active) {
+      this.fillFrom(this.candidates());
+      this.changed();
+    }
+  }
+
+  /** Whether `address` was found to be this node or an alias of a neighbour. */
+  isExcluded(address: string): boolean {
+    return this.excluded.has(address);
+  }
+
+  /** Whether a caller at `address` is worth a check: takeable, not a neighbour, not failing, and there is room. */
+  mayAdd(address: string): boolean {
+    if (this.usableAddress(address) === null || this.has(address) || this.isFull()) return false;
+    return this.failuresOf(address) === 0;
+  }
+
+  /** How many bans are held (expired ones are pruned as new ones come). */
+  get banCount(): number {
+    return this.bans.size;
   }
 
   /** Whether `address` was named on the command line. */
@@ -267,7 +310,9 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   ban(address: string): void {
     const normalized = tryNormalizeAddress(address);
     if (normalized === null) return;
+    this.bans.delete(normalized);
     this.bans.set(normalized, this.now() + this.opts.banDurationMs);
+    this.pruneBans();
     const entry = this.entries.get(normalized);
     if (!entry) return;
     const wasActive = entry.active;
@@ -403,9 +448,20 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     return address;
   }
 
-  /** Neither banned nor set aside now. */
+  /** Neither banned, set aside, nor this node or a neighbour under another name. */
   private mayTake(address: string): boolean {
-    return !this.isBanned(address) && !this.isSetAside(address);
+    return !this.isBanned(address) && !this.isSetAside(address) && !this.excluded.has(address);
+  }
+
+  /** Forgets expired bans (at most MAX_BANS are held, so a sweep stays cheap), then the oldest beyond the cap. */
+  private pruneBans(): void {
+    const now = this.now();
+    for (const [address, until] of this.bans) if (until <= now) this.bans.delete(address);
+    // Still too many live bans: the oldest go first (a Map keeps insertion order).
+    for (const address of this.bans.keys()) {
+      if (this.bans.size <= MAX_BANS) break;
+      this.bans.delete(address);
+    }
   }
 
   private activeCount(): number {

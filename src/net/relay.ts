@@ -49,6 +49,8 @@ export class Relay {
       neighbours: () => string[];
       /** A peer answered an announce with a chain as long as ours or longer, which did not take ours. */
       onNotBetter: (peer: string) => void;
+      /** Resolves true once `peer` answered our /status as a peer of its own (asking it if need be). */
+      ready?: (peer: string) => Promise<boolean>;
       logger: Logger;
     },
   ) {}
@@ -162,7 +164,9 @@ export class Relay {
   /** Sends what the outbox holds until it is empty; stops when the peer is no longer a neighbour. */
   private async drain(peer: string, box: Outbox): Promise<void> {
     const { chain, client, guard } = this.deps;
-    while (!this.stopped && this.deps.neighbours().includes(peer)) {
+    // Nothing is pushed to an address before it showed who it is.
+    const ready = this.deps.ready ? await this.deps.ready(peer) : true;
+    while (ready && !this.stopped && this.deps.neighbours().includes(peer)) {
       if (box.blocksFrom !== null) {
         const from = Math.max(box.blocksFrom, chain.length - this.opts.maxBlocksPerPush, 1);
         box.blocksFrom = null;

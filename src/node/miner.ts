@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type {
   BlocksAnnounceResult,
+  CallerClaim,
   DataLookup,
   NodeApi,
   NodeEvents,
@@ -253,6 +254,7 @@ export class Miner implements NodeApi {
       const network = new Network(
         {
           self: this.address,
+          nodeId: this.nodeId,
           neighbours: o.neighbours,
           maxNeighbours: o.maxNeighbours,
           gossipIntervalS: o.gossipIntervalS,
@@ -507,16 +509,16 @@ export class Miner implements NodeApi {
     return data;
   }
 
-  receiveBlocks(blocks: unknown[], sender: string | null, verified = false): BlocksAnnounceResult {
-    return this.requireParts().network.receiveBlocks(blocks, { address: sender, verified });
+  receiveBlocks(blocks: unknown[], caller: CallerClaim): BlocksAnnounceResult {
+    return this.requireParts().network.receiveBlocks(blocks, caller);
   }
 
-  async receiveData(data: unknown[], sender: string | null, verified = false): Promise<number> {
-    return this.requireParts().network.receiveData(data, { address: sender, verified });
+  async receiveData(data: unknown[], caller: CallerClaim): Promise<number> {
+    return this.requireParts().network.receiveData(data, caller);
   }
 
-  noteCaller(address: string): void {
-    this.parts?.network.noteCaller(address);
+  noteCaller(caller: CallerClaim): void {
+    this.parts?.network.noteCaller(caller);
   }
 
   async metricsText(): Promise<{ contentType: string; body: string }> {

@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
 import { basename, dirname, extname, join } from "node:path";
-import { PendingFullError } from "../config/errors.js";
+import { DEFAULTS } from "../config/config.js";
 import type { Data } from "../core/data.js";
 import { PendingJournal } from "./pending-journal.js";
+import { SourceQuota } from "./source-quota.js";
 
 /** Where the pool makes its messages durable: the pending journal (tests may pass another). */
 export interface PendingStore {
@@ -57,6 +58,9 @@ export function journalPathOf(chainPath: string): string {
 export class PendingPool extends EventEmitter<PendingPoolEvents> {
   private readonly byId = new Map<string, Data>();
   private readonly arriving = new Set<string>();
+  private readonly quota: SourceQuota;
+  /** Add records in the journal since its last compaction (replayed ones counted at start). */
+  private journalled = 0;
   /** Journal writes of messages given back by reorgs, still in flight. */
   private readonly returning = new Set<Promise<void>>();
 
@@ -65,6 +69,11 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     private readonly opts: { maxPending: number },
   ) {
     super();
+    this.quota = new SourceQuota({
+      maxPending: opts.maxPending,
+      sourceShare: DEFAULTS.pendingSourceShare,
+      localReserve: DEFAULTS.pendingLocalReserve,
+    });
   }
 
   /**
@@ -118,6 +127,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
   /** Loads messages replayed from the journal; those the chain already holds leave the journal. */
   async restore(messages: readonly Data[]): Promise<void> {
     const stale: string[] = [];
+    this.journalled += messages.length;
     for (const data of messages) {
       if (this.deps.isInChain(data.id)) stale.push(data.id);
       else this.byId.set(data.id, data);
@@ -129,18 +139,29 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    * Accepts a message: durable on disk before it resolves. Known ids (pending,
    * in the chain, or arriving) are not added again. Throws PendingFullError when full.
    */
-  async add(data: Data, origin: string | null = null): Promise<AddOutcome> {
+  async add(
+    data: Data,
+    origin: string | null = null,
+    source: string | null = origin,
+  ): Promise<AddOutcome> {
     if (this.isKnown(data.id)) return "known";
-    if (this.byId.size + this.arriving.size >= this.opts.maxPending) {
-      throw new PendingFullError(this.opts.maxPending);
-    }
+    const refusal = this.quota.refusal(source, this.byId.size + this.arriving.size);
+    if (refusal) throw refusal;
     this.arriving.add(data.id);
+    this.quota.take(data.id, source);
+    this.journalled++;
     try {
       await this.deps.journal.add(data);
+    } catch (err) {
+      this.quota.release(data.id);
+      throw err;
     } finally {
       this.arriving.delete(data.id);
     }
-    if (this.deps.isInChain(data.id)) return "known";
+    if (this.deps.isInChain(data.id)) {
+      this.quota.release(data.id);
+      return "known";
+    }
     this.byId.set(data.id, data);
     this.emit("added", data, origin);
     return "added";
@@ -151,9 +172,13 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    * that the journal makes them durable with one fsync, not one each. A
    * refusal does not stop the others; the first one is returned.
    */
-  async addBatch(messages: readonly Data[], origin: string | null): Promise<BatchOutcome> {
+  async addBatch(
+    messages: readonly Data[],
+    origin: string | null,
+    source: string | null = origin,
+  ): Promise<BatchOutcome> {
     const outcomes = await Promise.allSettled(
-      messages.map((d) => this.add({ id: d.id, message: d.message }, origin)),
+      messages.map((d) => this.add({ id: d.id, message: d.message }, origin, source)),
     );
     const added = outcomes.filter((o) => o.status === "fulfilled" && o.value === "added").length;
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
@@ -171,6 +196,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
       this.byId.set(data.id, data);
       this.emit("added", data, null);
     }
+    this.journalled += returned.length;
     const written = Promise.all(returned.map((data) => this.deps.journal.add(data))).then(
       () => undefined,
     );
@@ -186,6 +212,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    */
   forget(id: string): void {
     this.byId.delete(id);
+    this.quota.release(id);
   }
 
   /**
@@ -196,6 +223,12 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    * Messages a reorg gave back are journalled here first (their write has
    * settled): the save may cut the chain file back past the blocks that held
    * them, and after that the journal is their only copy.
+   *
+   * A compaction rewrites every live message, so it runs only once the
+   * journal holds at least as many dead records as live ones (and a minimum):
+   * its cost is paid by the adds that made the dead records, not by every
+   * backup of a large pending set. Until then mined messages stay in the
+   * journal, and a restart drops them as already in the chain.
    */
   async checkpoint(
     saveChain: () => Promise<readonly Data[] | null>,
@@ -209,7 +242,10 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     }
     const unsaved = await saveChain();
     if (unsaved === null) return;
+    const live = this.byId.size + unsaved.length;
+    if (this.journalled - live < Math.max(live, DEFAULTS.journalCompactMinDead)) return;
     await this.deps.journal.compact([...this.list(), ...unsaved]);
+    this.journalled = live;
   }
 
   /** Whether the journal is written now. */

@@ -28,6 +28,7 @@ test("GET /status gives every SPEC field", async () => {
     "miner_engine",
     "mining",
     "neighbours",
+    "node_id",
     "pending",
     "proof_rule",
     "storage",
@@ -43,6 +44,7 @@ test("GET /status gives every SPEC field", async () => {
   assert.ok(["native-sha-ni", "native-portable", "js"].includes(body.miner_engine));
   assert.equal(body.address, `127.0.0.1:${node.miner.port}`);
   assert.match(body.version, /^\d+\.\d+\.\d+/);
+  assert.match(body.node_id, /^[0-9a-f]{32}$/);
 });
 
 test("POST /blocks accepts a block on the tip, then the same again is not better", async () => {

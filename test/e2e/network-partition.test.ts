@@ -14,10 +14,15 @@ interface Status {
 
 const status = (node: NodeProcess) => getJson<Status>(`${node.url}/status`);
 
-/** Makes `node` learn `peer` as a neighbour, the way any peer's call does: X-Blockchain-Node. */
+/**
+ * Makes `node` learn `peer` as a neighbour, the way any peer's call does:
+ * X-Blockchain-Node and X-Blockchain-Node-Id, which `node` checks against the
+ * peer's own /status before it learns it.
+ */
 async function introduce(node: NodeProcess, peer: NodeProcess): Promise<void> {
+  const { node_id } = await getJson<{ node_id: string }>(`${peer.url}/status`);
   const res = await fetch(`${node.url}/status`, {
-    headers: { "x-blockchain-node": peer.address },
+    headers: { "x-blockchain-node": peer.address, "x-blockchain-node-id": node_id },
     signal: AbortSignal.timeout(10_000),
   });
   await res.arrayBuffer();

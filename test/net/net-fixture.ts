@@ -6,6 +6,7 @@ import { JobScheduler } from "../../src/config/scheduler.js";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { Network, type NetworkOptions } from "../../src/net/network.js";
+import { newNodeId } from "../../src/net/node-id.js";
 import { PendingPool } from "../../src/pool/pending-pool.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 
@@ -58,6 +59,7 @@ export function localNode(
   const network = new Network(
     {
       self: "127.0.0.1:9",
+      nodeId: newNodeId(),
       neighbours: [],
       maxNeighbours: 3,
       gossipIntervalS: 3600,

@@ -120,9 +120,9 @@ describe("chain sync", () => {
     });
   });
 
-  it("syncs from a peer that announced blocks we cannot attach", async () => {
+  it("syncs from a neighbour that announced blocks we cannot attach", async () => {
     const peer = await peerWith(LONG.slice(0, 40));
-    const n = node(LONG.slice(0, 10));
+    const n = node(LONG.slice(0, 10), { neighbours: [peer.address] });
     n.network.syncFrom(peer.address);
     await waitFor(() => n.chain.length === 40, {
       timeoutMs: 5000,
@@ -210,12 +210,16 @@ describe("data sync", () => {
     );
   });
 
-  it("stops at a full pool without failing", async () => {
+  it("takes no more than the neighbour's share of the pool, without failing", async () => {
     const peer = await peerWith(LONG.slice(0, 5));
     peer.pending = Array.from({ length: 20 }, (_, i) => message(i + 10));
-    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] }, 5);
+    // A quarter of 8 places: 2.
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] }, 8);
     n.network.start();
-    await waitFor(() => n.pending.size === 5, { timeoutMs: 5000, what: "the pool filled" });
+    await waitFor(() => n.pending.size === 2, { timeoutMs: 5000, what: "the share filled" });
+    await n.network.stop();
+    assert.equal(n.pending.size, 2);
+    assert.deepEqual(n.network.neighbours, [peer.address]);
   });
 });
 
@@ -235,12 +239,20 @@ describe("gossip", () => {
     assert.deepEqual(n.network.neighbours, [a.address, b.address, c.address]);
   });
 
-  it("learns a caller as a neighbour while there is room", async () => {
+  it("learns a caller as a neighbour once its address answers our /status with its id", async () => {
+    const a = await peerWith(LONG.slice(0, 5));
+    const b = await peerWith(LONG.slice(0, 5));
     const n = node(LONG.slice(0, 5), { maxNeighbours: 1 });
-    n.network.noteCaller("localhost:4000");
-    n.network.noteCaller("127.0.0.1:4001");
-    n.network.noteCaller("127.0.0.1:9");
-    assert.deepEqual(n.network.neighbours, ["127.0.0.1:4000"]);
+    const ip = "127.0.0.1";
+    n.network.noteCaller({
+      address: a.address.replace("127.0.0.1", "localhost"),
+      nodeId: a.nodeId,
+      ip,
+    });
+    await waitFor(() => n.network.neighbours.length === 1, { what: "the caller learnt" });
+    n.network.noteCaller({ address: b.address, nodeId: b.nodeId, ip });
+    n.network.noteCaller({ address: "127.0.0.1:9", nodeId: "ab".repeat(16), ip });
+    assert.deepEqual(n.network.neighbours, [a.address]);
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Block } from "../../src/core/block.js";
 import type { Data } from "../../src/core/data.js";
 import { hashBlock } from "../../src/core/hash.js";
+import { newNodeId } from "../../src/net/node-id.js";
 
 /** One request the peer server received. */
 export interface SeenRequest {
@@ -24,6 +25,8 @@ export class PeerServer {
   chain: Block[];
   neighbours: string[] = [];
   pending: Data[] = [];
+  /** The id its /status gives, as a node's. */
+  nodeId = newNodeId();
   readonly requests: SeenRequest[] = [];
   override: Override | null = null;
   private server: Server | null = null;
@@ -94,6 +97,7 @@ export class PeerServer {
             length: this.chain.length,
             tip: hashBlock(tip),
             difficulty: 2,
+            node_id: this.nodeId,
             neighbours: this.neighbours,
           },
         ];
@@ -104,8 +108,16 @@ export class PeerServer {
       }
       case "GET /neighbours":
         return [200, { neighbours: this.neighbours, length: this.neighbours.length }];
-      case "GET /data":
-        return [200, this.pending];
+      case "GET /data": {
+        if (!req.query.has("after") && !req.query.has("limit")) return [200, this.pending];
+        const after = req.query.get("after") ?? "";
+        const limit = Number(req.query.get("limit") ?? 1000);
+        const page = this.pending
+          .filter((d) => d.id > after)
+          .sort((a, b) => (a.id < b.id ? -1 : 1))
+          .slice(0, limit);
+        return [200, page];
+      }
       case "POST /blocks":
         return [200, { accepted: false, length: this.chain.length }];
       case "POST /data":

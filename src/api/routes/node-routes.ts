@@ -1,24 +1,25 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../config/config.js";
 import { blocksPage, stallMsOf, streamed } from "../json-stream.js";
-import type { NodeApi } from "../node-api.js";
+import type { CallerClaim, NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
 
 const SENDER_HEADER = "x-blockchain-node";
+const SENDER_ID_HEADER = "x-blockchain-node-id";
 
-function senderOf(headers: Record<string, unknown>): string | null {
-  const value = headers[SENDER_HEADER];
+function header(headers: Record<string, unknown>, name: string): string | null {
+  const value = headers[name];
   return typeof value === "string" && value.length > 0 ? value : null;
 }
 
-/** Whether the announced `host:port` names the address the request really came from. */
-function isFromSender(sender: string | null, ip: string): boolean {
-  if (!sender) return false;
-  const host = sender.startsWith("[")
-    ? sender.slice(1, sender.indexOf("]"))
-    : sender.slice(0, sender.lastIndexOf(":"));
-  return host === ip.replace(/^::ffff:/, "");
+/** What the request's headers claim about its caller: a claim, checked by the node before any use. */
+function callerOf(request: FastifyRequest): CallerClaim {
+  return {
+    address: header(request.headers, SENDER_HEADER),
+    nodeId: header(request.headers, SENDER_ID_HEADER),
+    ip: request.ip,
+  };
 }
 
 /** The endpoints beyond the original's: status, blocks, announces, relays, message look-up. */
@@ -144,8 +145,7 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     },
     async (request, reply) => {
       const { blocks } = request.body as { blocks: unknown[] };
-      const sender = senderOf(request.headers);
-      const result = node.receiveBlocks(blocks, sender, isFromSender(sender, request.ip));
+      const result = node.receiveBlocks(blocks, callerOf(request));
       switch (result.status) {
         case "accepted":
           return { accepted: true, length: result.length };
@@ -178,8 +178,7 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
     },
     async (request) => {
       const { data } = request.body as { data: unknown[] };
-      const sender = senderOf(request.headers);
-      return { added: await node.receiveData(data, sender, isFromSender(sender, request.ip)) };
+      return { added: await node.receiveData(data, callerOf(request)) };
     },
   );
 
@@ -223,7 +222,7 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
   );
 }
 
-export { SENDER_HEADER, senderOf };
+export { callerOf, SENDER_HEADER };
 
 /** Whether an Accept header names `type` (exactly, with a q above 0). */
 function accepts(accept: string | undefined, type: string): boolean {
