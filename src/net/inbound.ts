@@ -5,6 +5,7 @@ import type { Block } from "../core/block.js";
 import { type Data, dataProblem, messageProblem } from "../core/data.js";
 import { blockShapeProblem } from "../core/validate.js";
 import type { PendingPool } from "../pool/pending-pool.js";
+import { tryNormalizeAddress } from "./address.js";
 import type { Caller } from "./caller-check.js";
 import { offerConsequence } from "./offer-outcome.js";
 import type { PeerRuleCheck } from "./peer-rule.js";
@@ -54,8 +55,9 @@ export class Inbound {
         return { status: "invalid", length: chain.length, index, reason: problem };
       }
     }
-    // A neighbour known to follow another proof rule: its blocks are never adopted.
-    if (peer && this.deps.rules.isForeign(peer)) {
+    // An address known to follow another proof rule: its blocks are refused unseen (no ban).
+    const claimed = tryNormalizeAddress(caller.address);
+    if (claimed && this.deps.rules.isForeign(claimed)) {
       const first = blocks[0] as Block | undefined;
       const reason = `this node follows the '${this.deps.rules.rule}' proof rule, the sender another`;
       return { status: "invalid", length: chain.length, index: first?.index ?? 0, reason };

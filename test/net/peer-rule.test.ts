@@ -6,6 +6,8 @@ import { ORIGINAL_PROOF_RULE } from "../../src/core/pow.js";
 import { CONTENT_PROOF_RULE } from "../../src/core/proof-rules.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { http, postJson, startTestMiner } from "../helpers/start-miner.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { PeerServer } from "./peer-server.js";
 
 const D = 3;
 
@@ -17,8 +19,10 @@ async function bans(url: string): Promise<number> {
 }
 
 test("blocks of the other rule pushed by a neighbour: refused, the neighbour set aside, not banned", async () => {
-  // The sender's address is the connection's (127.0.0.1), so it could be punished.
-  const peer = "127.0.0.1:1";
+  // A neighbour that says it follows our rule, then pushes blocks of the other.
+  const stand = new PeerServer([genesisBlock()]);
+  stand.proofRule = "content";
+  const peer = await stand.start();
   const node = await startTestMiner({
     mine: false,
     difficulty: D,
@@ -41,11 +45,14 @@ test("blocks of the other rule pushed by a neighbour: refused, the neighbour set
     assert.equal(await bans(node.url), 0);
   } finally {
     await node.stop();
+    await stand.stop();
   }
 });
 
-test("a block valid under no rule still gets its sender banned", async () => {
-  const peer = "127.0.0.1:2";
+test("a block valid under no rule gets its sender banned once it serves it to our request", async () => {
+  const stand = new PeerServer([genesisBlock()]);
+  stand.proofRule = "content";
+  const peer = await stand.start();
   const node = await startTestMiner({
     mine: false,
     difficulty: D,
@@ -59,14 +66,18 @@ test("a block valid under no rule still gets its sender banned", async () => {
       !ORIGINAL_PROOF_RULE.isValid({ ...block, proof: p }, genesisBlock(), D) &&
       !CONTENT_PROOF_RULE.isValid({ ...block, proof: p }, genesisBlock(), D);
     while (!fails(proof)) proof++;
+    // The neighbour really holds the block: it serves it to the node's own request.
+    stand.chain = [genesisBlock(), { ...block, proof }];
     const answer = await postJson(
       `${node.url}/blocks`,
       { blocks: [{ ...block, proof }] },
       { "x-blockchain-node": peer },
     );
     assert.equal(answer.status, 400);
-    assert.equal(await bans(node.url), 1);
+    await waitFor(async () => (await bans(node.url)) === 1, { what: "the sender banned" });
+    assert.ok(stand.seen("/blocks").some((r) => r.method === "GET" && r.query.get("from") === "1"));
   } finally {
     await node.stop();
+    await stand.stop();
   }
 });

@@ -27,6 +27,8 @@ export class PeerServer {
   pending: Data[] = [];
   /** The id its /status gives, as a node's. */
   nodeId = newNodeId();
+  /** The proof rule its /status names, when set. */
+  proofRule: string | null = null;
   readonly requests: SeenRequest[] = [];
   override: Override | null = null;
   private server: Server | null = null;
@@ -98,6 +100,7 @@ export class PeerServer {
             tip: hashBlock(tip),
             difficulty: 2,
             node_id: this.nodeId,
+            ...(this.proofRule ? { proof_rule: this.proofRule } : {}),
             neighbours: this.neighbours,
           },
         ];
