@@ -13,12 +13,23 @@ export interface RawAnswer {
  */
 export function rawRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** The local address to connect from (any 127.0.0.0/8 address reaches a loopback server). */
+    localAddress?: string;
+  } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: opts.method ?? "GET", headers: opts.headers ?? {}, timeout: 10_000 },
+      {
+        method: opts.method ?? "GET",
+        headers: opts.headers ?? {},
+        timeout: 10_000,
+        ...(opts.localAddress ? { localAddress: opts.localAddress, agent: false } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
