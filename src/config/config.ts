@@ -84,8 +84,10 @@ export const DEFAULTS = Object.freeze({
   logRotateBytes: 10 * 1024 * 1024,
   /** Longest one chain sync with one peer may run before the round moves on. */
   maxSyncMs: 10 * 60 * 1000,
-  /** Most chain syncs running at once, each with its own peer (announces beyond wait for the next round). */
+  /** Most chain syncs running at once, each with its own peer. */
   maxConcurrentSyncs: 3,
+  /** A sync waits this long at most for the one running (one at a time unless one is slow). */
+  syncOverlapAfterMs: 5_000,
   /**
    * Peer failures in the first moments after start are not counted (peers
    * started together come up one by one): one gossip interval, at most this.

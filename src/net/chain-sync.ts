@@ -18,6 +18,11 @@ export interface ChainSyncOptions {
   maxSyncMs: number;
   /** Most syncs running at once (each with its own peer). */
   maxConcurrent: number;
+  /**
+   * A sync waits for the one running to end (so that two peers never send the
+   * same blocks), but no longer than this: a slow peer cannot hold the others.
+   */
+  overlapAfterMs: number;
 }
 
 export interface ChainSyncStats {
@@ -25,7 +30,7 @@ export interface ChainSyncStats {
   blocksFetched: number;
   /** Requests made by chain sync (status, probes and pages). */
   requests: number;
-  /** Sync requests (from announces) not run: one ran with that peer already, or all slots were busy. */
+  /** Sync requests (from announces) not run: one ran with that peer already. */
   syncRequestsDropped: number;
   /** Syncs ended early because the peer sent fewer blocks than asked for while claiming more. */
   syncsCutShort: number;
@@ -54,7 +59,7 @@ export class ChainSync {
   };
   /** Peer -> its sync running now. */
   private readonly active = new Map<string, Promise<void>>();
-  /** Syncs waiting for a free slot (periodic rounds wait; announces do not). */
+  /** Syncs waiting for their turn. */
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private readonly log: Logger;
@@ -78,12 +83,13 @@ export class ChainSync {
 
   /** One round: every peer's status in parallel, then a sync with each whose chain beats ours. */
   async run(peers: readonly string[]): Promise<void> {
-    await Promise.all(peers.map((peer) => this.syncPeer(peer, true)));
+    await Promise.all(peers.map((peer) => this.syncPeer(peer)));
   }
 
   /**
-   * A sync with one peer now (a block it announced has a parent we lack),
-   * unless one with it runs already (that one is returned) or every slot is busy.
+   * A sync with one neighbour (a block it announced has a parent we lack),
+   * unless one with it runs already: that one is returned, so that announces
+   * never pile up syncs.
    */
   request(peer: string): Promise<void> {
     const running = this.active.get(peer);
@@ -91,25 +97,20 @@ export class ChainSync {
       this.stats.syncRequestsDropped++;
       return running;
     }
-    if (this.running >= this.opts.maxConcurrent) {
-      this.stats.syncRequestsDropped++;
-      this.log.debug({ peer }, "every sync slot is busy: the announce waits for the next round");
-      return Promise.resolve();
-    }
-    return this.syncPeer(peer, false);
+    return this.syncPeer(peer);
   }
 
-  private syncPeer(peer: string, wait: boolean): Promise<void> {
+  private syncPeer(peer: string): Promise<void> {
     const running = this.active.get(peer);
     if (running) return running;
-    const task = this.withPeer(peer, wait)
+    const task = this.withPeer(peer)
       .catch((err) => this.log.warn({ err, peer }, "chain sync with a peer failed"))
       .finally(() => this.active.delete(peer));
     this.active.set(peer, task);
     return task;
   }
 
-  private async withPeer(peer: string, wait: boolean): Promise<void> {
+  private async withPeer(peer: string): Promise<void> {
     const { chain, client, guard, signal } = this.deps;
     if (signal.aborted) return;
     this.stats.requests++;
@@ -118,10 +119,7 @@ export class ChainSync {
     if (this.deps.onStatus && !this.deps.onStatus(peer, status)) return;
     if (!this.deps.rules.accepts(peer, status)) return;
     if (!winsForkChoice(status, chain.head)) return;
-    if (!(await this.takeSlot(wait))) {
-      this.stats.syncRequestsDropped++;
-      return;
-    }
+    await this.takeSlot();
     try {
       // Another sync may have brought us up meanwhile.
       if (signal.aborted || !winsForkChoice(status, chain.head)) return;
@@ -131,20 +129,35 @@ export class ChainSync {
     }
   }
 
-  private async takeSlot(wait: boolean): Promise<boolean> {
-    if (this.running < this.opts.maxConcurrent) {
+  /**
+   * Waits for the sync running now to end, or for `overlapAfterMs` (then
+   * runs beside it, up to `maxConcurrent`): one at a time while syncs go
+   * well, side by side when one is slow.
+   */
+  private async takeSlot(): Promise<void> {
+    if (this.running === 0 || this.deps.signal.aborted) {
       this.running++;
-      return true;
+      return;
     }
-    if (!wait) return false;
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => {
+      const go = () => {
+        clearTimeout(timer);
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        if (this.running < this.opts.maxConcurrent) go();
+      }, this.opts.overlapAfterMs);
+      timer.unref();
+      this.waiting.push(go);
+    });
     this.running++;
-    return true;
   }
 
   private releaseSlot(): void {
     this.running--;
-    this.waiting.shift()?.();
+    this.waiting[0]?.();
   }
 
   /** Fetches and adopts the peer's blocks after the fork point. */

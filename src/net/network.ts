@@ -165,6 +165,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         pageLimit: opts.pageLimit,
         maxSyncMs: DEFAULTS.maxSyncMs,
         maxConcurrent: DEFAULTS.maxConcurrentSyncs,
+        overlapAfterMs: DEFAULTS.syncOverlapAfterMs,
       },
       {
         ...common,

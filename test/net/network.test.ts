@@ -142,6 +142,25 @@ describe("chain sync", () => {
       what: "a sync started by the peer's answer to our announce",
     });
   });
+
+  it("ends a sync for the round when the peer sends fewer blocks than asked while claiming more", async () => {
+    const peer = await peerWith(LONG.slice(0, 100));
+    // Ten blocks a page, whatever was asked: too little to be worth holding a sync slot.
+    peer.override = (req, res) => {
+      if (req.method !== "GET" || req.path !== "/blocks") return false;
+      const from = Number(req.query.get("from"));
+      const limit = Math.min(Number(req.query.get("limit")), 10);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ blocks: peer.chain.slice(from, from + limit), length: 100 }));
+      return true;
+    };
+    const n = node(LONG.slice(0, 5), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    // The first page (from our tip) and one more, both adopted; then the sync stops.
+    assert.equal(n.chain.length, 24);
+    assert.equal(n.network.stats.syncsCutShort, 1);
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+  });
 });
 
 describe("reconnection", () => {
@@ -177,8 +196,12 @@ describe("reconnection", () => {
       return true;
     };
     const n = node(LONG.slice(0, 5), { gossipIntervalS: 0.05, ...FAST_RETRY });
-    n.network.noteCaller(peer.address);
-    assert.deepEqual(n.network.neighbours, [peer.address]);
+    // Learnt from a caller: its /status confirms the id it claims, then it starts failing.
+    const failing = peer.override;
+    peer.override = null;
+    n.network.noteCaller({ address: peer.address, nodeId: peer.nodeId, ip: "127.0.0.1" });
+    await waitFor(() => n.network.neighbours.includes(peer.address), { what: "the caller learnt" });
+    peer.override = failing;
     n.network.start();
     await waitFor(() => n.network.neighbours.length === 0, {
       timeoutMs: 5000,

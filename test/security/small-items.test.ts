@@ -5,7 +5,7 @@ import { test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { normalizeAddress } from "../../src/net/address.js";
-import { PeerSet } from "../../src/net/peer-set.js";
+import { PeerTable } from "../../src/net/peer-table.js";
 import { http, postJson, startTestMiner } from "../helpers/start-miner.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -13,12 +13,15 @@ import { PeerServer } from "../net/peer-server.js";
 
 test("expired bans are pruned as new ones come", () => {
   let now = 0;
-  const peers = new PeerSet({
+  const peers = new PeerTable({
     self: "127.0.0.1:1",
     max: 3,
     maxFailures: 3,
     banDurationMs: 1000,
-    retryAfterMs: 1000,
+    retryBaseMs: 100,
+    pinnedRetryMaxMs: 1000,
+    learntRetryMaxMs: 1000,
+    evictAfterMs: 60_000,
     now: () => now,
   });
   for (let i = 0; i < 500; i++) peers.ban(`127.0.1.${i % 250}:${1000 + i}`);
