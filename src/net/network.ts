@@ -443,11 +443,6 @@ export class Network extends EventEmitter<NetworkEvents> {
         this.setAside(peer);
         return undefined;
       }
-      if (err.kind === "server-error" && (err.status === 503 || err.status === 507)) {
-        // Full (or its disk is): the peer is up and says so; not a failure, not misbehaviour.
-        this.log.debug({ peer, what, status: err.status }, "peer is full for now");
-        return undefined;
-      }
       if (err.misbehaviour) {
         this.punish(peer, `${what}: ${err.message}`);
         return undefined;

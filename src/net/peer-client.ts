@@ -154,7 +154,15 @@ export class PeerClient {
 
   /** POST /data {data}. */
   async relayData(peer: string, data: readonly Data[]): Promise<PeerAnswer> {
-    return this.request(peer, "POST", "/data", { data });
+    try {
+      return await this.request(peer, "POST", "/data", { data });
+    } catch (err) {
+      // Full (503), or its disk is (507): the peer is up and says so; neither a failure nor misbehaviour.
+      if (err instanceof PeerError && (err.status === 503 || err.status === 507)) {
+        return { status: err.status, body: null };
+      }
+      throw err;
+    }
   }
 
   private binaryPage(
