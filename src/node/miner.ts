@@ -392,7 +392,7 @@ export class Miner implements NodeApi {
       const deep = depth >= DEFAULTS.deepReorgBlocks;
       if (deep) this.metrics.deepReorgs.inc();
       // Two miners finding a block at once is ordinary (info); losing more than one block is not.
-      const level = depth <= 1 && reorg.replaced.length === 0 ? "info" : "warn";
+      const level = depth <= 1 ? "info" : "warn";
       logger[level](
         {
           fork_index: reorg.fork_index,
