@@ -48,7 +48,8 @@ export class DataSync {
       const later = list?.filter((d) => d.id > after) ?? [];
       if (later.length === 0) return;
       if (!(await this.addFrom(peer, later))) return;
-      after = later.reduce((last, d) => (d.id > last ? d.id : last), after);
+      // The highest id seen: the next page starts after it (ids are compared as strings).
+      for (const data of later) if (data.id > after) after = data.id;
     }
   }
 

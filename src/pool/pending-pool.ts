@@ -66,7 +66,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
 
   constructor(
     private readonly deps: PendingPoolDeps,
-    private readonly opts: { maxPending: number },
+    opts: { maxPending: number },
   ) {
     super();
     this.quota = new SourceQuota({

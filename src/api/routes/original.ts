@@ -1,7 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { DEFAULTS } from "../../config/config.js";
-import { encodeBlock } from "../../core/encoding.js";
 import { pendingList, stallMsOf, streamed, wholeChain } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
