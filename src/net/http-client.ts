@@ -57,7 +57,15 @@ export async function httpRequest(origin: string, opts: HttpRequestOptions): Pro
   try {
     return await attempt(origin, opts);
   } catch (err) {
-    if (err instanceof StaleSocketError) return attempt(origin, opts);
+    if (!(err instanceof StaleSocketError)) throw err;
+  }
+  // Once more on a connection of its own: the agent's other idle connections
+  // may be just as stale (the peer restarted or a partition healed), and a
+  // StaleSocketError must never reach the caller, which expects HttpRequestError.
+  try {
+    return await attempt(origin, { ...opts, agent: undefined });
+  } catch (err) {
+    if (err instanceof StaleSocketError) throw new HttpRequestError("unreachable", "ECONNRESET");
     throw err;
   }
 }
