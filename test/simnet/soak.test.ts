@@ -102,6 +102,11 @@ test("16 miners through repeated partitions and kills keep every acknowledged me
   const agreedIn = await waitAgreement(simnet, all, acked.length, 300_000, false).catch(
     async (err) => {
       console.log(JSON.stringify(await statuses(simnet, all)));
+      // A node that died on its own (not one of the soak's kills) is never restarted: say so, with its last words.
+      for (const node of simnet.nodes) {
+        if (node.process && !node.process.running)
+          console.log(`node ${node.index} is not running; it said:\n${node.process.output()}`);
+      }
       throw err;
     },
   );
