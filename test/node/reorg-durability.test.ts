@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import type { Data } from "../../src/core/data.js";
@@ -66,5 +67,6 @@ test("messages returned by a deep reorg survive the backup that cuts the chain f
     assert.ok(readFileSync(chainPath, "utf8").includes("other 60"), "the new branch is on disk");
   } finally {
     await again.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 });
