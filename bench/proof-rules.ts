@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
-import { freePortRange } from "./lib/ports.js";
+import { type Devnet, startDevnet, stopDevnet } from "./lib/devnet.js";
 import { recordResults } from "./lib/results.js";
 
 /*
@@ -21,48 +19,11 @@ import { recordResults } from "./lib/results.js";
  * (default 60) change the run.
  */
 
-const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
 const NODES = 5;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 60);
 const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 5);
 const RULES = ["original", "content"] as const;
 const AGREEMENT_TIMEOUT_MS = 300_000;
-
-interface Devnet {
-  child: ChildProcess;
-  urls: string[];
-}
-
-async function startDevnet(rule: string, dir: string): Promise<Devnet> {
-  const basePort = await freePortRange(NODES);
-  const args = [BIN, "devnet", "--nodes", String(NODES), "--base-port", String(basePort)];
-  args.push("--difficulty", String(DIFFICULTY), "--proof-rule", rule, "--dir", dir);
-  args.push("--workers", "1", "--log-level", "error");
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const urls: string[] = [];
-  let text = "";
-  child.stdout?.setEncoding("utf8");
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("devnet did not start within 60 s")), 60_000);
-    child.stdout?.on("data", (chunk: string) => {
-      text += chunk;
-      if (!text.includes("devnet ready")) return;
-      clearTimeout(timer);
-      for (const match of text.matchAll(/^node-\d+ (http:\/\/\S+)$/gm))
-        urls.push(match[1] as string);
-      resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`devnet exited (${code}) before it was ready`)));
-  });
-  return { child, urls };
-}
-
-async function stopDevnet(devnet: Devnet): Promise<void> {
-  if (devnet.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => devnet.child.once("exit", resolve));
-  devnet.child.kill("SIGINT");
-  await exited;
-}
 
 interface Status {
   length: number;
@@ -89,7 +50,7 @@ async function measure(rule: string): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), `bc-bench-rule-${rule}-`));
   let devnet: Devnet | null = null;
   try {
-    devnet = await startDevnet(rule, dir);
+    devnet = await startDevnet(NODES, dir, DIFFICULTY, ["--proof-rule", rule]);
     const { urls } = devnet;
     const started = performance.now();
     await Promise.all(

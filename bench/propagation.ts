@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
-import { freePortRange } from "./lib/ports.js";
+import { startDevnet, stopDevnet } from "./lib/devnet.js";
 import { recordResults } from "./lib/results.js";
 
 /*
@@ -17,51 +15,8 @@ import { recordResults } from "./lib/results.js";
  * propagation10_p95_ms (10 nodes).
  */
 
-const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30);
 const DIFFICULTY = Number(process.env.BENCH_DIFFICULTY ?? 4);
-
-interface Devnet {
-  child: ChildProcess;
-  urls: string[];
-}
-
-async function startDevnet(nodes: number, basePort: number, dir: string): Promise<Devnet> {
-  const args = [BIN, "devnet", "--nodes", String(nodes), "--base-port", String(basePort)];
-  args.push(
-    "--difficulty",
-    String(DIFFICULTY),
-    "--dir",
-    dir,
-    "--workers",
-    "1",
-    "--log-level",
-    "error",
-  );
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const urls: string[] = [];
-  let text = "";
-  child.stdout?.setEncoding("utf8");
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("devnet did not start within 60 s")), 60_000);
-    child.stdout?.on("data", (chunk: string) => {
-      text += chunk;
-      if (!text.includes("devnet ready")) return;
-      clearTimeout(timer);
-      for (const match of text.matchAll(/^node-\d+ (http:\/\/\S+)$/gm))
-        urls.push(match[1] as string);
-      resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`devnet exited (${code}) before it was ready`)));
-  });
-  return { child, urls };
-}
-
-async function stopDevnet(devnet: Devnet): Promise<void> {
-  const exited = new Promise((resolve) => devnet.child.once("exit", resolve));
-  devnet.child.kill("SIGINT");
-  await exited;
-}
 
 /** Records when each block hash reached each node, from the nodes' SSE streams. */
 class Arrivals {
@@ -138,7 +93,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function measure(nodes: number): Promise<{ p50: number; p95: number }> {
   const dir = await mkdtemp(join(tmpdir(), "bc-bench-prop-"));
-  const devnet = await startDevnet(nodes, await freePortRange(nodes), dir);
+  const devnet = await startDevnet(nodes, dir, DIFFICULTY);
   const arrivals = new Arrivals();
   try {
     for (const url of devnet.urls) await arrivals.listen(url);
