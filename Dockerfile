@@ -1,17 +1,26 @@
 # A blockchain node: `docker build -t blockchain .` then
 # `docker run -p 12345:12345 -v chain:/data blockchain` (or `docker compose up` for a three-miner ring).
 
-# Build: every dependency (TypeScript, esbuild, Preact for the explorer bundle), then the build.
+# Build: every dependency (TypeScript, esbuild, Preact for the explorer bundle), then the build,
+# and the native mining core (node-gyp needs python3, make and a C compiler, which the slim
+# image lacks; they stay in this stage).
 FROM node:20-slim AS build
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts run after the sources are in (the `prepare` script builds them).
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.ui.json ./
+COPY tsconfig.json tsconfig.ui.json binding.gyp ./
+COPY native ./native
 COPY bin ./bin
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build
+# build:native fails the image build when the core does not compile: an image
+# never mines with the TypeScript fallback by accident. The core picks SHA-NI
+# or its portable path at run time, so the image runs on any x86-64 or arm64 host.
+RUN npm run build && npm run build:native
 
 # Runtime dependencies only: the build-only packages (devDependencies) never reach the image.
 FROM node:20-slim AS runtime-deps
@@ -26,6 +35,7 @@ COPY --from=runtime-deps /app/package.json ./
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/build/Release/blockchain_native.node ./build/Release/
 RUN mkdir /data && chown node:node /data
 USER node
 VOLUME /data

@@ -65,6 +65,55 @@ test("the runtime stage copies the build's output and installs only runtime depe
   );
 });
 
+test("the image mines with the native core: built strictly in the build stage, copied to the runtime", () => {
+  const buildStage = stages.find((s) => s.getBuildStage() === "build");
+  assert.ok(buildStage);
+  const runtimeStart = (stages.at(-1) as typeof buildStage).getRange().start.line;
+  const buildRuns = dockerfile
+    .getInstructions()
+    .filter((i): i is Run => i.getKeyword() === "RUN")
+    .filter((i) => {
+      const line = i.getRange().start.line;
+      return line > buildStage.getRange().start.line && line < runtimeStart;
+    })
+    .map((i) => i.getArgumentsContent() ?? "");
+  // --strict: a core that fails to compile fails the image build instead of falling back.
+  assert.ok(
+    buildRuns.some((r) => /npm run build:native\b/.test(r)),
+    `the build stage runs npm run build:native: ${buildRuns.join(" | ")}`,
+  );
+  assert.match(read("package.json"), /"build:native": "node scripts\/build-native\.mjs --strict"/);
+  assert.ok(
+    buildRuns.some((r) => /apt-get install\b.*\bpython3\b.*\bmake\b.*\bg\+\+/s.test(r)),
+    "the build stage installs node-gyp's tools (python3, make, g++)",
+  );
+  const copies = runtime.filter((i): i is Copy => i.getKeyword() === "COPY") as Copy[];
+  const addon = copies.find((c) =>
+    c.getArguments().some((a) => a.getValue().endsWith("build/Release/blockchain_native.node")),
+  );
+  assert.ok(addon, "the runtime stage copies build/Release/blockchain_native.node");
+  assert.equal(addon.getFromFlag()?.getValue(), "build");
+  // The loader looks for it at <app>/build/Release, beside dist/.
+  const target = addon.getArguments().at(-1)?.getValue();
+  assert.equal(target, "./build/Release/");
+  const sources = (
+    JSON.parse(read("binding.gyp")) as { targets: { sources: string[] }[] }
+  ).targets.flatMap((t) => t.sources);
+  const buildCopies = dockerfile
+    .getInstructions()
+    .filter((i): i is Copy => i.getKeyword() === "COPY")
+    .filter((i) => i.getRange().start.line < runtimeStart)
+    .flatMap((c) => c.getArguments().map((a) => a.getValue()));
+  assert.ok(buildCopies.includes("binding.gyp"), "binding.gyp is copied into the build stage");
+  for (const source of sources) {
+    const folder = source.split("/")[0] as string;
+    assert.ok(
+      buildCopies.some((c) => c === folder || c === `./${folder}` || c === source),
+      `${source} reaches the build stage`,
+    );
+  }
+});
+
 test("build-only packages are devDependencies, so the runtime image lacks them", () => {
   for (const name of ["preact", "esbuild", "typescript", "@biomejs/biome", "playwright-core"]) {
     assert.equal(pkg.dependencies[name], undefined, `${name} is not a runtime dependency`);
