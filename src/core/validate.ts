@@ -16,7 +16,8 @@ export type ValidationResult =
   | { ok: true }
   | { ok: false; index: number; reason: string; future?: boolean };
 
-const FUTURE_REASON = "timestamp is more than 2 hours in the future";
+/** linkProblem's reason when the only fault is a timestamp too far ahead (see `future`). */
+export const FUTURE_REASON = "timestamp is more than 2 hours in the future";
 
 /** A valid run of blocks with the hash of each, computed once by the validation. */
 export type ExtensionResult =

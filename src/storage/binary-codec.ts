@@ -67,6 +67,7 @@ export const BINARY_CODEC: ChainCodec = {
   encodeRecord,
   decode,
   frames,
+  recordEnd,
   decodeRecord: (record) => decodePayload(record.subarray(FRAME_HEAD, record.length - FRAME_TAIL)),
   copyId(bytes, start, _end, out, at) {
     const [from, to] = idSpan(bytes, start);
@@ -98,6 +99,23 @@ function frames(bytes: Buffer): number[] | null {
     pos += FRAME_HEAD + length + FRAME_TAIL;
   }
   return pos === bytes.length ? starts : null;
+}
+
+const DAMAGED_HEADER = "damaged record header (its length check fails)";
+const BAD_CRC = "CRC32 mismatch: the record is damaged";
+
+/** Where the record at `start` ends, its length check and CRC checked; or why it is not whole and sound. */
+function recordEnd(bytes: Buffer, start: number): number | string {
+  const cut = "the record is cut short (the bytes end inside it)";
+  if (bytes.length - start < FRAME_HEAD) return cut;
+  const length = bytes.readUInt32LE(start);
+  if ((length ^ bytes.readUInt32LE(start + 4)) >>> 0 !== 0xffffffff || length > MAX_PAYLOAD) {
+    return DAMAGED_HEADER;
+  }
+  const crcAt = start + FRAME_HEAD + length;
+  if (crcAt + FRAME_TAIL > bytes.length) return cut;
+  if (crc32(bytes.subarray(start, crcAt)) !== bytes.readUInt32LE(crcAt)) return BAD_CRC;
+  return crcAt + FRAME_TAIL;
 }
 
 /** Where the data id of the record at `start` lies: after the flags and two varints. */
@@ -209,15 +227,7 @@ function decode(bytes: Buffer, path: string): DecodedChainFile {
           reason: `record ${index} is zero bytes (an interrupted write)`,
         });
       }
-      throw new ChainLoadError(
-        "BAD_RECORD",
-        path,
-        "damaged record header (its length check fails)",
-        {
-          index,
-          offset: pos,
-        },
-      );
+      throw new ChainLoadError("BAD_RECORD", path, DAMAGED_HEADER, { index, offset: pos });
     }
     const crcAt = pos + FRAME_HEAD + length;
     const stop = crcAt + FRAME_TAIL;
@@ -236,7 +246,7 @@ function decode(bytes: Buffer, path: string): DecodedChainFile {
           reason: `record ${index} ends in zero bytes (an interrupted write)`,
         });
       }
-      throw new ChainLoadError("BAD_CRC", path, "CRC32 mismatch: the record is damaged", {
+      throw new ChainLoadError("BAD_CRC", path, BAD_CRC, {
         index,
         offset: pos,
       });

@@ -48,6 +48,11 @@ export interface ChainCodec {
    * bytes: nothing inside a record is checked.
    */
   frames(bytes: Buffer): number[] | null;
+  /**
+   * Where the record at `start` of a run of records ends (its framing, and in
+   * binary its CRC, checked), or why no sound whole record starts there.
+   */
+  recordEnd(bytes: Buffer, start: number): number | string;
   /** The block a record holds (its bytes, framing included), or why it holds none. */
   decodeRecord(record: Buffer): Block | string;
   /** Copies the 16 bytes of the data id of the record at [start, end) into `out` at `at` (a vouched-for record). */

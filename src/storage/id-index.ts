@@ -45,6 +45,11 @@ export class IdIndex {
     return this.get(id) !== undefined;
   }
 
+  /** Whether it holds the id given as 16 raw bytes at `at` of `bytes`. */
+  hasBytes(bytes: Buffer, at: number): boolean {
+    return this.find(bytes, at) >= 0;
+  }
+
   /** Adds the id of the next block (its index is `size`); gives the index already holding it instead, if any. */
   add(id: string): number | undefined {
     this.scratch.write(id, 0, ID_BYTES, "hex");

@@ -77,6 +77,11 @@ export const JSON_LINES_CODEC: ChainCodec = {
     return starts;
   },
 
+  recordEnd(bytes: Buffer, start: number): number | string {
+    const newline = bytes.indexOf(NEWLINE, start);
+    return newline < 0 ? "the record is cut short (the bytes end before its newline)" : newline + 1;
+  },
+
   decodeRecord(record: Buffer): Block | string {
     const end = record[record.length - 1] === NEWLINE ? record.length - 1 : record.length;
     const parsed = tryParse(record.toString("utf8", 0, end));

@@ -34,6 +34,11 @@ test("IdIndex: like a Map of id -> index under adds in order and truncations (pr
           assert.equal(index.size, model.length);
         }
         for (const [i, id] of model.entries()) assert.equal(index.get(id), i);
+        for (const step of steps) {
+          if (!("add" in step)) continue;
+          const raw = Buffer.concat([Buffer.from([7]), Buffer.from(step.add, "hex")]);
+          assert.equal(index.hasBytes(raw, 1), model.includes(step.add));
+        }
       },
     ),
   );
