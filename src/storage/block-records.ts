@@ -119,6 +119,22 @@ export class BlockRecords {
     return this.hashes.toString("hex", index * HASH_BYTES, (index + 1) * HASH_BYTES);
   }
 
+  /**
+   * The first `size` bytes of every block's hash, one after another, read
+   * from the raw hashes (a million hex strings would cost seconds and memory).
+   */
+  hashPrefixes(size: number): Buffer {
+    const count = this.starts.length;
+    const out = Buffer.allocUnsafe(count * size);
+    const hashes = this.hashes;
+    for (let i = 0; i < count; i++) {
+      const from = i * HASH_BYTES;
+      const to = i * size;
+      for (let j = 0; j < size; j++) out[to + j] = hashes[from + j] as number;
+    }
+    return out;
+  }
+
   /** Appends a block: its record (encoded here unless given) and its hash. */
   push(block: Block, hash: string, record: Buffer = this.codec.encodeRecord(block)): void {
     const index = this.starts.length;

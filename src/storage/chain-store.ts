@@ -417,24 +417,24 @@ export class ChainStore {
   }
 
   private async rewriteMarks(chain: ChainView): Promise<void> {
-    const marks: Buffer[] = [];
-    for (let i = 0; i < chain.length; i++) marks.push(markOf(chain.hashAt(i) as string));
-    await this.marks.replaceFrom(0, marks);
+    await this.marks.replaceFrom(0, [chain.hashPrefixes(MARK_BYTES)]);
   }
 }
 
-/** The loaded chain as the marks need it: its length and each block's hash. */
+/** The loaded chain as the marks need it: its length and the first bytes of each block's hash. */
 interface ChainView {
   readonly length: number;
-  hashAt(index: number): string | undefined;
+  /** The first `size` bytes of every block's hash, one after another. */
+  hashPrefixes(size: number): Buffer;
 }
 
 /** Index of the first block whose mark differs (or that is missing), or null when the marks name none. */
 function firstChangedBlock(chain: ChainView, marks: Buffer): number | null {
   const count = marks.length / MARK_BYTES;
+  const own = chain.hashPrefixes(MARK_BYTES);
   for (let i = 0; i < Math.min(count, chain.length); i++) {
-    const mark = marks.subarray(i * MARK_BYTES, (i + 1) * MARK_BYTES);
-    if (!mark.equals(markOf(chain.hashAt(i) as string))) return i;
+    const at = i * MARK_BYTES;
+    if (marks.compare(own, at, at + MARK_BYTES, at, at + MARK_BYTES) !== 0) return i;
   }
   return count > chain.length ? chain.length : null;
 }

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFile, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { hashBlock } from "../../src/core/hash.js";
+import { markOf, marksFilePath } from "../../src/storage/block-marks.js";
 import { codecFor } from "../../src/storage/chain-format.js";
 import {
   ChainLoadError,
@@ -352,6 +353,25 @@ for (const format of FORMATS) {
       const again = await openStore(path, format);
       await again.store.close();
       assert.deepEqual(again.warnings, []);
+    });
+  });
+
+  test(`${format}: marks a start writes (its .hashes file missing) are each block's and name a block changed later`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await saveWithStore(path, format, CHAIN);
+      // A chain file copied with its .hash but not its marks, as a user (or the bench) does.
+      await rm(marksFilePath(path));
+      const { store, trusted } = await openStore(path, format);
+      await store.close();
+      assert.equal(trusted, true);
+      assert.deepEqual(
+        await readFile(marksFilePath(path)),
+        Buffer.concat(CHAIN.map((b) => markOf(hashBlock(b)))),
+      );
+      await writeChainFile(path, format, relinkedWith(CHAIN, 5, "rewritten"));
+      const err = await assertRefused(path, format, "MODIFIED_CHAIN");
+      assert.match(err.message, /block 5 changed/);
     });
   });
 
