@@ -9,6 +9,7 @@
 #include <node_api.h>
 #include <string.h>
 
+#include "chain-index.h"
 #include "scanner.h"
 
 /** 2^53: nonces stay safe integers in JavaScript. */
@@ -128,5 +129,6 @@ NAPI_MODULE_INIT() {
     const char *best = scan_best_engine() == ENGINE_SHA_NI ? "sha-ni" : "portable";
     CHECK(napi_create_string_utf8(env, best, NAPI_AUTO_LENGTH, &name));
     CHECK(napi_set_named_property(env, exports, "engine", name));
+    CHECK(chain_index_register(env, exports));
     return exports;
 }

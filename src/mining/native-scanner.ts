@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
 
 /**
- * The loader of the native mining core (native/*.c, built by node-gyp at
- * `npm ci` into build/Release). It is optional: where it was not built or
+ * The native mining core (native/scanner.c, in the addon that
+ * config/native-addon.ts loads). It is optional: where it was not built or
  * does not load, mining runs on the TypeScript scanner. BLOCKCHAIN_NATIVE
  * chooses: unset or "1" the fastest engine the CPU runs, "portable" the
  * portable C engine, "0" the TypeScript scanner.
@@ -13,8 +11,7 @@ import { fileURLToPath } from "node:url";
 /** Which code mines: the addon with SHA-NI, the addon's portable C, or TypeScript. */
 export type MinerEngine = "native-sha-ni" | "native-portable" | "js";
 
-/** The environment variable that picks the engine. */
-export const NATIVE_ENV = "BLOCKCHAIN_NATIVE";
+export { NATIVE_ENV };
 
 /** What the addon exports (native/addon.c). */
 interface NativeAddon {
@@ -56,25 +53,12 @@ export interface NativeChoice {
   reason: string;
 }
 
-const ADDON_PATH = fileURLToPath(
-  new URL("../../../build/Release/blockchain_native.node", import.meta.url),
-);
-
-let addon: NativeAddon | Error | undefined;
-
-/** The addon, loaded once per thread; an Error when it cannot be. */
+/** The addon's mining exports, or an Error saying why it cannot mine. */
 function loadAddon(): NativeAddon | Error {
-  if (addon !== undefined) return addon;
-  if (!existsSync(ADDON_PATH)) {
-    addon = new Error(`${ADDON_PATH} is not built (npm run build:native)`);
-    return addon;
-  }
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-  } catch (err) {
-    addon = err instanceof Error ? err : new Error(String(err));
-  }
-  return addon;
+  const native = loadNativeAddon();
+  if (native instanceof Error) return native;
+  if (typeof native.scan !== "function") return new Error("the addon has no scan function");
+  return native as unknown as NativeAddon;
 }
 
 function scannerFor(native: NativeAddon, engine: "sha-ni" | "portable"): NativeScanner {
@@ -93,7 +77,7 @@ function scannerFor(native: NativeAddon, engine: "sha-ni" | "portable"): NativeS
  */
 export function loadNativeScanner(setting = process.env[NATIVE_ENV]): NativeChoice {
   const wanted = (setting ?? "").trim().toLowerCase();
-  if (["0", "off", "false", "no", "js"].includes(wanted)) {
+  if (nativeTurnedOff(wanted)) {
     return { scanner: null, engine: "js", reason: `${NATIVE_ENV}=${setting} forces it` };
   }
   const native = loadAddon();

@@ -28,6 +28,7 @@ import { crc32 } from "node:zlib";
 import type { Block } from "../core/block.js";
 import type { ChainCodec, DecodedChainFile, TornTail } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
+import type { RecordIndex } from "./native-chain-index.js";
 
 export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");
 export const BINARY_VERSION = 1;
@@ -44,6 +45,7 @@ const KNOWN_FLAGS = FLAG_NO_PREVIOUS | FLAG_NO_PROOF | FLAG_UTF16;
 
 const ID_BYTES = 16;
 const HASH_BYTES = 32;
+const MAX_VARINT_BYTES = 8;
 const LONE_SURROGATE = /\p{Cs}/u;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -66,39 +68,48 @@ export const BINARY_CODEC: ChainCodec = {
   header: HEADER,
   encodeRecord,
   decode,
-  frames,
   recordEnd,
+  indexVouched(bytes, native) {
+    if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) {
+      return null;
+    }
+    return native ? native.indexRecords(bytes, HEADER.length, true) : indexRecords(bytes);
+  },
   decodeRecord: (record) => decodePayload(record.subarray(FRAME_HEAD, record.length - FRAME_TAIL)),
-  copyId(bytes, start, _end, out, at) {
-    const [from, to] = idSpan(bytes, start);
-    copyBytes(bytes, from, to, out, at);
-  },
-  copyPreviousHash(bytes, start, _end, out, at) {
-    if ((bytes[start + FRAME_HEAD] as number) & FLAG_NO_PREVIOUS) return false;
-    const [, idEnd] = idSpan(bytes, start);
-    copyBytes(bytes, idEnd, idEnd + HASH_BYTES, out, at);
-    return true;
-  },
 };
 
-/** Copies a few bytes with a plain loop: for 16 or 32 bytes, a million Buffer.copy calls cost far more. */
-function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): void {
-  for (let i = start; i < end; i++) to[at + i - start] = from[i] as number;
-}
-
-/** Record starts from the length fields alone (their check included), or null when they do not tile the file. */
-function frames(bytes: Buffer): number[] | null {
-  if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) return null;
-  const starts: number[] = [];
+/**
+ * The TypeScript twin of native/chain-index.c for binary files: the records
+ * framed by their length fields alone (the length check included, not the
+ * CRC), and in each payload the data id and previous_hash copied from where
+ * the layout puts them. Null when the records do not tile the file or one is
+ * not laid out so (a block after genesis with no previous_hash included).
+ */
+function indexRecords(bytes: Buffer): RecordIndex | null {
+  const frameStarts: number[] = [];
   let pos = HEADER.length;
   while (pos < bytes.length) {
-    if (bytes.length - pos < FRAME_HEAD) return null;
-    const length = bytes.readUInt32LE(pos);
-    if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff) return null;
-    starts.push(pos);
-    pos += FRAME_HEAD + length + FRAME_TAIL;
+    const size = frameSize(bytes, pos);
+    if (size === 0) return null;
+    frameStarts.push(pos);
+    pos += size;
   }
-  return pos === bytes.length ? starts : null;
+  const count = frameStarts.length;
+  if (count === 0) return null;
+  const ids = Buffer.allocUnsafe(count * ID_BYTES);
+  const hashes = Buffer.allocUnsafe(count * HASH_BYTES);
+  for (let i = 0; i < count; i++) {
+    const start = frameStarts[i] as number;
+    const end = (frameStarts[i + 1] ?? bytes.length) - FRAME_TAIL;
+    const flags = bytes[start + FRAME_HEAD] as number;
+    const id = skipVarint(bytes, skipVarint(bytes, start + FRAME_HEAD + 1, end), end);
+    if (id < 0 || end - id < ID_BYTES) return null;
+    copyBytes(bytes, id, ID_BYTES, ids, i * ID_BYTES);
+    if (i === 0) continue;
+    if (flags & FLAG_NO_PREVIOUS || end - id < ID_BYTES + HASH_BYTES) return null;
+    copyBytes(bytes, id + ID_BYTES, HASH_BYTES, hashes, (i - 1) * HASH_BYTES);
+  }
+  return { starts: Float64Array.from(frameStarts), ids, hashes };
 }
 
 const DAMAGED_HEADER = "damaged record header (its length check fails)";
@@ -118,11 +129,27 @@ function recordEnd(bytes: Buffer, start: number): number | string {
   return crcAt + FRAME_TAIL;
 }
 
-/** Where the data id of the record at `start` lies: after the flags and two varints. */
-function idSpan(bytes: Buffer, start: number): [number, number] {
-  let at = start + FRAME_HEAD + 1;
-  for (let varints = 0; varints < 2; at++) if ((bytes[at] as number) < 0x80) varints++;
-  return [at, at + ID_BYTES];
+/** The size of the record at `pos` (framing included), or 0 when its length check fails or it runs past the end. */
+function frameSize(bytes: Buffer, pos: number): number {
+  if (bytes.length - pos < FRAME_HEAD) return 0;
+  const length = bytes.readUInt32LE(pos);
+  if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff) return 0;
+  const size = FRAME_HEAD + length + FRAME_TAIL;
+  return bytes.length - pos >= size ? size : 0;
+}
+
+/** Where the varint at `at` (at most 8 bytes, before `end`) ends; -1 when it does not. */
+function skipVarint(bytes: Buffer, at: number, end: number): number {
+  if (at < 0) return -1;
+  for (let i = 0; i < MAX_VARINT_BYTES && at + i < end; i++) {
+    if ((bytes[at + i] as number) < 0x80) return at + i + 1;
+  }
+  return -1;
+}
+
+/** Copies a few bytes with a plain loop: for 16 or 32 bytes, a million Buffer.copy calls cost far more. */
+function copyBytes(from: Buffer, start: number, size: number, to: Buffer, at: number): void {
+  for (let i = 0; i < size; i++) to[at + i] = from[start + i] as number;
 }
 
 /** One record, written straight into one buffer: a save of many blocks makes many of these. */

@@ -1,5 +1,6 @@
 import type { Block } from "../core/block.js";
 import type { ChainCodec } from "./chain-codec.js";
+import { OffsetList } from "./offset-list.js";
 
 const HASH_BYTES = 32;
 /** Decoded blocks kept at hand: the tip and what was just added are read again and again. */
@@ -18,7 +19,7 @@ const DECODED_KEPT = 256;
 export class BlockRecords {
   private bytes: Buffer;
   private used: number;
-  private readonly starts: number[];
+  private readonly starts: OffsetList;
   private hashes: Buffer;
   private readonly decoded = new Map<number, Block>();
 
@@ -30,7 +31,7 @@ export class BlockRecords {
     readonly codec: ChainCodec,
     bytes: Buffer,
     used: number,
-    starts: number[],
+    starts: OffsetList,
     hashes: Buffer,
   ) {
     this.bytes = bytes;
@@ -43,7 +44,13 @@ export class BlockRecords {
   static empty(codec: ChainCodec): BlockRecords {
     const bytes = Buffer.alloc(Math.max(4096, codec.header.length));
     codec.header.copy(bytes);
-    return new BlockRecords(codec, bytes, codec.header.length, [], Buffer.alloc(HASH_BYTES * 64));
+    return new BlockRecords(
+      codec,
+      bytes,
+      codec.header.length,
+      new OffsetList(),
+      Buffer.alloc(HASH_BYTES * 64),
+    );
   }
 
   get length(): number {
@@ -52,8 +59,8 @@ export class BlockRecords {
 
   /** The bytes of record `index` (a view: copy it to keep it). */
   recordAt(index: number): Buffer {
-    const start = this.starts[index] as number;
-    return this.bytes.subarray(start, this.starts[index + 1] ?? this.used);
+    const start = this.starts.at(index) as number;
+    return this.bytes.subarray(start, this.starts.at(index + 1) ?? this.used);
   }
 
   /** Every record, after the codec's header: a whole file's worth. */
@@ -62,17 +69,17 @@ export class BlockRecords {
   }
 
   /** Where each record starts (a copy). */
-  startsCopy(): number[] {
-    return this.starts.slice();
+  startsCopy(): OffsetList {
+    return this.starts.copy();
   }
 
   /** The records from `from` on, copied, with where each starts and its hash: what a save appends. */
   runFrom(from: number): { from: number; bytes: Buffer; starts: number[]; hashes: string[] } {
-    const first = this.starts[from] ?? this.used;
+    const first = this.starts.at(from) ?? this.used;
     const starts: number[] = [];
     const hashes: string[] = [];
     for (let i = from; i < this.starts.length; i++) {
-      starts.push((this.starts[i] as number) - first);
+      starts.push((this.starts.at(i) as number) - first);
       hashes.push(this.hashAt(i) as string);
     }
     return { from, bytes: Buffer.from(this.bytes.subarray(first, this.used)), starts, hashes };
@@ -88,9 +95,9 @@ export class BlockRecords {
     if (from < 0 || from >= stop) return Buffer.alloc(0);
     if (codec === this.codec) {
       let end = from + 1;
-      const first = this.starts[from] as number;
-      while (end < stop && (this.starts[end + 1] ?? this.used) - first <= maxBytes) end++;
-      return Buffer.from(this.bytes.subarray(first, this.starts[end] ?? this.used));
+      const first = this.starts.at(from) as number;
+      while (end < stop && (this.starts.at(end + 1) ?? this.used) - first <= maxBytes) end++;
+      return Buffer.from(this.bytes.subarray(first, this.starts.at(end) ?? this.used));
     }
     const records: Buffer[] = [];
     let total = 0;
@@ -150,8 +157,8 @@ export class BlockRecords {
   /** Keeps the first `length` blocks. */
   truncate(length: number): void {
     if (length >= this.starts.length) return;
-    this.used = this.starts[length] as number;
-    this.starts.length = length;
+    this.used = this.starts.at(length) as number;
+    this.starts.truncate(length);
     for (const index of this.decoded.keys()) if (index >= length) this.decoded.delete(index);
   }
 

@@ -1,4 +1,5 @@
 import type { Block } from "../core/block.js";
+import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 
 /*
  * The shapes every chain file codec shares, apart from the codecs themselves
@@ -42,12 +43,12 @@ export interface ChainCodec {
    */
   decode(bytes: Buffer, path: string): DecodedChainFile;
   /**
-   * Where each record of a file written whole by this codec starts, found
-   * from the framing alone, or null when the framing is not clean (the full
-   * decode then judges the file). For files whose .hash vouches for their
-   * bytes: nothing inside a record is checked.
+   * Where each record of a file whose .hash vouches for it starts, with its
+   * data id and previous_hash read in place (by `native` where given), or
+   * null when a record is not laid out as this codec writes it (the full
+   * decode then judges the file). Nothing else inside a record is checked.
    */
-  frames(bytes: Buffer): number[] | null;
+  indexVouched(bytes: Buffer, native: NativeChainIndex | null): RecordIndex | null;
   /**
    * Where the record at `start` of a run of records ends (its framing, and in
    * binary its CRC, checked), or why no sound whole record starts there.
@@ -55,11 +56,4 @@ export interface ChainCodec {
   recordEnd(bytes: Buffer, start: number): number | string;
   /** The block a record holds (its bytes, framing included), or why it holds none. */
   decodeRecord(record: Buffer): Block | string;
-  /** Copies the 16 bytes of the data id of the record at [start, end) into `out` at `at` (a vouched-for record). */
-  copyId(bytes: Buffer, start: number, end: number, out: Buffer, at: number): void;
-  /**
-   * Copies the 32 bytes of the previous_hash of the record at [start, end)
-   * into `out` at `at`, read in place (a vouched-for record); false when it is null.
-   */
-  copyPreviousHash(bytes: Buffer, start: number, end: number, out: Buffer, at: number): boolean;
 }

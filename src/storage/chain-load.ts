@@ -8,11 +8,14 @@ import { BlockRecords } from "./block-records.js";
 import type { ChainCodec, DecodedChainFile } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { IdIndex } from "./id-index.js";
+import { type NativeChainIndex, nativeChainIndex } from "./native-chain-index.js";
+import { OffsetList } from "./offset-list.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
 export const TRUSTED_TAIL_CHECKED = 100;
 
 const HASH_BYTES = 32;
+const ID_BYTES = 16;
 const NEWLINE = 0x0a;
 
 /** A chain read from its file: the records held compactly, and where each data id sits. */
@@ -27,8 +30,10 @@ export interface LoadedChain {
  * them), checking in full only its genesis and its last `tailChecked` blocks:
  * every record is framed, its data id read in place, and each block's hash
  * taken from the next record's previous_hash, so nothing is parsed or hashed
- * but the tail. Returns null when the framing is not clean (the caller then
- * checks the file in full). A tail that breaks a rule throws a ChainLoadError.
+ * but the tail (in one native pass where the addon is built: `native`).
+ * Returns null when a record is not laid out as the codec writes it (the
+ * caller then checks the file in full). A duplicate id anywhere, or a tail
+ * that breaks a rule, throws a ChainLoadError.
  */
 export function loadVouchedChain(
   path: string,
@@ -36,31 +41,23 @@ export function loadVouchedChain(
   codec: ChainCodec,
   opts: ValidationOptions,
   tailChecked = TRUSTED_TAIL_CHECKED,
+  native: NativeChainIndex | null = nativeChainIndex(),
 ): LoadedChain | null {
-  const starts = codec.frames(bytes);
-  if (starts === null || starts.length === 0) return null;
+  const indexed = codec.indexVouched(bytes, native);
+  if (indexed === null) return null;
+  const { starts, hashes } = indexed;
   const count = starts.length;
-  const end = (i: number) => starts[i + 1] ?? bytes.length;
+  const end = (i: number) => (i + 1 < count ? (starts[i + 1] as number) : bytes.length);
   const fail = (code: "INVALID_CHAIN" | "NOT_CANONICAL", index: number, reason: string) =>
     new ChainLoadError(code, path, reason, locate(codec, starts, index));
 
-  const ids = new IdIndex(count);
-  const id = Buffer.alloc(16);
-  for (let i = 0; i < count; i++) {
-    codec.copyId(bytes, starts[i] as number, end(i), id, 0);
-    if (ids.addBytes(id, 0) !== undefined) {
-      throw fail(
-        "INVALID_CHAIN",
-        i,
-        `data id ${id.toString("hex")} already appears in an earlier block`,
-      );
-    }
+  const { index: ids, duplicate } = IdIndex.fromIds(indexed.ids, count, native);
+  if (duplicate >= 0) {
+    const id = indexed.ids.toString("hex", duplicate * ID_BYTES, (duplicate + 1) * ID_BYTES);
+    throw fail("INVALID_CHAIN", duplicate, `data id ${id} already appears in an earlier block`);
   }
-  const hashes = Buffer.allocUnsafe(count * HASH_BYTES);
+  // hashes holds each block's hash as the next record's previous_hash says; the checked tail's are computed.
   const checkFrom = Math.max(1, count - tailChecked);
-  for (let i = 1; i < checkFrom; i++) {
-    codec.copyPreviousHash(bytes, starts[i] as number, end(i), hashes, (i - 1) * HASH_BYTES);
-  }
 
   const decode = (i: number): Block => {
     const block = codec.decodeRecord(bytes.subarray(starts[i] as number, end(i)));
@@ -92,7 +89,8 @@ export function loadVouchedChain(
     hashes.write(parentHash, i * HASH_BYTES, HASH_BYTES, "hex");
     parent = block;
   }
-  return { records: new BlockRecords(codec, bytes, bytes.length, starts, hashes), ids };
+  const records = new BlockRecords(codec, bytes, bytes.length, new OffsetList(starts), hashes);
+  return { records, ids };
 }
 
 /**
@@ -146,7 +144,8 @@ export function loadCheckedChain(
   // Exact bytes, not just equal values: a re-encode that differs would change the .hash
   // and, in JSON, could hide bytes that are not UTF-8. A broken rule is told first.
   if (firstNotCanonical >= 0) throw fail("NOT_CANONICAL", firstNotCanonical, notCanonical(codec));
-  return { records: new BlockRecords(codec, bytes, bytes.length, starts, hashes), ids };
+  const records = new BlockRecords(codec, bytes, bytes.length, OffsetList.of(starts), hashes);
+  return { records, ids };
 }
 
 /**
@@ -193,7 +192,7 @@ function notCanonical(codec: ChainCodec): string {
 
 function locate(
   codec: ChainCodec,
-  starts: readonly number[],
+  starts: ArrayLike<number>,
   index: number,
 ): { index: number; line?: number; offset?: number } {
   const offset = starts[index];

@@ -14,6 +14,7 @@ import { type LoadedChain, loadCheckedChain, loadVouchedChain } from "./chain-lo
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
 import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
+import { OffsetList } from "./offset-list.js";
 
 export type { ChainFile } from "./chain-file.js";
 export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
@@ -85,7 +86,7 @@ export class ChainStore {
   readonly hashPath: string;
   private readonly codec: ChainCodec;
   /** Byte offset of every persisted record; its length is the persisted chain length. */
-  private readonly offsets: number[];
+  private readonly offsets: OffsetList;
   private size: number;
   private hasher: Hash;
   private queue: Promise<void> = Promise.resolve();
@@ -97,7 +98,7 @@ export class ChainStore {
     private readonly handle: FileHandle,
     private readonly lock: ChainLock,
     private readonly marks: BlockMarks,
-    offsets: number[],
+    offsets: OffsetList,
     size: number,
     hasher: Hash,
   ) {
@@ -160,7 +161,7 @@ export class ChainStore {
     let loaded = vouched ? loadVouchedChain(path, bytes, codecFor(opts.format), validation) : null;
     const trusted = loaded !== null;
     let size = bytes.length;
-    let offsets: number[];
+    let offsets: OffsetList;
     let repair: { keep: number; append: Buffer | null } | null = null;
     if (loaded) {
       offsets = loaded.records.startsCopy();
@@ -180,7 +181,7 @@ export class ChainStore {
             "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
         );
       }
-      offsets = file.offsets.slice();
+      offsets = OffsetList.of(file.offsets);
       if (file.torn) {
         const copy = await keepTornTail(path, bytes.subarray(file.end));
         warn(
@@ -323,12 +324,12 @@ export class ChainStore {
    * the new branch is written then leaves a file that merely grew since.
    */
   private async truncateAt(from: number): Promise<void> {
-    const size = this.offsets[from] ?? this.size;
+    const size = this.offsets.at(from) ?? this.size;
     this.hasher = await this.hashPrefix(size);
     await writeHashFile(this.hashPath, this.digest());
     await this.marks.replaceFrom(from, []);
     await this.handle.truncate(size);
-    this.offsets.length = from;
+    this.offsets.truncate(from);
     this.size = size;
   }
 
@@ -408,7 +409,7 @@ export class ChainStore {
     const hasher = createHash("sha256");
     let at = 0;
     for (let records = 1; records < this.offsets.length; records++) {
-      const end = this.offsets[records] as number;
+      const end = this.offsets.at(records) as number;
       hasher.update(bytes.subarray(at, end));
       at = end;
       if (hasher.copy().digest("hex") === stored) return records;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { NativeChainIndex } from "./native-chain-index.js";
 
 const ID_BYTES = 16;
 const EMPTY = 0;
@@ -26,6 +27,28 @@ export class IdIndex {
   constructor(expected = 1024) {
     this.ids = Buffer.allocUnsafe(Math.max(expected, 16) * ID_BYTES);
     this.table = new Int32Array(tableSizeFor(expected));
+  }
+
+  /**
+   * The index of a chain's `count` ids, given as 16 raw bytes each in `ids`
+   * (taken, not copied), built in one go (by `native` where given). Where an
+   * id appears twice, `duplicate` is the index of the first block whose id an
+   * earlier block holds (the index is then unusable), else -1.
+   */
+  static fromIds(
+    ids: Buffer,
+    count: number,
+    native: NativeChainIndex | null,
+  ): { index: IdIndex; duplicate: number } {
+    const index = new IdIndex(0);
+    index.ids = ids;
+    index.table = new Int32Array(tableSizeFor(count));
+    const duplicate = native
+      ? native.fillIdTable(ids, count, index.seed, index.table)
+      : index.placeAll(count);
+    index.count = count;
+    index.used = count;
+    return { index, duplicate };
   }
 
   /** How many blocks' ids it holds (the chain's length). */
@@ -62,7 +85,10 @@ export class IdIndex {
     if (found >= 0) return (this.table[found] as number) - 1;
     if ((this.used + 1) * 2 > this.table.length) this.rehash((this.count + 1) * 2);
     if ((this.count + 1) * ID_BYTES > this.ids.length) {
-      const bigger = Buffer.allocUnsafe(this.ids.length * 2);
+      // By an eighth: the first block mined on a loaded chain must not double what its ids take.
+      const bigger = Buffer.allocUnsafe(
+        this.ids.length + Math.max(this.ids.length >> 3, 1024 * ID_BYTES),
+      );
       this.ids.copy(bigger, 0, 0, this.count * ID_BYTES);
       this.ids = bigger;
     }
@@ -123,6 +149,16 @@ export class IdIndex {
     let slot = this.hash(bytes, at) & mask;
     while ((this.table[slot] as number) > 0) slot = (slot + 1) & mask;
     return slot;
+  }
+
+  /** Places ids 0..count-1 of `ids` in the (empty) table; the first index whose id is already there, or -1. */
+  private placeAll(count: number): number {
+    for (let index = 0; index < count; index++) {
+      const at = index * ID_BYTES;
+      if (this.find(this.ids, at) >= 0) return index;
+      this.table[this.freeSlot(this.ids, at)] = index + 1;
+    }
+    return -1;
   }
 
   /** A new table for `expected` ids, without the removed ones. */

@@ -1,0 +1,372 @@
+/*
+ * The trusted start's one pass over a chain file whose .hash vouches for it
+ * (src/storage/chain-load.ts loadVouchedChain): where each record starts, its
+ * data id and its previous_hash, read in place, with no record parsed; and the
+ * id index's hash table filled in bulk from those ids. The TypeScript
+ * fallbacks (the codecs' indexVouched, IdIndex.fromIds) give the same results.
+ *
+ * JavaScript face (registered by addon.c):
+ *   indexRecords(bytes, from, binary) -> { starts: Float64Array, ids: Buffer,
+ *       hashes: Buffer } | null
+ *   fillIdTable(ids, count, seed, table: Int32Array) -> index of the first
+ *       block whose id an earlier block holds, or -1
+ *
+ * A record whose layout is not the one this node writes (the framing breaks,
+ * a field is not where the canonical encoding puts it, a hex digit is not
+ * lowercase hex) makes indexRecords give null: the caller then validates the
+ * whole file, which names the problem. Nothing is read outside `bytes`.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain-index.h"
+
+#define ID_BYTES 16
+#define HASH_BYTES 32
+#define FRAME_HEAD 8
+#define FRAME_TAIL 4
+#define FLAG_NO_PREVIOUS 0x01
+#define MAX_VARINT 8
+/** Table slots whose lines are fetched ahead while the ids before them are placed. */
+#define PREFETCH 16
+
+#define CHECK(call)                                                                               \
+    do {                                                                                          \
+        if ((call) != napi_ok) return NULL;                                                       \
+    } while (0)
+
+static const char JSON_HEAD[] = "{\"index\":";
+static const char JSON_TIMESTAMP[] = ",\"timestamp\":";
+static const char JSON_ID[] = ",\"data\":{\"id\":\"";
+static const char JSON_PROOF[] = ",\"proof\":";
+static const char JSON_PREVIOUS[] = "\"previous_hash\":\"";
+#define LEN(s) (sizeof(s) - 1)
+
+/** Value of each byte as a lowercase hex digit; -1 (all bits set) for any other byte. */
+static int8_t NIBBLE[256];
+
+static void init_nibbles(void) {
+    memset(NIBBLE, -1, sizeof NIBBLE);
+    for (int d = 0; d < 10; d++) NIBBLE['0' + d] = (int8_t)d;
+    for (int d = 0; d < 6; d++) NIBBLE['a' + d] = (int8_t)(10 + d);
+}
+
+/**
+ * Decodes `size` bytes from 2 * size lowercase hex digits; 0 when one is not.
+ * Without a branch per digit: the digits of hashes are random, and a
+ * mispredicted branch per digit made this the whole pass's cost.
+ */
+static int unhex(const uint8_t *text, size_t size, uint8_t *out) {
+    int bad = 0;
+    for (size_t i = 0; i < size; i++) {
+        const int hi = NIBBLE[text[2 * i]], lo = NIBBLE[text[2 * i + 1]];
+        bad |= hi | lo;
+        out[i] = (uint8_t)(hi << 4 | (lo & 0x0f));
+    }
+    return bad >= 0;
+}
+
+/** A character a JSON number of the canonical encoding may hold. */
+static inline int number_char(uint8_t c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/** `text` (of `len` bytes) at `p`, within [p, end). */
+static inline int at(const uint8_t *p, const uint8_t *end, const char *text, size_t len) {
+    return (size_t)(end - p) >= len && memcmp(p, text, len) == 0;
+}
+
+/**
+ * The data id and (unless `genesis`) the previous_hash of one canonical JSON
+ * line [p, end), its "\n" included: `{"index":N,"timestamp":N,"data":{"id":"<32 hex>",
+ * "message":...},"previous_hash":"<64 hex>","proof":N}`. The id is found from the
+ * front (only numbers precede it), the hash from the back (only the proof
+ * follows it), so the message between is never read.
+ */
+static int json_record(const uint8_t *p, const uint8_t *end, int genesis, uint8_t *id,
+                       uint8_t *previous) {
+    const uint8_t *q = p;
+    if (!at(q, end, JSON_HEAD, LEN(JSON_HEAD))) return 0;
+    for (q += LEN(JSON_HEAD); q < end && number_char(*q);) q++;
+    if (!at(q, end, JSON_TIMESTAMP, LEN(JSON_TIMESTAMP))) return 0;
+    for (q += LEN(JSON_TIMESTAMP); q < end && number_char(*q);) q++;
+    if (!at(q, end, JSON_ID, LEN(JSON_ID))) return 0;
+    q += LEN(JSON_ID);
+    if (end - q < 2 * ID_BYTES + 1 || q[2 * ID_BYTES] != '"' || !unhex(q, ID_BYTES, id)) return 0;
+    if (genesis) return 1;
+    const uint8_t *id_end = q + 2 * ID_BYTES + 1;
+
+    const uint8_t *r = end - 1; /* the "\n" */
+    if (r - id_end < 2 || r[-1] != '}') return 0;
+    for (r--; r > id_end && number_char(r[-1]);) r--;
+    r -= LEN(JSON_PROOF) + 1 + 2 * HASH_BYTES + LEN(JSON_PREVIOUS);
+    if (r < id_end) return 0;
+    const uint8_t *hex = r + LEN(JSON_PREVIOUS);
+    if (memcmp(r, JSON_PREVIOUS, LEN(JSON_PREVIOUS)) != 0 || hex[2 * HASH_BYTES] != '"' ||
+        memcmp(hex + 2 * HASH_BYTES + 1, JSON_PROOF, LEN(JSON_PROOF)) != 0)
+        return 0;
+    return unhex(hex, HASH_BYTES, previous);
+}
+
+/** Skips one varint of at most 8 bytes in [p, end); NULL when it does not end there. */
+static const uint8_t *skip_varint(const uint8_t *p, const uint8_t *end) {
+    for (int i = 0; i < MAX_VARINT && p < end; i++)
+        if (*p++ < 0x80) return p;
+    return NULL;
+}
+
+static inline uint32_t read_u32le(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/**
+ * The data id and (unless `genesis`) the previous_hash of one binary
+ * record's payload [p, end): flags, index and timestamp varints, the id, then
+ * the hash (present unless flags say it is null, which only genesis may say).
+ */
+static int binary_record(const uint8_t *p, const uint8_t *end, int genesis, uint8_t *id,
+                         uint8_t *previous) {
+    if (p >= end) return 0;
+    const uint8_t flags = *p++;
+    p = skip_varint(p, end);
+    if (p) p = skip_varint(p, end);
+    if (!p || end - p < ID_BYTES) return 0;
+    memcpy(id, p, ID_BYTES);
+    if (genesis) return 1;
+    if ((flags & FLAG_NO_PREVIOUS) || end - p < ID_BYTES + HASH_BYTES) return 0;
+    memcpy(previous, p + ID_BYTES, HASH_BYTES);
+    return 1;
+}
+
+/** Length of the binary record at `p` (framing included), or 0 when its length check fails or it runs past `end`. */
+static size_t binary_frame(const uint8_t *p, const uint8_t *end) {
+    if (end - p < FRAME_HEAD) return 0;
+    const uint32_t length = read_u32le(p);
+    if ((length ^ read_u32le(p + 4)) != 0xffffffffu) return 0;
+    const size_t size = (size_t)FRAME_HEAD + length + FRAME_TAIL;
+    return (size_t)(end - p) >= size ? size : 0;
+}
+
+/** A growing array of record starts (malloc'd: the caller frees `at`). */
+typedef struct {
+    double *at;
+    int64_t count, capacity;
+} starts_t;
+
+static int push_start(starts_t *s, double start) {
+    if (s->count == s->capacity) {
+        const int64_t capacity = s->capacity < 1024 ? 1024 : s->capacity * 2;
+        double *bigger = realloc(s->at, (size_t)capacity * sizeof(double));
+        if (!bigger) return 0;
+        s->at = bigger;
+        s->capacity = capacity;
+    }
+    s->at[s->count++] = start;
+    return 1;
+}
+
+/**
+ * Where each record of [bytes + from, bytes + size) starts, into `out`: 1
+ * when the records tile it, 0 when they do not, -1 when out of memory. The
+ * framing is walked once (a second walk cost a third of the pass in JSON).
+ */
+static int frame_records(const uint8_t *bytes, size_t from, size_t size, int binary,
+                         starts_t *out) {
+    const uint8_t *p = bytes + from, *end = bytes + size;
+    if (p == end || (!binary && end[-1] != '\n')) return 0;
+    while (p < end) {
+        if (!push_start(out, (double)(p - bytes))) return -1;
+        if (binary) {
+            const size_t frame = binary_frame(p, end);
+            if (frame == 0) return 0;
+            p += frame;
+        } else {
+            p = (const uint8_t *)memchr(p, '\n', (size_t)(end - p)) + 1;
+        }
+    }
+    return 1;
+}
+
+/**
+ * Fills ids and hashes for the `count` records starting at `starts`: hashes[i]
+ * is record i + 1's previous_hash, i.e. block i's hash (the last one is left
+ * to the caller, which hashes the tip). 0 when a record is not laid out as
+ * this node writes it.
+ */
+static int index_records(const uint8_t *bytes, size_t size, int binary, const double *starts,
+                         int64_t count, uint8_t *ids, uint8_t *hashes) {
+    for (int64_t i = 0; i < count; i++) {
+        const uint8_t *p = bytes + (size_t)starts[i];
+        const uint8_t *next = bytes + (i + 1 < count ? (size_t)starts[i + 1] : size);
+        uint8_t *previous = i > 0 ? hashes + (i - 1) * HASH_BYTES : NULL;
+        const int ok = binary ? binary_record(p + FRAME_HEAD, next - FRAME_TAIL, i == 0,
+                                              ids + i * ID_BYTES, previous)
+                              : json_record(p, next, i == 0, ids + i * ID_BYTES, previous);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *len) {
+    bool is_typed = false;
+    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+    napi_typedarray_type type;
+    void *raw = NULL;
+    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
+    if (type != napi_uint8_array) return 0;
+    *data = raw;
+    return 1;
+}
+
+static int int32s_of(napi_env env, napi_value value, int32_t **data, size_t *len) {
+    bool is_typed = false;
+    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+    napi_typedarray_type type;
+    void *raw = NULL;
+    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
+    if (type != napi_int32_array) return 0;
+    *data = raw;
+    return 1;
+}
+
+static int whole_of(napi_env env, napi_value value, double limit, double *out) {
+    napi_valuetype kind;
+    if (napi_typeof(env, value, &kind) != napi_ok || kind != napi_number) return 0;
+    if (napi_get_value_double(env, value, out) != napi_ok) return 0;
+    return *out >= 0 && *out <= limit && *out == (double)(uint64_t)*out;
+}
+
+static napi_value type_error(napi_env env, const char *message) {
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+}
+
+/** indexRecords' answer for framed records: null when they are not laid out as this node writes them. */
+static napi_value index_result(napi_env env, int framed, const starts_t *found, const uint8_t *bytes,
+                               size_t size, int binary) {
+    napi_value result;
+    if (framed < 0) {
+        napi_throw_error(env, "ENOMEM", "out of memory");
+        return NULL;
+    }
+    CHECK(napi_get_null(env, &result));
+    if (framed == 0 || found->count == 0) return result;
+    const int64_t count = found->count;
+    napi_value starts_buffer, starts, ids, hashes;
+    void *starts_data, *ids_data, *hashes_data;
+    CHECK(napi_create_arraybuffer(env, (size_t)count * sizeof(double), &starts_data, &starts_buffer));
+    CHECK(napi_create_typedarray(env, napi_float64_array, (size_t)count, starts_buffer, 0, &starts));
+    CHECK(napi_create_buffer(env, (size_t)count * ID_BYTES, &ids_data, &ids));
+    CHECK(napi_create_buffer(env, (size_t)count * HASH_BYTES, &hashes_data, &hashes));
+    memcpy(starts_data, found->at, (size_t)count * sizeof(double));
+    if (!index_records(bytes, size, binary, found->at, count, ids_data, hashes_data)) return result;
+    CHECK(napi_create_object(env, &result));
+    CHECK(napi_set_named_property(env, result, "starts", starts));
+    CHECK(napi_set_named_property(env, result, "ids", ids));
+    CHECK(napi_set_named_property(env, result, "hashes", hashes));
+    return result;
+}
+
+static napi_value index_records_js(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    uint8_t *bytes;
+    size_t size;
+    double from;
+    bool binary = false;
+    if (argc < 3 || !bytes_of(env, argv[0], &bytes, &size) || !whole_of(env, argv[1], (double)size, &from) ||
+        napi_get_value_bool(env, argv[2], &binary) != napi_ok)
+        return type_error(env, "indexRecords(bytes: Uint8Array, from: offset within bytes, binary: boolean)");
+
+    starts_t found = {NULL, 0, 0};
+    const int framed = frame_records(bytes, (size_t)from, size, binary, &found);
+    napi_value result = index_result(env, framed, &found, bytes, size, binary);
+    free(found.at);
+    return result;
+}
+
+static inline uint32_t rotl(uint32_t x, int n) { return x << n | x >> (32 - n); }
+
+/** IdIndex's hash of an id (src/storage/id-index.ts): bit for bit the same. */
+static inline uint32_t id_hash(const uint8_t *id, uint32_t seed) {
+    uint32_t h = seed;
+    for (int i = 0; i < ID_BYTES; i += 4) {
+        h = (h ^ read_u32le(id + i)) * 0xcc9e2d51u;
+        h = rotl(h, 15);
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+/**
+ * Places ids 0..count-1 in an empty open-addressing table (slot = index + 1),
+ * in order; returns the index of the first id already placed, or -1. The
+ * table's lines are fetched PREFETCH ids ahead: each placement is otherwise a
+ * cache miss in a table of megabytes.
+ */
+static int64_t fill_id_table(const uint8_t *ids, int64_t count, uint32_t seed, int32_t *table,
+                             uint32_t mask) {
+    uint32_t ahead[PREFETCH];
+    for (int64_t i = 0; i < count && i < PREFETCH; i++) {
+        ahead[i] = id_hash(ids + i * ID_BYTES, seed) & mask;
+        __builtin_prefetch(table + ahead[i], 1);
+    }
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t slot = ahead[i % PREFETCH];
+        if (i + PREFETCH < count) {
+            uint32_t next = id_hash(ids + (i + PREFETCH) * ID_BYTES, seed) & mask;
+            ahead[i % PREFETCH] = next;
+            __builtin_prefetch(table + next, 1);
+        }
+        const uint8_t *id = ids + i * ID_BYTES;
+        for (;; slot = (slot + 1) & mask) {
+            const int32_t entry = table[slot];
+            if (entry == 0) break;
+            if (entry > 0 && memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) return i;
+        }
+        table[slot] = (int32_t)(i + 1);
+    }
+    return -1;
+}
+
+static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    uint8_t *ids;
+    int32_t *table;
+    size_t ids_len, slots;
+    double count, seed;
+    const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array)";
+    if (argc < 4 || !bytes_of(env, argv[0], &ids, &ids_len) || !whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &count) ||
+        !whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots))
+        return type_error(env, usage);
+    /* A power of two with room to spare, all empty: the caller's fresh table. */
+    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 2 > (double)slots || count > 2147483646.0)
+        return type_error(env, "fillIdTable: the table must be a power of two at least twice count");
+    memset(table, 0, slots * sizeof(int32_t));
+    napi_value out;
+    CHECK(napi_create_double(
+        env, (double)fill_id_table(ids, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1)),
+        &out));
+    return out;
+}
+
+napi_status chain_index_register(napi_env env, napi_value exports) {
+    napi_value fn;
+    init_nibbles();
+    napi_status status = napi_create_function(env, "indexRecords", NAPI_AUTO_LENGTH, index_records_js, NULL, &fn);
+    if (status == napi_ok) status = napi_set_named_property(env, exports, "indexRecords", fn);
+    if (status == napi_ok)
+        status = napi_create_function(env, "fillIdTable", NAPI_AUTO_LENGTH, fill_id_table_js, NULL, &fn);
+    if (status == napi_ok) status = napi_set_named_property(env, exports, "fillIdTable", fn);
+    return status;
+}

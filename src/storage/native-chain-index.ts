@@ -1,0 +1,44 @@
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+
+/**
+ * The records of a vouched-for chain file, indexed without parsing them: the
+ * trusted start holds the chain as these plus the file's bytes.
+ */
+export interface RecordIndex {
+  /** The byte offset at which each record starts. */
+  starts: Float64Array;
+  /** 16 raw bytes per record: its data id. */
+  ids: Buffer;
+  /**
+   * 32 raw bytes per record: block i's hash, read as record i + 1's
+   * previous_hash; the last block's is left for the caller to compute.
+   */
+  hashes: Buffer;
+}
+
+/** The addon's part for the trusted start (native/chain-index.c). */
+export interface NativeChainIndex {
+  /**
+   * The records of `bytes` from offset `from` on, laid out as this node
+   * writes them (binary records, or canonical JSON lines): where each starts,
+   * its data id and its previous_hash; null when a record is not so laid out.
+   */
+  indexRecords(bytes: Uint8Array, from: number, binary: boolean): RecordIndex | null;
+  /**
+   * Places ids 0..count-1 (16 bytes each) in `table`, an empty open-addressing
+   * table of IdIndex's layout and hash; gives the first index whose id an
+   * earlier one holds, or -1.
+   */
+  fillIdTable(ids: Uint8Array, count: number, seed: number, table: Int32Array): number;
+}
+
+/**
+ * The addon's chain index, or null where the TypeScript paths run: the addon
+ * is not built or lacks it, or BLOCKCHAIN_NATIVE turns it off.
+ */
+export function nativeChainIndex(setting = process.env[NATIVE_ENV]): NativeChainIndex | null {
+  if (nativeTurnedOff(setting)) return null;
+  const native = loadNativeAddon();
+  if (native instanceof Error || typeof native.indexRecords !== "function") return null;
+  return native as unknown as NativeChainIndex;
+}
