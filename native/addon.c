@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chain-index.h"
+#include "record-check.h"
 #include "scanner.h"
 
 /** 2^53: nonces stay safe integers in JavaScript. */
@@ -130,5 +131,6 @@ NAPI_MODULE_INIT() {
     CHECK(napi_create_string_utf8(env, best, NAPI_AUTO_LENGTH, &name));
     CHECK(napi_set_named_property(env, exports, "engine", name));
     CHECK(chain_index_register(env, exports));
+    CHECK(record_check_register(env, exports));
     return exports;
 }

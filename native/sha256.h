@@ -180,7 +180,7 @@ SHA_NI static inline __attribute__((always_inline)) void sha256_compress2_sha_ni
 
 #define SHA256_HAVE_SHA_NI 1
 
-static int sha256_has_sha_ni(void) {
+static inline int sha256_has_sha_ni(void) {
     unsigned int eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
     const int ssse3 = (ecx & bit_SSSE3) != 0;
@@ -193,7 +193,7 @@ static int sha256_has_sha_ni(void) {
 #else
 const sha256_compress_fn sha256_compress_sha_ni = 0;
 
-static int sha256_has_sha_ni(void) { return 0; }
+static inline int sha256_has_sha_ni(void) { return 0; }
 #endif
 
 #endif

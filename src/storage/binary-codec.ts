@@ -113,7 +113,7 @@ function indexRecords(bytes: Buffer): RecordIndex | null {
 }
 
 const DAMAGED_HEADER = "damaged record header (its length check fails)";
-const BAD_CRC = "CRC32 mismatch: the record is damaged";
+export const BAD_CRC = "CRC32 mismatch: the record is damaged";
 
 /** Where the record at `start` ends, its length check and CRC checked; or why it is not whole and sound. */
 function recordEnd(bytes: Buffer, start: number): number | string {

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { crc32 } from "node:zlib";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
-import { hashBlock } from "../../src/core/hash.js";
+import { hashBlock, sha256Bytes } from "../../src/core/hash.js";
+import { candidateOf, trailingZeroDigits } from "../../src/core/pow.js";
 import {
   CONTENT_PROOF_RULE,
   type ProofRuleName,
@@ -12,9 +13,11 @@ import {
 import { MAX_FUTURE_DRIFT_MS, validateExtension } from "../../src/core/validate.js";
 import { codecFor } from "../../src/storage/chain-format.js";
 import { IdIndex } from "../../src/storage/id-index.js";
+import { nativeRecordCheck } from "../../src/storage/native-record-check.js";
 import {
   checkRecordRun,
   checkRecordRunJs,
+  checkRecordRunNative,
   type RecordRunResult,
   type RunParent,
 } from "../../src/storage/record-check.js";
@@ -33,11 +36,25 @@ const CHAINS: Record<ProofRuleName, Block[]> = {
   content: buildChain(LENGTH, { difficulty: D, rule: "content", messages: ["hi", "ünï"] }),
 };
 
-/** Both entry points: the one callers use and the TypeScript reference. */
-const CHECKERS = [
+type Checker = typeof checkRecordRunJs;
+
+/** The native check on one engine (null where the addon is not built). */
+function nativeOn(engine: "1" | "portable"): Checker | null {
+  const native = nativeRecordCheck(engine);
+  if (native === null) return null;
+  return (codec, bytes, parent, known, opts) =>
+    checkRecordRunNative(codec, bytes, parent, known, opts, native);
+}
+
+/** Every path: the one callers use, the TypeScript reference, and the addon's engines. */
+const CHECKERS: [string, Checker][] = [
   ["checkRecordRun", checkRecordRun],
   ["checkRecordRunJs", checkRecordRunJs],
-] as const;
+  ...(["1", "portable"] as const).flatMap((engine): [string, Checker][] => {
+    const check = nativeOn(engine);
+    return check ? [[`native (BLOCKCHAIN_NATIVE=${engine})`, check]] : [];
+  }),
+];
 
 function parentOf(block: Block): RunParent {
   return {
@@ -84,7 +101,7 @@ interface Case {
 }
 
 function run(
-  check: (typeof CHECKERS)[number][1],
+  check: Checker,
   c: Case,
   extra: { now?: number; maxMessageBytes?: number } = {},
 ): RecordRunResult {
@@ -102,7 +119,7 @@ function expectFailure(
   result: RecordRunResult,
   index: number,
   reason: string | RegExp,
-  flags: { future?: boolean; notCanonical?: boolean } = {},
+  flags: { future?: boolean; notCanonical?: boolean; damaged?: "BAD_RECORD" | "BAD_CRC" } = {},
 ): void {
   assert.ok(result.failure, "the run should fail");
   assert.equal(result.failure.index, index);
@@ -110,6 +127,7 @@ function expectFailure(
   else assert.match(result.failure.reason, reason);
   assert.equal(result.failure.future, flags.future);
   assert.equal(result.failure.notCanonical, flags.notCanonical);
+  assert.equal(result.failure.damaged, flags.damaged);
 }
 
 /** Block `i` of the chain under `rule` with `change` applied and the rest re-proven only if asked. */
@@ -264,6 +282,45 @@ for (const [name, check] of CHECKERS) {
     }
   });
 
+  describe(`${name}: the work a run shows`, () => {
+    for (const format of FORMATS) {
+      for (const rule of RULES) {
+        it(`${format}, ${rule}: with measureWork, the fewest trailing zeros of any proof digest`, () => {
+          const chain = CHAINS[rule];
+          const ruleOf = proofRuleNamed(rule);
+          let least = 64;
+          for (let i = 1; i < chain.length; i++) {
+            const block = chain[i] as Block;
+            const input = ruleOf.searchInput(block, chain[i - 1] as Block);
+            const digest = sha256Bytes(candidateOf(input, block.proof as number));
+            least = Math.min(least, trailingZeroDigits(digest));
+          }
+          const records = recordsOf(format, chain.slice(1));
+          const c = { format, rule, from: 1, records };
+          assert.equal(run(check, c).leastZeros, undefined);
+          const opts = { difficulty: D, rule: ruleOf, now: NOW, measureWork: true };
+          const measured = check(
+            codecFor(format),
+            records,
+            parentOf(chain[0] as Block),
+            knownIds(chain.slice(0, 1)),
+            opts,
+          );
+          assert.equal(measured.failure, null);
+          assert.equal(measured.leastZeros, least);
+          const none = check(
+            codecFor(format),
+            Buffer.alloc(0),
+            parentOf(chain[0] as Block),
+            knownIds(chain.slice(0, 1)),
+            opts,
+          );
+          assert.equal(none.leastZeros, 64);
+        });
+      }
+    }
+  });
+
   describe(`${name}: records that are not whole, sound or exact`, () => {
     const blocks = CHAINS.original.slice(1);
     it("json: a line that is not JSON names its block", () => {
@@ -275,7 +332,7 @@ for (const [name, check] of CHECKERS) {
         from: 1,
         records: Buffer.from(lines.join("\n")),
       });
-      expectFailure(result, 3, /^not valid JSON \(/);
+      expectFailure(result, 3, /^not valid JSON \(/, { damaged: "BAD_RECORD" });
       assert.equal(result.count, 2);
     });
     it("json: a shape that is not a block gives the shape's reason", () => {
@@ -338,6 +395,7 @@ for (const [name, check] of CHECKERS) {
         result,
         LENGTH - 1,
         "the record is cut short (the bytes end before its newline)",
+        { damaged: "BAD_RECORD" },
       );
       assert.equal(result.count, LENGTH - 2);
     });
@@ -354,6 +412,7 @@ for (const [name, check] of CHECKERS) {
           records: whole.subarray(0, cut),
         });
         assert.equal(result.failure?.reason, "the record is cut short (the bytes end inside it)");
+        assert.equal(result.failure?.damaged, "BAD_RECORD");
       }
       const damaged = Buffer.from(whole);
       damaged[startOf(3) + 5] = (damaged[startOf(3) + 5] as number) ^ 1;
@@ -361,6 +420,7 @@ for (const [name, check] of CHECKERS) {
         run(check, { format: "binary", rule: "original", from: 1, records: damaged }),
         4,
         "damaged record header (its length check fails)",
+        { damaged: "BAD_RECORD" },
       );
       const flipped = Buffer.from(whole);
       flipped[startOf(3) + 12] = (flipped[startOf(3) + 12] as number) ^ 1;
@@ -368,6 +428,7 @@ for (const [name, check] of CHECKERS) {
         run(check, { format: "binary", rule: "original", from: 1, records: flipped }),
         4,
         "CRC32 mismatch: the record is damaged",
+        { damaged: "BAD_CRC" },
       );
     });
     it("binary: a record that holds no block (bad flags, short payload, bad UTF-8)", () => {
@@ -388,7 +449,7 @@ for (const [name, check] of CHECKERS) {
           from: 1,
           records: binaryRecord(bad),
         });
-        expectFailure(result, 1, reason);
+        expectFailure(result, 1, reason, { damaged: "BAD_RECORD" });
       }
     });
     it("binary: a valid block in a longer varint or as UTF-16 is not the exact encoding", () => {

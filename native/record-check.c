@@ -1,0 +1,501 @@
+#include "record-check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sha256.h"
+
+/** 2^53 - 1: every number of a block is a safe integer in JavaScript. */
+#define SAFE_MAX 9007199254740991ULL
+/** The binary format's bound on a payload (binary-codec.ts MAX_PAYLOAD). */
+#define MAX_PAYLOAD (64u * 1024u * 1024u)
+#define FRAME_HEAD 8
+#define FRAME_TAIL 4
+
+/* ------------------------------------------------------------------------ */
+/* SHA-256 of a whole message, one function per engine.                      */
+
+typedef void (*hash_fn)(const uint8_t *data, size_t len, uint8_t out[32]);
+
+#define SHA256_WHOLE(COMPRESS)                                                                     \
+    do {                                                                                           \
+        uint32_t state[8];                                                                         \
+        memcpy(state, SHA256_INITIAL_STATE, sizeof state);                                         \
+        const size_t whole = len / 64;                                                             \
+        if (whole > 0) COMPRESS(state, data, whole);                                               \
+        uint8_t tail[128];                                                                         \
+        const size_t rest = len - whole * 64;                                                      \
+        memcpy(tail, data + whole * 64, rest);                                                     \
+        tail[rest] = 0x80;                                                                         \
+        const size_t blocks = (rest + 9 + 63) / 64;                                                \
+        memset(tail + rest + 1, 0, blocks * 64 - rest - 1);                                        \
+        const uint64_t bits = (uint64_t)len * 8;                                                   \
+        for (int i = 0; i < 8; i++) tail[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));         \
+        COMPRESS(state, tail, blocks);                                                             \
+        for (int i = 0; i < 8; i++) {                                                              \
+            out[4 * i] = (uint8_t)(state[i] >> 24);                                                \
+            out[4 * i + 1] = (uint8_t)(state[i] >> 16);                                            \
+            out[4 * i + 2] = (uint8_t)(state[i] >> 8);                                             \
+            out[4 * i + 3] = (uint8_t)state[i];                                                    \
+        }                                                                                          \
+    } while (0)
+
+static void sha256_portable(const uint8_t *data, size_t len, uint8_t out[32]) {
+    SHA256_WHOLE(sha256_compress_portable);
+}
+
+#if SHA256_HAVE_SHA_NI
+SHA_NI static void sha256_sha_ni(const uint8_t *data, size_t len, uint8_t out[32]) {
+    SHA256_WHOLE(sha256_compress_sha_ni);
+}
+#endif
+
+/** How many zeros a digest, written in hex, ends in. */
+static int trailing_zero_digits(const uint8_t digest[32]) {
+    int zeros = 0;
+    for (int i = 31; i >= 0; i--) {
+        if (digest[i] == 0) {
+            zeros += 2;
+            continue;
+        }
+        return zeros + ((digest[i] & 0x0f) == 0 ? 1 : 0);
+    }
+    return zeros;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CRC-32 (zlib's), eight bytes a step.                                       */
+
+static uint32_t crc_table[8][256];
+
+__attribute__((constructor)) static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        crc_table[0][n] = c;
+    }
+    for (uint32_t n = 0; n < 256; n++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][n] = crc_table[0][crc_table[t - 1][n] & 0xff] ^ (crc_table[t - 1][n] >> 8);
+}
+
+static uint32_t crc32_of(const uint8_t *p, size_t n) {
+    uint32_t c = 0xffffffffu;
+    while (n >= 8) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + 4, 4);
+        lo ^= c;
+        c = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+            crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xff] ^
+            crc_table[2][(hi >> 8) & 0xff] ^ crc_table[1][(hi >> 16) & 0xff] ^
+            crc_table[0][hi >> 24];
+        p += 8;
+        n -= 8;
+    }
+    while (n-- > 0) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+    return ~c;
+}
+
+static inline uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pieces of text.                                                           */
+
+static const int8_t HEX_VALUE[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+static const char HEX_DIGITS[] = "0123456789abcdef";
+
+/** `n` raw bytes from 2n lowercase hex digits; 0 when one is not a lowercase hex digit. */
+static int hex_bytes(const uint8_t *text, size_t n, uint8_t *out) {
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        const int hi = HEX_VALUE[text[2 * i]], lo = HEX_VALUE[text[2 * i + 1]];
+        ok &= (hi != 0) & (lo != 0);
+        out[i] = (uint8_t)(((hi - 1) << 4) | ((lo - 1) & 0x0f));
+    }
+    return ok;
+}
+
+static uint8_t *write_hex(uint8_t *out, const uint8_t *bytes, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        *out++ = (uint8_t)HEX_DIGITS[bytes[i] >> 4];
+        *out++ = (uint8_t)HEX_DIGITS[bytes[i] & 0x0f];
+    }
+    return out;
+}
+
+/** Decimal digits of `n`, as JavaScript writes a safe integer. */
+static uint8_t *write_decimal(uint8_t *out, uint64_t n) {
+    uint8_t reversed[20];
+    int len = 0;
+    do {
+        reversed[len++] = (uint8_t)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    while (len > 0) *out++ = reversed[--len];
+    return out;
+}
+
+/** A number as JSON.stringify writes a safe non-negative integer; 0 when the text is not one. */
+static int parse_decimal(const uint8_t **at, const uint8_t *end, uint64_t *out) {
+    const uint8_t *p = *at;
+    if (p >= end || *p < '0' || *p > '9') return 0;
+    if (*p == '0') {
+        if (p + 1 < end && p[1] >= '0' && p[1] <= '9') return 0;
+        *out = 0;
+        *at = p + 1;
+        return 1;
+    }
+    uint64_t value = 0;
+    int digits = 0;
+    while (p < end && *p >= '0' && *p <= '9') {
+        if (++digits > 16) return 0;
+        value = value * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (value > SAFE_MAX) return 0;
+    *out = value;
+    *at = p;
+    return 1;
+}
+
+/** Skips `literal` at *at; 0 when the text differs. */
+static inline int expect(const uint8_t **at, const uint8_t *end, const char *literal, size_t n) {
+    if ((size_t)(end - *at) < n || memcmp(*at, literal, n) != 0) return 0;
+    *at += n;
+    return 1;
+}
+#define EXPECT(at, end, literal) expect(at, end, literal, sizeof(literal) - 1)
+
+/**
+ * The length of the UTF-8 sequence at `p` (before `end`) when it is one a
+ * strict decoder accepts (no overlong forms, no surrogates, at most
+ * U+10FFFF), else 0.
+ */
+static inline int utf8_sequence(const uint8_t *p, const uint8_t *end) {
+    const uint8_t c = p[0];
+    const size_t left = (size_t)(end - p);
+#define CONT(i) (left > (i) && (p[i] & 0xc0) == 0x80)
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) return CONT(1) ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (left < 3 || !CONT(1) || !CONT(2)) return 0;
+        if (c == 0xe0 && p[1] < 0xa0) return 0;
+        if (c == 0xed && p[1] > 0x9f) return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (left < 4 || !CONT(1) || !CONT(2) || !CONT(3)) return 0;
+        if (c == 0xf0 && p[1] < 0x90) return 0;
+        if (c == 0xf4 && p[1] > 0x8f) return 0;
+        return 4;
+    }
+    return 0;
+#undef CONT
+}
+
+/** Whether [p, end) is strict UTF-8 (as TextDecoder with fatal: true reads it). */
+static int valid_utf8(const uint8_t *p, const uint8_t *end) {
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        const int n = utf8_sequence(p, end);
+        if (n == 0) return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/** The value of 4 lowercase hex digits, or -1. */
+static inline int32_t hex4(const uint8_t *p) {
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        const int d = HEX_VALUE[p[i]];
+        if (d == 0) return -1;
+        v = (v << 4) | (d - 1);
+    }
+    return v;
+}
+
+/** What JSON.stringify writes for a byte below 0x20 other than \b \t \n \f \r (as \u00XX). */
+static inline char short_escape(uint8_t c) {
+    switch (c) {
+        case 0x08: return 'b';
+        case 0x09: return 't';
+        case 0x0a: return 'n';
+        case 0x0c: return 'f';
+        case 0x0d: return 'r';
+        case '"': return '"';
+        case '\\': return '\\';
+        default: return 0;
+    }
+}
+
+/**
+ * A JSON string body exactly as JSON.stringify writes it, from *at up to its
+ * closing quote (skipped). *utf8_bytes: the message's length in UTF-8 as
+ * Buffer.byteLength counts it (a lone surrogate counts 3). 0 when it is not
+ * the canonical form of a string.
+ */
+static int parse_message(const uint8_t **at, const uint8_t *end, uint64_t *utf8_bytes) {
+    const uint8_t *p = *at;
+    uint64_t bytes = 0;
+    int after_high = 0; /* the item before was an escaped high surrogate */
+    while (p < end) {
+        const uint8_t c = *p;
+        if (c == '"') {
+            *at = p + 1;
+            *utf8_bytes = bytes;
+            return 1;
+        }
+        if (c == '\\') {
+            if (end - p < 2) return 0;
+            const uint8_t e = p[1];
+            if (e == 'u') {
+                if (end - p < 6) return 0;
+                const int32_t v = hex4(p + 2);
+                if (v < 0) return 0;
+                if (v >= 0xdc00 && v <= 0xdfff) {
+                    if (after_high) return 0; /* a pair: written as the character itself */
+                    bytes += 3;
+                    after_high = 0;
+                } else if (v >= 0xd800 && v <= 0xdbff) {
+                    bytes += 3;
+                    after_high = 1;
+                } else if (v < 0x20 && short_escape((uint8_t)v) == 0) {
+                    bytes += 1;
+                    after_high = 0;
+                } else {
+                    return 0;
+                }
+                p += 6;
+                continue;
+            }
+            if (e != 'b' && e != 't' && e != 'n' && e != 'f' && e != 'r' && e != '"' && e != '\\')
+                return 0;
+            bytes += 1;
+            after_high = 0;
+            p += 2;
+            continue;
+        }
+        after_high = 0;
+        if (c < 0x20) return 0;
+        if (c < 0x80) {
+            bytes++;
+            p++;
+            continue;
+        }
+        const int n = utf8_sequence(p, end);
+        if (n == 0) return 0;
+        bytes += (uint64_t)n;
+        p += n;
+    }
+    return 0;
+}
+
+/** Writes `message` (strict UTF-8, no lone surrogates) as JSON.stringify does, quotes excluded. */
+static uint8_t *write_json_string(uint8_t *out, const uint8_t *message, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        const uint8_t c = message[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *out++ = c;
+            continue;
+        }
+        *out++ = '\\';
+        const char e = short_escape(c);
+        if (e) {
+            *out++ = (uint8_t)e;
+        } else {
+            *out++ = 'u';
+            *out++ = '0';
+            *out++ = '0';
+            *out++ = (uint8_t)HEX_DIGITS[c >> 4];
+            *out++ = (uint8_t)HEX_DIGITS[c & 0x0f];
+        }
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One record's fields, and the checks that link it to its parent.          */
+
+typedef struct {
+    uint64_t index, timestamp, proof;
+    uint8_t id[16];
+    uint8_t previous[32];
+    uint8_t hash[32];
+    size_t end; /* where the record ends */
+} record_t;
+
+/** A JSON Lines record in canonical form at `pos`, hashed; 0 when it is not one. */
+static int read_json(hash_fn hash, const rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
+                     record_t *r) {
+    const uint8_t *p = bytes + pos;
+    const uint8_t *end = bytes + len;
+    if (!EXPECT(&p, end, "{\"index\":") || !parse_decimal(&p, end, &r->index)) return 0;
+    if (!EXPECT(&p, end, ",\"timestamp\":") || !parse_decimal(&p, end, &r->timestamp)) return 0;
+    if (!EXPECT(&p, end, ",\"data\":{\"id\":\"") || end - p < 32 || !hex_bytes(p, 16, r->id))
+        return 0;
+    p += 32;
+    uint64_t message_bytes = 0;
+    const uint8_t *message = p + sizeof("\",\"message\":\"") - 1;
+    if (!EXPECT(&p, end, "\",\"message\":\"") || !parse_message(&p, end, &message_bytes)) return 0;
+    if (p - message == 1 || message_bytes > run->max_message_bytes) return 0;
+    if (!EXPECT(&p, end, "},\"previous_hash\":\"") || end - p < 64 ||
+        !hex_bytes(p, 32, r->previous))
+        return 0;
+    p += 64;
+    if (!EXPECT(&p, end, "\",\"proof\":") || !parse_decimal(&p, end, &r->proof)) return 0;
+    if (!EXPECT(&p, end, "}\n")) return 0;
+    hash(bytes + pos, (size_t)(p - 1 - (bytes + pos)), r->hash);
+    r->end = (size_t)(p - bytes);
+    return 1;
+}
+
+/** A minimal varint (as the binary codec writes it) of at most 8 bytes and a safe value; 0 if not. */
+static int read_varint(const uint8_t **at, const uint8_t *end, uint64_t *out) {
+    const uint8_t *p = *at;
+    uint64_t value = 0;
+    for (int i = 0; i < 8 && p < end; i++) {
+        const uint8_t byte = *p++;
+        value |= (uint64_t)(byte & 0x7f) << (7 * i);
+        if ((byte & 0x80) == 0) {
+            if (i > 0 && byte == 0) return 0; /* a longer form than the codec writes */
+            if (value > SAFE_MAX) return 0;
+            *out = value;
+            *at = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/** Room for the canonical JSON of a block whose message has `len` bytes. */
+static size_t canonical_capacity(size_t len) { return 256 + 6 * len; }
+
+/**
+ * A binary record at `pos` exactly as the codec writes it (UTF-8 message:
+ * flags 0), its canonical JSON built in `*scratch` and hashed; 0 when it is
+ * not one. -1 on out of memory.
+ */
+static int read_binary(hash_fn hash, const rc_run *run, const uint8_t *bytes, size_t len,
+                       size_t pos, record_t *r, uint8_t **scratch, size_t *scratch_size) {
+    if (len - pos < FRAME_HEAD) return 0;
+    const uint32_t length = le32(bytes + pos);
+    if ((length ^ le32(bytes + pos + 4)) != 0xffffffffu || length > MAX_PAYLOAD) return 0;
+    const size_t crc_at = pos + FRAME_HEAD + length;
+    if (crc_at + FRAME_TAIL > len) return 0;
+    if (crc32_of(bytes + pos, crc_at - pos) != le32(bytes + crc_at)) return 0;
+    const uint8_t *p = bytes + pos + FRAME_HEAD;
+    const uint8_t *end = bytes + crc_at;
+    if (p >= end || *p++ != 0) return 0;
+    if (!read_varint(&p, end, &r->index) || !read_varint(&p, end, &r->timestamp)) return 0;
+    if (end - p < 16 + 32) return 0;
+    memcpy(r->id, p, 16);
+    memcpy(r->previous, p + 16, 32);
+    p += 48;
+    if (!read_varint(&p, end, &r->proof)) return 0;
+    const size_t message_len = (size_t)(end - p);
+    if (message_len == 0 || message_len > run->max_message_bytes || !valid_utf8(p, end)) return 0;
+
+    if (canonical_capacity(message_len) > *scratch_size) {
+        const size_t size = canonical_capacity(message_len);
+        uint8_t *bigger = realloc(*scratch, size);
+        if (!bigger) return -1;
+        *scratch = bigger;
+        *scratch_size = size;
+    }
+    uint8_t *out = *scratch;
+#define PUT(literal)                                                                               \
+    do {                                                                                           \
+        memcpy(out, literal, sizeof(literal) - 1);                                                 \
+        out += sizeof(literal) - 1;                                                                \
+    } while (0)
+    PUT("{\"index\":");
+    out = write_decimal(out, r->index);
+    PUT(",\"timestamp\":");
+    out = write_decimal(out, r->timestamp);
+    PUT(",\"data\":{\"id\":\"");
+    out = write_hex(out, r->id, 16);
+    PUT("\",\"message\":\"");
+    out = write_json_string(out, p, message_len);
+    PUT("\"},\"previous_hash\":\"");
+    out = write_hex(out, r->previous, 32);
+    PUT("\",\"proof\":");
+    out = write_decimal(out, r->proof);
+    PUT("}");
+#undef PUT
+    hash(*scratch, (size_t)(out - *scratch), r->hash);
+    r->end = crc_at + FRAME_TAIL;
+    return 1;
+}
+
+/** How many zeros the proof digest of `r` after the run's parent ends in, under the run's rule. */
+static int proof_zeros(hash_fn hash, const rc_run *run, const record_t *r) {
+    if (run->content_rule) return trailing_zero_digits(r->hash);
+    uint8_t candidate[48];
+    uint8_t *out = candidate;
+    if (run->parent_proof_null) {
+        memcpy(out, "null", 4);
+        out += 4;
+    } else {
+        out = write_decimal(out, run->parent_proof);
+    }
+    out = write_decimal(out, r->proof);
+    uint8_t digest[32];
+    hash(candidate, (size_t)(out - candidate), digest);
+    return trailing_zero_digits(digest);
+}
+
+/* ------------------------------------------------------------------------ */
+
+int64_t rc_check(scan_engine engine, rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
+                 size_t *next) {
+    hash_fn hash = sha256_portable;
+#if SHA256_HAVE_SHA_NI
+    if (engine == ENGINE_SHA_NI) hash = sha256_sha_ni;
+#else
+    (void)engine;
+#endif
+    uint8_t *scratch = NULL;
+    size_t scratch_size = 0;
+    int64_t accepted = 0;
+    record_t r;
+    while (pos < len && run->at < run->capacity) {
+        const int read = run->json ? read_json(hash, run, bytes, len, pos, &r)
+                                   : read_binary(hash, run, bytes, len, pos, &r, &scratch,
+                                                 &scratch_size);
+        if (read < 0) {
+            free(scratch);
+            return -1;
+        }
+        if (read == 0) break;
+        if (r.index != run->parent_index + 1) break;
+        if (memcmp(r.previous, run->parent_hash, 32) != 0) break;
+        const int zeros = proof_zeros(hash, run, &r);
+        if (zeros < run->difficulty) break;
+        if (r.timestamp <= run->parent_timestamp) break;
+        if ((double)r.timestamp > run->latest_timestamp) break;
+        memcpy(run->ids + 16 * run->at, r.id, 16);
+        run->starts[run->at] = (double)pos;
+        memcpy(run->hashes + 32 * run->at, r.hash, 32);
+        run->at++;
+        accepted++;
+        if (zeros < run->least_zeros) run->least_zeros = zeros;
+        run->parent_index = r.index;
+        run->parent_timestamp = r.timestamp;
+        run->parent_proof_null = 0;
+        run->parent_proof = r.proof;
+        memcpy(run->parent_hash, r.hash, 32);
+        pos = r.end;
+    }
+    free(scratch);
+    *next = pos;
+    return accepted;
+}
