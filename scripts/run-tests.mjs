@@ -20,7 +20,14 @@ function findTests(dir) {
 
 const filter = process.argv.slice(2);
 let files = findTests("dist/test");
-if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
+if (filter.length > 0) {
+  files = files.filter((f) => filter.some((p) => f.includes(p)));
+  // With no file named, node --test would find every .js under test/ (fixtures too) and run them.
+  if (files.length === 0) {
+    console.error(`no test file under dist/test matches ${filter.join(" or ")}`);
+    process.exit(1);
+  }
+}
 const args = ["--test", "--test-reporter=spec", "--test-concurrency=2", ...files];
 const result = spawnSync(process.execPath, args, { stdio: "inherit" });
 process.exit(result.status ?? 1);
