@@ -11,6 +11,7 @@
 
 #include "chain-index.h"
 #include "record-check.h"
+#include "file-digest.h"
 #include "scanner.h"
 
 /** 2^53: nonces stay safe integers in JavaScript. */
@@ -132,5 +133,6 @@ NAPI_MODULE_INIT() {
     CHECK(napi_set_named_property(env, exports, "engine", name));
     CHECK(chain_index_register(env, exports));
     CHECK(record_check_register(env, exports));
+    CHECK(file_digest_register(env, exports));
     return exports;
 }

@@ -8,7 +8,7 @@ import { BlockRecords } from "./block-records.js";
 import type { ChainCodec, DecodedChainFile } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { IdIndex } from "./id-index.js";
-import { type NativeChainIndex, nativeChainIndex } from "./native-chain-index.js";
+import { type NativeChainIndex, nativeChainIndex, type RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
@@ -26,34 +26,64 @@ export interface LoadedChain {
 }
 
 /**
- * Indexes a chain file whose bytes its .hash vouches for (the node wrote
- * them), checking in full only its genesis and its last `tailChecked` blocks:
- * every record is framed, its data id read in place, and each block's hash
- * taken from the next record's previous_hash, so nothing is parsed or hashed
- * but the tail (in one native pass where the addon is built: `native`).
- * Returns null when a record is not laid out as the codec writes it (the
- * caller then checks the file in full). A duplicate id anywhere, or a tail
- * that breaks a rule, throws a ChainLoadError.
+ * A chain file indexed as if its .hash vouched for it, before that is known
+ * (the digest runs meanwhile): nothing is checked and nothing thrown yet.
+ */
+export interface VouchedIndex {
+  records: RecordIndex;
+  ids: IdIndex;
+  /** The first block whose data id an earlier block holds, or -1. */
+  duplicate: number;
+}
+
+/**
+ * Frames the records of a chain file and reads each one's data id and
+ * previous_hash in place (in one native pass where the addon is built:
+ * `native`), and builds the id index from them; null when a record is not
+ * laid out as the codec writes it (the file is then checked in full).
+ */
+export function indexVouchedChain(
+  bytes: Buffer,
+  codec: ChainCodec,
+  native: NativeChainIndex | null = nativeChainIndex(),
+): VouchedIndex | null {
+  const records = codec.indexVouched(bytes, native);
+  if (records === null) return null;
+  const { index: ids, duplicate } = IdIndex.fromIds(records.ids, records.starts.length, native);
+  return { records, ids, duplicate };
+}
+
+/**
+ * Loads a chain file whose bytes its .hash vouches for (the node wrote
+ * them) from its index (indexVouchedChain), checking in full only its genesis
+ * and its last `tailChecked` blocks: each block's hash is taken from the next
+ * record's previous_hash, so nothing is parsed or hashed but the tail.
+ * Returns null when there is no index (the caller then checks the file in
+ * full). A duplicate id anywhere, or a tail that breaks a rule, throws a
+ * ChainLoadError.
  */
 export function loadVouchedChain(
   path: string,
   bytes: Buffer,
   codec: ChainCodec,
   opts: ValidationOptions,
+  indexed: VouchedIndex | null = indexVouchedChain(bytes, codec),
   tailChecked = TRUSTED_TAIL_CHECKED,
-  native: NativeChainIndex | null = nativeChainIndex(),
 ): LoadedChain | null {
-  const indexed = codec.indexVouched(bytes, native);
   if (indexed === null) return null;
-  const { starts, hashes } = indexed;
+  const { starts, hashes } = indexed.records;
+  const { ids, duplicate } = indexed;
   const count = starts.length;
   const end = (i: number) => (i + 1 < count ? (starts[i + 1] as number) : bytes.length);
   const fail = (code: "INVALID_CHAIN" | "NOT_CANONICAL", index: number, reason: string) =>
     new ChainLoadError(code, path, reason, locate(codec, starts, index));
 
-  const { index: ids, duplicate } = IdIndex.fromIds(indexed.ids, count, native);
   if (duplicate >= 0) {
-    const id = indexed.ids.toString("hex", duplicate * ID_BYTES, (duplicate + 1) * ID_BYTES);
+    const id = indexed.records.ids.toString(
+      "hex",
+      duplicate * ID_BYTES,
+      (duplicate + 1) * ID_BYTES,
+    );
     throw fail("INVALID_CHAIN", duplicate, `data id ${id} already appears in an earlier block`);
   }
   // hashes holds each block's hash as the next record's previous_hash says; the checked tail's are computed.

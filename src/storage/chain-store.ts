@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { access, type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -10,11 +10,17 @@ import { syncDirectory } from "./atomic-write.js";
 import { BlockMarks, MARK_BYTES, markOf, marksFilePath } from "./block-marks.js";
 import { decodeChainFile, readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
-import { type LoadedChain, loadCheckedChain, loadVouchedChain } from "./chain-load.js";
+import {
+  indexVouchedChain,
+  type LoadedChain,
+  loadCheckedChain,
+  loadVouchedChain,
+} from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
 import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
 import { OffsetList } from "./offset-list.js";
+import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
 
 export type { ChainFile } from "./chain-file.js";
 export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
@@ -88,7 +94,7 @@ export class ChainStore {
   /** Byte offset of every persisted record; its length is the persisted chain length. */
   private readonly offsets: OffsetList;
   private size: number;
-  private hasher: Hash;
+  private hasher: RunningDigest;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -100,7 +106,7 @@ export class ChainStore {
     private readonly marks: BlockMarks,
     offsets: OffsetList,
     size: number,
-    hasher: Hash,
+    hasher: RunningDigest,
   ) {
     this.codec = codecFor(format);
     this.hashPath = hashFilePath(path);
@@ -154,11 +160,16 @@ export class ChainStore {
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     };
-    // The .hash vouches for bytes the node itself wrote: those are not validated again.
-    let hasher = createHash("sha256").update(bytes);
-    const vouched =
-      !opts.verifyAll && (await readHashFile(hashFilePath(path))) === hasher.copy().digest("hex");
-    let loaded = vouched ? loadVouchedChain(path, bytes, codecFor(opts.format), validation) : null;
+    // The .hash vouches for bytes the node itself wrote: those are not validated again. The
+    // digest runs in the thread pool (with the addon) while this thread indexes the same bytes
+    // as if the .hash vouched for them; the index is used only if it does.
+    const codec = codecFor(opts.format);
+    const digesting = digestOf(bytes);
+    const stored = await readHashFile(hashFilePath(path));
+    const indexed = !opts.verifyAll && stored !== null ? indexVouchedChain(bytes, codec) : null;
+    let hasher = await digesting;
+    const vouched = indexed !== null && stored === hasher.hex();
+    let loaded = vouched ? loadVouchedChain(path, bytes, codec, validation, indexed) : null;
     const trusted = loaded !== null;
     let size = bytes.length;
     let offsets: OffsetList;
@@ -169,7 +180,7 @@ export class ChainStore {
       const file = decodeChainFile(path, bytes, opts.format);
       const sound = bytes.subarray(0, file.end);
       const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-      loaded = loadCheckedChain(path, records, file, codecFor(opts.format), validation);
+      loaded = loadCheckedChain(path, records, file, codec, validation);
       if (!loaded) {
         // Our own writes create a file whole (temp file + rename), so a file without one
         // whole block is not a chain this node wrote: a note, another program's file, a typo.
@@ -192,7 +203,8 @@ export class ChainStore {
       if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
       if (file.torn || file.completion || sound.length !== bytes.length) {
         repair = { keep: sound.length, append: file.completion };
-        hasher = createHash("sha256").update(sound);
+        hasher = newDigest();
+        hasher.update(sound);
         if (file.completion) hasher.update(file.completion);
         size = sound.length + (file.completion?.length ?? 0);
       }
@@ -212,7 +224,7 @@ export class ChainStore {
       const covered = repair
         ? Buffer.concat([bytes.subarray(0, repair.keep), repair.append ?? Buffer.alloc(0)])
         : bytes;
-      await store.checkCoverage(covered, loaded.records, opened.stored, opts, warn);
+      await store.checkCoverage(covered, loaded.records, opened.stored, stored, opts, warn);
       const result = loaded;
       return {
         store,
@@ -333,8 +345,8 @@ export class ChainStore {
     this.size = size;
   }
 
-  private async hashPrefix(size: number): Promise<Hash> {
-    const hasher = createHash("sha256");
+  private async hashPrefix(size: number): Promise<RunningDigest> {
+    const hasher = newDigest();
     const chunk = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, Math.max(size, 1)));
     for (let pos = 0; pos < size; ) {
       const { bytesRead } = await this.handle.read(
@@ -351,7 +363,7 @@ export class ChainStore {
   }
 
   private digest(): string {
-    return this.hasher.copy().digest("hex");
+    return this.hasher.hex();
   }
 
   /**
@@ -367,11 +379,11 @@ export class ChainStore {
     bytes: Buffer,
     chain: ChainView,
     storedMarks: Buffer,
+    stored: string | null,
     opts: ChainStoreOptions,
     warn: (msg: string) => void,
   ): Promise<void> {
     const digest = this.digest();
-    const stored = await readHashFile(this.hashPath);
     const markCount = storedMarks.length / MARK_BYTES;
     if (stored === digest || stored === null) {
       if (stored === null) await writeHashFile(this.hashPath, digest);

@@ -1,0 +1,270 @@
+/*
+ * A running SHA-256 of a chain file (the .hash), with its state in a
+ * JavaScript Buffer so that it can be resumed: the start hashes the file it
+ * read in the libuv thread pool, while the main thread indexes the same
+ * bytes, and the chain store then goes on appending to the same state at
+ * each save. The TypeScript fallback is node:crypto's Hash (src/storage/running-digest.ts);
+ * both give the same digests.
+ *
+ * JavaScript face (registered by addon.c):
+ *   digestCreate() -> state (a Buffer)
+ *   digestUpdate(state, bytes)                  hashes bytes on this thread
+ *   digestUpdateAsync(state, bytes, callback)   hashes bytes in the thread pool;
+ *       callback() once done. Neither buffer may change meanwhile.
+ *   digestFinal(state) -> the 32-byte digest of what was hashed so far (the
+ *       state stays usable)
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file-digest.h"
+#include "sha256.h"
+
+#define CHECK(call)                                                                               \
+    do {                                                                                          \
+        if ((call) != napi_ok) return NULL;                                                       \
+    } while (0)
+
+/** The state a Buffer holds; `magic` tells a state apart from any other 112 bytes. */
+typedef struct {
+    uint32_t h[8];
+    uint64_t length;
+    uint8_t pending[64];
+    uint32_t pending_len;
+    uint32_t magic;
+} digest_state;
+
+#define DIGEST_MAGIC 0x53484132u /* "SHA2" */
+
+static int use_sha_ni;
+
+#if SHA256_HAVE_SHA_NI
+SHA_NI static void compress_sha_ni(uint32_t state[8], const uint8_t *data, size_t blocks) {
+    sha256_compress_sha_ni(state, data, blocks);
+}
+#endif
+
+static void compress(uint32_t state[8], const uint8_t *data, size_t blocks) {
+#if SHA256_HAVE_SHA_NI
+    if (use_sha_ni) {
+        compress_sha_ni(state, data, blocks);
+        return;
+    }
+#endif
+    (void)use_sha_ni;
+    sha256_compress_portable(state, data, blocks);
+}
+
+static void digest_update(digest_state *s, const uint8_t *data, size_t len) {
+    s->length += len;
+    if (s->pending_len > 0) {
+        size_t take = 64 - s->pending_len < len ? 64 - s->pending_len : len;
+        memcpy(s->pending + s->pending_len, data, take);
+        s->pending_len += (uint32_t)take;
+        data += take;
+        len -= take;
+        if (s->pending_len < 64) return;
+        compress(s->h, s->pending, 1);
+        s->pending_len = 0;
+    }
+    compress(s->h, data, len / 64);
+    memcpy(s->pending, data + (len - len % 64), len % 64);
+    s->pending_len = (uint32_t)(len % 64);
+}
+
+static void digest_final(const digest_state *s, uint8_t out[32]) {
+    uint32_t h[8];
+    uint8_t tail[128] = {0};
+    memcpy(h, s->h, sizeof h);
+    memcpy(tail, s->pending, s->pending_len);
+    tail[s->pending_len] = 0x80;
+    const size_t blocks = s->pending_len < 56 ? 1 : 2;
+    const uint64_t bits = s->length * 8;
+    for (int i = 0; i < 8; i++) tail[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+    compress(h, tail, blocks);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+static napi_value type_error(napi_env env, const char *message) {
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+}
+
+static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *len) {
+    bool is_typed = false;
+    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+    napi_typedarray_type type;
+    void *raw = NULL;
+    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
+    if (type != napi_uint8_array) return 0;
+    *data = raw;
+    return 1;
+}
+
+/**
+ * The bytes of a state Buffer (a copy is worked on: a Buffer's memory need
+ * not be aligned for the struct); NULL, with a TypeError thrown, when the
+ * value holds no state.
+ */
+static uint8_t *state_of(napi_env env, napi_value value, digest_state *copy) {
+    uint8_t *data;
+    size_t len;
+    if (bytes_of(env, value, &data, &len) && len == sizeof(digest_state)) {
+        memcpy(copy, data, sizeof *copy);
+        if (copy->magic == DIGEST_MAGIC) return data;
+    }
+    type_error(env, "not a digest state (from digestCreate)");
+    return NULL;
+}
+
+static napi_value digest_create_js(napi_env env, napi_callback_info info) {
+    (void)info;
+    napi_value buffer;
+    void *data;
+    CHECK(napi_create_buffer(env, sizeof(digest_state), &data, &buffer));
+    digest_state s;
+    memset(&s, 0, sizeof s);
+    memcpy(s.h, SHA256_INITIAL_STATE, sizeof s.h);
+    s.magic = DIGEST_MAGIC;
+    memcpy(data, &s, sizeof s);
+    return buffer;
+}
+
+static napi_value digest_update_js(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 2) return type_error(env, "digestUpdate(state, bytes)");
+    digest_state s;
+    uint8_t *state = state_of(env, argv[0], &s);
+    if (!state) return NULL;
+    uint8_t *bytes;
+    size_t len;
+    if (!bytes_of(env, argv[1], &bytes, &len)) return type_error(env, "bytes must be a Uint8Array");
+    digest_update(&s, bytes, len);
+    memcpy(state, &s, sizeof s);
+    return NULL;
+}
+
+/** One update in the thread pool: the buffers are held by references until it completes. */
+typedef struct {
+    napi_async_work work;
+    napi_ref state_ref, bytes_ref, callback_ref;
+    digest_state state;
+    const uint8_t *bytes;
+    size_t len;
+} update_job;
+
+static void update_execute(napi_env env, void *data) {
+    (void)env;
+    update_job *job = data;
+    digest_update(&job->state, job->bytes, job->len);
+}
+
+static void free_job(napi_env env, update_job *job) {
+    if (job->state_ref) napi_delete_reference(env, job->state_ref);
+    if (job->bytes_ref) napi_delete_reference(env, job->bytes_ref);
+    if (job->callback_ref) napi_delete_reference(env, job->callback_ref);
+    if (job->work) napi_delete_async_work(env, job->work);
+    free(job);
+}
+
+/** Back on the main thread: the new state goes into its Buffer, then the callback runs. */
+static void update_complete(napi_env env, napi_status status, void *data) {
+    update_job *job = data;
+    napi_value state, callback, global, argv[1];
+    uint8_t *bytes;
+    size_t len;
+    if (status == napi_ok && napi_get_reference_value(env, job->state_ref, &state) == napi_ok &&
+        bytes_of(env, state, &bytes, &len) && len == sizeof job->state)
+        memcpy(bytes, &job->state, sizeof job->state);
+    if (napi_get_reference_value(env, job->callback_ref, &callback) == napi_ok &&
+        napi_get_global(env, &global) == napi_ok) {
+        if (status == napi_ok)
+            napi_get_null(env, &argv[0]);
+        else
+            napi_create_string_utf8(env, "the digest update was cancelled", NAPI_AUTO_LENGTH, &argv[0]);
+        napi_call_function(env, global, callback, 1, argv, NULL);
+    }
+    free_job(env, job);
+}
+
+static napi_value digest_update_async_js(napi_env env, napi_callback_info info) {
+    size_t argc = 3;
+    napi_value argv[3] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 3) return type_error(env, "digestUpdateAsync(state, bytes, callback)");
+    update_job *job = calloc(1, sizeof *job);
+    if (!job) {
+        napi_throw_error(env, "ENOMEM", "out of memory");
+        return NULL;
+    }
+    uint8_t *bytes;
+    napi_valuetype kind;
+    if (!state_of(env, argv[0], &job->state)) {
+        free(job);
+        return NULL;
+    }
+    if (!bytes_of(env, argv[1], &bytes, &job->len) || napi_typeof(env, argv[2], &kind) != napi_ok ||
+        kind != napi_function) {
+        free(job);
+        return type_error(env, "digestUpdateAsync(state, bytes: Uint8Array, callback: function)");
+    }
+    job->bytes = bytes;
+    napi_value name;
+    if (napi_create_reference(env, argv[0], 1, &job->state_ref) != napi_ok ||
+        napi_create_reference(env, argv[1], 1, &job->bytes_ref) != napi_ok ||
+        napi_create_reference(env, argv[2], 1, &job->callback_ref) != napi_ok ||
+        napi_create_string_utf8(env, "blockchain:digest", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_async_work(env, NULL, name, update_execute, update_complete, job, &job->work) != napi_ok ||
+        napi_queue_async_work(env, job->work) != napi_ok) {
+        free_job(env, job);
+        napi_throw_error(env, NULL, "digestUpdateAsync: the work could not be queued");
+        return NULL;
+    }
+    return NULL;
+}
+
+static napi_value digest_final_js(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1) return type_error(env, "digestFinal(state)");
+    digest_state s;
+    if (!state_of(env, argv[0], &s)) return NULL;
+    napi_value out;
+    void *data;
+    CHECK(napi_create_buffer(env, 32, &data, &out));
+    digest_final(&s, data);
+    return out;
+}
+
+napi_status file_digest_register(napi_env env, napi_value exports) {
+#if SHA256_HAVE_SHA_NI
+    use_sha_ni = sha256_has_sha_ni();
+#endif
+    static const struct {
+        const char *name;
+        napi_callback fn;
+    } fns[] = {
+        {"digestCreate", digest_create_js},
+        {"digestUpdate", digest_update_js},
+        {"digestUpdateAsync", digest_update_async_js},
+        {"digestFinal", digest_final_js},
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        napi_value fn;
+        napi_status status = napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn);
+        if (status == napi_ok) status = napi_set_named_property(env, exports, fns[i].name, fn);
+        if (status != napi_ok) return status;
+    }
+    return napi_ok;
+}

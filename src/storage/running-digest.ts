@@ -1,0 +1,92 @@
+import { createHash, type Hash } from "node:crypto";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+
+/** The SHA-256 of a chain file so far (what its .hash holds), which saves go on extending. */
+export interface RunningDigest {
+  update(bytes: Uint8Array): void;
+  /** The hex digest of every byte given so far; the digest goes on. */
+  hex(): string;
+}
+
+/** The addon's running SHA-256 (native/file-digest.c): its state lives in a Buffer. */
+export interface NativeFileDigest {
+  readonly engine: string;
+  digestCreate(): Buffer;
+  digestUpdate(state: Buffer, bytes: Uint8Array): void;
+  /** Hashes `bytes` in the libuv thread pool; neither buffer may change until `done` runs. */
+  digestUpdateAsync(state: Buffer, bytes: Uint8Array, done: (err: string | null) => void): void;
+  digestFinal(state: Buffer): Buffer;
+}
+
+/**
+ * The addon's running SHA-256, or null where node:crypto hashes instead: the
+ * addon is not built, BLOCKCHAIN_NATIVE turns it off, or the CPU has no SHA
+ * extensions (OpenSSL's assembly then beats the addon's portable C).
+ */
+export function nativeFileDigest(setting = process.env[NATIVE_ENV]): NativeFileDigest | null {
+  if (nativeTurnedOff(setting)) return null;
+  const native = loadNativeAddon();
+  if (native instanceof Error || typeof native.digestUpdateAsync !== "function") return null;
+  return native.engine === "sha-ni" ? (native as unknown as NativeFileDigest) : null;
+}
+
+class CryptoDigest implements RunningDigest {
+  private readonly hash: Hash = createHash("sha256");
+
+  update(bytes: Uint8Array): void {
+    this.hash.update(bytes);
+  }
+
+  hex(): string {
+    return this.hash.copy().digest("hex");
+  }
+}
+
+class NativeDigest implements RunningDigest {
+  private readonly state: Buffer;
+
+  constructor(private readonly native: NativeFileDigest) {
+    this.state = native.digestCreate();
+  }
+
+  update(bytes: Uint8Array): void {
+    this.native.digestUpdate(this.state, bytes);
+  }
+
+  /** As update, in the thread pool: `bytes` must not change until it resolves. */
+  updateAsync(bytes: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.native.digestUpdateAsync(this.state, bytes, (err) =>
+        err === null ? resolve() : reject(new Error(err)),
+      ),
+    );
+  }
+
+  hex(): string {
+    return this.native.digestFinal(this.state).toString("hex");
+  }
+}
+
+/** An empty running digest (the addon's where given, else node:crypto's). */
+export function newDigest(native: NativeFileDigest | null = nativeFileDigest()): RunningDigest {
+  return native ? new NativeDigest(native) : new CryptoDigest();
+}
+
+/**
+ * The running digest of `bytes`. With the addon it is computed in the thread
+ * pool, so that the caller's thread can work on the same bytes meanwhile
+ * (which it must not change until this resolves); without it, here and now.
+ */
+export async function digestOf(
+  bytes: Uint8Array,
+  native: NativeFileDigest | null = nativeFileDigest(),
+): Promise<RunningDigest> {
+  if (!native) {
+    const digest = new CryptoDigest();
+    digest.update(bytes);
+    return digest;
+  }
+  const digest = new NativeDigest(native);
+  await digest.updateAsync(bytes);
+  return digest;
+}
