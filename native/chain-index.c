@@ -45,14 +45,12 @@ static const char JSON_PROOF[] = ",\"proof\":";
 static const char JSON_PREVIOUS[] = "\"previous_hash\":\"";
 #define LEN(s) (sizeof(s) - 1)
 
-/** Value of each byte as a lowercase hex digit; -1 (all bits set) for any other byte. */
-static int8_t NIBBLE[256];
-
-static void init_nibbles(void) {
-    memset(NIBBLE, -1, sizeof NIBBLE);
-    for (int d = 0; d < 10; d++) NIBBLE['0' + d] = (int8_t)d;
-    for (int d = 0; d < 6; d++) NIBBLE['a' + d] = (int8_t)(10 + d);
-}
+/** One more than each byte's value as a lowercase hex digit; 0 for any other byte. */
+static const int8_t NIBBLE_PLUS_ONE[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 /**
  * Decodes `size` bytes from 2 * size lowercase hex digits; 0 when one is not.
@@ -62,7 +60,7 @@ static void init_nibbles(void) {
 static int unhex(const uint8_t *text, size_t size, uint8_t *out) {
     int bad = 0;
     for (size_t i = 0; i < size; i++) {
-        const int hi = NIBBLE[text[2 * i]], lo = NIBBLE[text[2 * i + 1]];
+        const int hi = NIBBLE_PLUS_ONE[text[2 * i]] - 1, lo = NIBBLE_PLUS_ONE[text[2 * i + 1]] - 1;
         bad |= hi | lo;
         out[i] = (uint8_t)(hi << 4 | (lo & 0x0f));
     }
@@ -362,7 +360,6 @@ static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
 
 napi_status chain_index_register(napi_env env, napi_value exports) {
     napi_value fn;
-    init_nibbles();
     napi_status status = napi_create_function(env, "indexRecords", NAPI_AUTO_LENGTH, index_records_js, NULL, &fn);
     if (status == napi_ok) status = napi_set_named_property(env, exports, "indexRecords", fn);
     if (status == napi_ok)
