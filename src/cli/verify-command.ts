@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
 import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
-import type { Block } from "../core/block.js";
-import { hashBlock } from "../core/hash.js";
-import { candidateOf, MAX_DIFFICULTY, type ProofRule, trailingZeroDigits } from "../core/pow.js";
+import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
-import { blockShapeProblem } from "../core/validate.js";
-import { checkChainFile, readChainFile } from "../storage/chain-file.js";
-import { FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
+import { readChainBytes } from "../storage/chain-file.js";
+import { codecFor, detectFormat, FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
+import { loadCheckedChain } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { hashFilePath, readHashFile } from "../storage/hash-file.js";
 import { expandHome } from "../storage/home-path.js";
@@ -73,64 +71,53 @@ function printVerdict(verdict: Verdict, json: boolean | undefined): void {
 }
 
 /**
- * The most difficulty every block's proof meets under `rule` (the fewest
- * trailing zeros of any proof's candidate hash), at least 1 so that validation
- * then names a block whose proof has none; records too malformed to hash are
- * left to validation. A chain of genesis alone meets any: 1 is reported.
- */
-function difficultyMet(records: readonly unknown[], rule: ProofRule): number {
-  let met = MAX_DIFFICULTY;
-  for (let i = 1; i < records.length; i++) {
-    const block = records[i] as Block;
-    const parent = records[i - 1] as Block;
-    // Any message size: the limit is validation's to apply, not this estimate's.
-    if (blockShapeProblem(block, Number.MAX_SAFE_INTEGER) !== null) continue;
-    if (i > 1 && blockShapeProblem(parent, Number.MAX_SAFE_INTEGER) !== null) continue;
-    const candidate = candidateOf(rule.searchInput(block, parent), block.proof as number);
-    met = Math.min(met, trailingZeroDigits(createHash("sha256").update(candidate).digest()));
-  }
-  return records.length > 1 ? Math.max(1, met) : 1;
-}
-
-/**
  * Prints `valid: N blocks, tip <hash>` (exit code 0) or `invalid: block N:
  * reason` (1), or the same as JSON; without --difficulty the chain is checked
- * at the difficulty it meets, which is reported. A file that cannot be read at
- * all throws, naming the file. What a node would repair on load (a torn last
- * record, a stale .hash) is a warning on stderr.
+ * at the difficulty it meets, which is reported: the most that every proof
+ * meets (the fewest trailing zeros of any proof's candidate hash), at least 1,
+ * measured by the same pass that checks it at difficulty 1. A file that
+ * cannot be read at all throws, naming the file. What a node would repair on
+ * load (a torn last record, a stale .hash) is a warning on stderr.
  */
 async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number> {
-  const format = flags.chainSerialization ? normalizeFormat(flags.chainSerialization) : undefined;
   try {
-    const file = await readChainFile(path, format);
+    const bytes = await readChainBytes(path);
+    const format = flags.chainSerialization
+      ? normalizeFormat(flags.chainSerialization)
+      : detectFormat(bytes);
+    const codec = codecFor(format);
+    // Framed only: every record is parsed once, by the full check (native where built).
+    const file = codec.soundPart(bytes, path);
     if (file.torn) {
       warn(
         `${path}: torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); a node cuts it off on load`,
       );
     }
     if (file.completion) warn(`${path}: the last line lacks its newline; a node adds it on load`);
-    const rule = proofRuleNamed(flags.proofRule);
-    const difficulty = flags.difficulty ?? difficultyMet(file.records, rule);
-    const blocks = checkChainFile(file, {
-      difficulty,
-      rule,
+    const sound = bytes.subarray(0, file.end);
+    const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
+    const loaded = loadCheckedChain(path, records, codec, {
+      difficulty: flags.difficulty ?? 1,
+      rule: proofRuleNamed(flags.proofRule),
       maxMessageBytes: flags.maxMessageBytes,
+      measureWork: flags.difficulty === undefined,
     });
-    const tip = blocks[blocks.length - 1];
-    if (!tip) {
+    if (!loaded) {
       printVerdict({ valid: false, index: 0, reason: `${path} holds no whole block` }, flags.json);
       return 1;
     }
+    const blocks = loaded.records.length;
+    const difficulty = flags.difficulty ?? (blocks > 1 ? Math.max(1, loaded.leastZeros ?? 1) : 1);
     const stored = await readHashFile(hashFilePath(path));
-    const digest = createHash("sha256").update(file.bytes).digest("hex");
+    const digest = createHash("sha256").update(bytes).digest("hex");
     if (stored !== null && stored !== digest) {
       warn(`${hashFilePath(path)} does not match the chain file (its sha256 is ${digest})`);
     }
     printVerdict(
       {
         valid: true,
-        blocks: blocks.length,
-        tip: hashBlock(tip),
+        blocks,
+        tip: loaded.records.hashAt(blocks - 1) as string,
         difficulty,
         difficulty_given: flags.difficulty !== undefined,
       },

@@ -26,7 +26,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { Block } from "../core/block.js";
-import type { ChainCodec, DecodedChainFile, TornTail } from "./chain-codec.js";
+import type { ChainCodec, DecodedChainFile, SoundPart, TornTail } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import type { RecordIndex } from "./native-chain-index.js";
 
@@ -68,6 +68,7 @@ export const BINARY_CODEC: ChainCodec = {
   header: HEADER,
   encodeRecord,
   decode,
+  soundPart,
   recordEnd,
   indexVouched(bytes, native) {
     if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) {
@@ -224,6 +225,20 @@ function writeVarint(out: Buffer, at: number, value: number): number {
 }
 
 function decode(bytes: Buffer, path: string): DecodedChainFile {
+  return walk(bytes, path, true);
+}
+
+function soundPart(bytes: Buffer, path: string): SoundPart {
+  const { end, torn, completion } = walk(bytes, path, false);
+  return { end, torn, completion };
+}
+
+/**
+ * The records of a file, front to back: `full`, each one's CRC checked and
+ * its block decoded (a bad one throws); else only the framing, and the CRC of
+ * the last record, whose zeros may be a torn write.
+ */
+function walk(bytes: Buffer, path: string, full: boolean): DecodedChainFile {
   const records: unknown[] = [];
   const offsets: number[] = [];
   const done = (end: number, torn: TornTail | null): DecodedChainFile => ({
@@ -238,8 +253,7 @@ function decode(bytes: Buffer, path: string): DecodedChainFile {
   }
   checkHeader(bytes, path);
   let pos = HEADER.length;
-  while (pos < bytes.length) {
-    const index = records.length;
+  for (let index = 0; pos < bytes.length; index++) {
     if (bytes.length - pos < FRAME_HEAD) {
       return done(pos, {
         offset: pos,
@@ -264,26 +278,27 @@ function decode(bytes: Buffer, path: string): DecodedChainFile {
         reason: `record ${index} is incomplete (the file ends inside it)`,
       });
     }
-    const stored = bytes.readUInt32LE(crcAt);
-    if (crc32(bytes.subarray(pos, crcAt)) !== stored) {
-      // A crash after the file grew but before its last bytes landed leaves zeros there.
-      if (stop === bytes.length && stored === 0) {
-        return done(pos, {
-          offset: pos,
-          reason: `record ${index} ends in zero bytes (an interrupted write)`,
-        });
+    if (full || stop === bytes.length) {
+      const stored = bytes.readUInt32LE(crcAt);
+      if (crc32(bytes.subarray(pos, crcAt)) !== stored) {
+        // A crash after the file grew but before its last bytes landed leaves zeros there.
+        if (stop === bytes.length && stored === 0) {
+          return done(pos, {
+            offset: pos,
+            reason: `record ${index} ends in zero bytes (an interrupted write)`,
+          });
+        }
+        if (full) throw new ChainLoadError("BAD_CRC", path, BAD_CRC, { index, offset: pos });
       }
-      throw new ChainLoadError("BAD_CRC", path, BAD_CRC, {
-        index,
-        offset: pos,
-      });
     }
-    const decoded = decodePayload(bytes.subarray(pos + FRAME_HEAD, crcAt));
-    if (typeof decoded === "string") {
-      throw new ChainLoadError("BAD_RECORD", path, decoded, { index, offset: pos });
+    if (full) {
+      const decoded = decodePayload(bytes.subarray(pos + FRAME_HEAD, crcAt));
+      if (typeof decoded === "string") {
+        throw new ChainLoadError("BAD_RECORD", path, decoded, { index, offset: pos });
+      }
+      records.push(decoded);
+      offsets.push(pos);
     }
-    records.push(decoded);
-    offsets.push(pos);
     pos = stop;
   }
   return done(pos, null);

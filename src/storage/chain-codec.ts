@@ -16,18 +16,22 @@ export interface TornTail {
   reason: string;
 }
 
-/** The records of a chain file, decoded but not yet validated. */
-export interface DecodedChainFile {
-  /** One decoded value per whole record, in file order. */
-  records: unknown[];
-  /** The byte offset at which each record starts. */
-  offsets: number[];
+/** Where a chain file's sound part ends, and what a load does at its end. */
+export interface SoundPart {
   /** Where the file's sound part ends: everything from here on is the torn tail. */
   end: number;
   /** The torn last record that a load cuts off, or null. */
   torn: TornTail | null;
   /** Bytes a load appends to finish the last record (a JSON line that lacks its newline). */
   completion: Buffer | null;
+}
+
+/** The records of a chain file, decoded but not yet validated. */
+export interface DecodedChainFile extends SoundPart {
+  /** One decoded value per whole record, in file order. */
+  records: unknown[];
+  /** The byte offset at which each record starts. */
+  offsets: number[];
 }
 
 /** How one format reads and writes chain files. */
@@ -42,6 +46,13 @@ export interface ChainCodec {
    * damage throws a ChainLoadError naming `path`, the record and the offset.
    */
   decode(bytes: Buffer, path: string): DecodedChainFile;
+  /**
+   * What decode says of a file's end (its sound part, a torn last record, a
+   * completion), from the framing alone: no record is decoded, so damage
+   * inside a record is left to the record check. A wrong format, a bad header
+   * or (binary) a damaged length field throws a ChainLoadError as decode does.
+   */
+  soundPart(bytes: Buffer, path: string): SoundPart;
   /**
    * Where each record of a file whose .hash vouches for it starts, with its
    * data id and previous_hash read in place (by `native` where given), or

@@ -94,7 +94,7 @@ export function checkChainFile(file: ChainFile, opts: ValidationOptions): Block[
   if (file.records.length === 0) return [];
   const sound = file.bytes.subarray(0, file.end);
   const bytes = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-  loadCheckedChain(file.path, bytes, file, codecFor(file.format), opts);
+  loadCheckedChain(file.path, bytes, codecFor(file.format), opts);
   return file.records as Block[];
 }
 

@@ -2,14 +2,16 @@ import { createHash } from "node:crypto";
 import type { Block } from "../core/block.js";
 import { encodeBlock } from "../core/encoding.js";
 import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
-import { otherRulesValidating } from "../core/proof-rules.js";
+import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { isGenesis, linkProblem, type ValidationOptions } from "../core/validate.js";
 import { BlockRecords } from "./block-records.js";
-import type { ChainCodec, DecodedChainFile } from "./chain-codec.js";
+import { checkChainRecords } from "./chain-check.js";
+import type { ChainCodec } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { IdIndex } from "./id-index.js";
 import { type NativeChainIndex, nativeChainIndex, type RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
+import type { RecordCheckOptions } from "./record-check.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
 export const TRUSTED_TAIL_CHECKED = 100;
@@ -124,58 +126,57 @@ export function loadVouchedChain(
 }
 
 /**
- * Checks every record of a decoded chain file in full (SPEC section 3, and
- * each record the exact encoding of its block), hashing each block once.
- * `bytes` are the records as they will stand (the sound part plus any
- * completion). Throws a ChainLoadError (INVALID_CHAIN, or NOT_CANONICAL when
- * the chain is valid but a record is not its block's encoding) naming the
- * first failing block. A file with no whole record gives null.
+ * Checks every record of a chain file in full (SPEC section 3, and each
+ * record the exact encoding of its block), hashing each block once, on the
+ * native path where the addon is built. `bytes` are the file as it will
+ * stand (its sound part plus any completion). Throws a ChainLoadError naming
+ * the first failing block: INVALID_CHAIN, BAD_RECORD or BAD_CRC (a record
+ * that holds no block), or NOT_CANONICAL when the chain is valid but a
+ * record is not its block's encoding. A file with no whole record gives null.
+ * With measureWork, `leastZeros` is the most difficulty every proof meets.
  */
 export function loadCheckedChain(
   path: string,
   bytes: Buffer,
-  file: DecodedChainFile,
   codec: ChainCodec,
-  opts: ValidationOptions,
-): LoadedChain | null {
-  const count = file.records.length;
-  if (count === 0) return null;
-  const starts = file.offsets.slice();
-  const end = (i: number) => starts[i + 1] ?? bytes.length;
-  const fail = (code: "INVALID_CHAIN" | "NOT_CANONICAL", index: number, reason: string) =>
-    new ChainLoadError(code, path, reason, locate(codec, starts, index));
-  if (!isGenesis(file.records[0]))
-    throw fail("INVALID_CHAIN", 0, "block 0 is not the genesis block");
-
-  const invalid = (index: number, reason: string) =>
-    fail("INVALID_CHAIN", index, reason + otherRuleHint(file.records, opts));
-  const ids = new IdIndex(count);
-  const hashes = Buffer.allocUnsafe(count * HASH_BYTES);
-  let firstNotCanonical = -1;
-  let parent = file.records[0] as Block;
-  let parentHash = "";
-  for (let i = 0; i < count; i++) {
-    const block = file.records[i] as Block;
-    if (i > 0) {
-      const problem = linkProblem(parent, block, opts, parentHash);
-      if (problem) throw invalid(i, problem);
-    }
-    if (ids.add(block.data.id) !== undefined) {
-      throw invalid(i, `data id ${block.data.id} already appears in an earlier block`);
-    }
-    const record = bytes.subarray(starts[i] as number, end(i));
-    parentHash = hashChecked(codec, block, record, () => {
-      if (firstNotCanonical < 0) firstNotCanonical = i;
-      return null;
-    });
-    hashes.write(parentHash, i * HASH_BYTES, HASH_BYTES, "hex");
-    parent = block;
+  opts: RecordCheckOptions,
+): (LoadedChain & { leastZeros?: number }) | null {
+  if (bytes.length <= codec.header.length) return null;
+  const checked = checkChainRecords(codec, bytes, opts);
+  const { count, starts, failure } = checked;
+  if (failure !== null) {
+    const offset =
+      failure.index < count
+        ? (starts[failure.index] as number)
+        : count === 0
+          ? codec.header.length
+          : (codec.recordEnd(bytes, starts[count - 1] as number) as number);
+    const where = locateAt(codec, failure.index, offset);
+    if (failure.damaged) throw new ChainLoadError(failure.damaged, path, failure.reason, where);
+    const hint = failure.index === 0 ? "" : otherRuleHint(codec, bytes, opts);
+    throw new ChainLoadError("INVALID_CHAIN", path, failure.reason + hint, where);
   }
   // Exact bytes, not just equal values: a re-encode that differs would change the .hash
   // and, in JSON, could hide bytes that are not UTF-8. A broken rule is told first.
-  if (firstNotCanonical >= 0) throw fail("NOT_CANONICAL", firstNotCanonical, notCanonical(codec));
-  const records = new BlockRecords(codec, bytes, bytes.length, OffsetList.of(starts), hashes);
-  return { records, ids };
+  if (checked.notCanonical >= 0) {
+    const index = checked.notCanonical;
+    const where = locateAt(codec, index, starts[index] as number);
+    throw new ChainLoadError("NOT_CANONICAL", path, notCanonical(codec), where);
+  }
+  const { index: ids, duplicate } = IdIndex.fromIds(checked.ids, count, nativeChainIndex());
+  if (duplicate >= 0) throw new Error(`the record check let a repeated id through at ${duplicate}`);
+  const records = new BlockRecords(
+    codec,
+    bytes,
+    bytes.length,
+    new OffsetList(starts),
+    checked.hashes,
+  );
+  return {
+    records,
+    ids,
+    ...(checked.leastZeros !== undefined ? { leastZeros: checked.leastZeros } : {}),
+  };
 }
 
 /**
@@ -208,9 +209,14 @@ function hashChecked(
  * as a sentence to append to the reason (a node started with the wrong
  * --proof-rule gets told the right one), or "" when no rule makes it valid.
  */
-function otherRuleHint(records: readonly unknown[], opts: ValidationOptions): string {
+function otherRuleHint(codec: ChainCodec, bytes: Buffer, opts: ValidationOptions): string {
   const rule = opts.rule ?? ORIGINAL_PROOF_RULE;
-  const others = otherRulesValidating(records, rule, opts);
+  const others = PROOF_RULE_NAMES.filter(
+    (name) =>
+      name !== rule.name &&
+      checkChainRecords(codec, bytes, { ...opts, rule: proofRuleNamed(name), measureWork: false })
+        .failure === null,
+  );
   if (others.length === 0) return "";
   const names = others.map((name) => `'${name}'`).join(" or ");
   return ` (the file seems to follow the ${names} proof rule, not '${rule.name}': try --proof-rule ${others[0]})`;
@@ -218,6 +224,14 @@ function otherRuleHint(records: readonly unknown[], opts: ValidationOptions): st
 
 function notCanonical(codec: ChainCodec): string {
   return `the record is not the ${codec.format === "json" ? "canonical encoding" : "exact binary encoding"} of its block`;
+}
+
+function locateAt(
+  codec: ChainCodec,
+  index: number,
+  offset: number,
+): { index: number; line?: number; offset: number } {
+  return codec.format === "json" ? { index, line: index + 1, offset } : { index, offset };
 }
 
 function locate(

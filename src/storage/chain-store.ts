@@ -8,7 +8,7 @@ import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { BlockMarks, MARK_BYTES, markOf, marksFilePath } from "./block-marks.js";
-import { decodeChainFile, readChainBytes, writeChainFile } from "./chain-file.js";
+import { readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
 import {
   indexVouchedChain,
@@ -19,7 +19,7 @@ import {
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
 import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
-import { OffsetList } from "./offset-list.js";
+import type { OffsetList } from "./offset-list.js";
 import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
 
 export type { ChainFile } from "./chain-file.js";
@@ -177,10 +177,11 @@ export class ChainStore {
     if (loaded) {
       offsets = loaded.records.startsCopy();
     } else {
-      const file = decodeChainFile(path, bytes, opts.format);
+      // Framed only: each record is parsed once, by the full check.
+      const file = codec.soundPart(bytes, path);
       const sound = bytes.subarray(0, file.end);
       const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-      loaded = loadCheckedChain(path, records, file, codec, validation);
+      loaded = loadCheckedChain(path, records, codec, validation);
       if (!loaded) {
         // Our own writes create a file whole (temp file + rename), so a file without one
         // whole block is not a chain this node wrote: a note, another program's file, a typo.
@@ -192,7 +193,7 @@ export class ChainStore {
             "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
         );
       }
-      offsets = OffsetList.of(file.offsets);
+      offsets = loaded.records.startsCopy();
       if (file.torn) {
         const copy = await keepTornTail(path, bytes.subarray(file.end));
         warn(

@@ -1,7 +1,7 @@
 import type { Block } from "../core/block.js";
 import { encodeBlock } from "../core/encoding.js";
 import { BINARY_MAGIC } from "./binary-codec.js";
-import type { ChainCodec, DecodedChainFile } from "./chain-codec.js";
+import type { ChainCodec, DecodedChainFile, SoundPart } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 
@@ -32,13 +32,7 @@ export const JSON_LINES_CODEC: ChainCodec = {
   },
 
   decode(bytes: Buffer, path: string): DecodedChainFile {
-    if (bytes.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
-      throw new ChainLoadError(
-        "WRONG_FORMAT",
-        path,
-        "the file is in the binary format (it starts with the BCHAIN magic); load it with --chain-serialization binary",
-      );
-    }
+    refuseBinary(bytes, path);
     const records: unknown[] = [];
     const offsets: number[] = [];
     let pos = 0;
@@ -69,6 +63,26 @@ export const JSON_LINES_CODEC: ChainCodec = {
       pos = newline + 1;
     }
     return { records, offsets, end: pos, torn: null, completion: null };
+  },
+
+  soundPart(bytes: Buffer, path: string): SoundPart {
+    refuseBinary(bytes, path);
+    const end = bytes.lastIndexOf(NEWLINE) + 1;
+    if (end === bytes.length) return { end, torn: null, completion: null };
+    // As decode: a whole JSON value without its newline is a finished write whose "\n" was lost.
+    if (tryParse(bytes.toString("utf8", end)).ok) {
+      return { end: bytes.length, torn: null, completion: Buffer.from("\n") };
+    }
+    let line = 1;
+    for (
+      let at = bytes.indexOf(NEWLINE);
+      at >= 0 && at < end;
+      at = bytes.indexOf(NEWLINE, at + 1)
+    ) {
+      line++;
+    }
+    const reason = `line ${line} is incomplete (the file ends without its newline)`;
+    return { end, torn: { offset: end, reason }, completion: null };
   },
 
   indexVouched(bytes: Buffer, native: NativeChainIndex | null): RecordIndex | null {
@@ -177,6 +191,16 @@ function unhexInto(bytes: Buffer, from: number, size: number, out: Buffer, at: n
     out[at + i] = (hi << 4) | lo;
   }
   return true;
+}
+
+function refuseBinary(bytes: Buffer, path: string): void {
+  if (bytes.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
+    throw new ChainLoadError(
+      "WRONG_FORMAT",
+      path,
+      "the file is in the binary format (it starts with the BCHAIN magic); load it with --chain-serialization binary",
+    );
+  }
 }
 
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
