@@ -153,10 +153,17 @@ export class IdIndex {
 
   /** Places ids 0..count-1 of `ids` in the (empty) table; the first index whose id is already there, or -1. */
   private placeAll(count: number): number {
+    const { ids, table } = this;
+    const mask = table.length - 1;
     for (let index = 0; index < count; index++) {
       const at = index * ID_BYTES;
-      if (this.find(this.ids, at) >= 0) return index;
-      this.table[this.freeSlot(this.ids, at)] = index + 1;
+      // One probe both looks for the id and finds its free slot (a fresh table has no removed ones).
+      let slot = this.hash(ids, at) & mask;
+      for (let entry = table[slot] as number; entry !== EMPTY; entry = table[slot] as number) {
+        if (this.sameId(ids, at, (entry - 1) * ID_BYTES)) return index;
+        slot = (slot + 1) & mask;
+      }
+      table[slot] = index + 1;
     }
     return -1;
   }
