@@ -49,7 +49,9 @@ try {
   const deadline = Date.now() + 300_000;
   while ((await lengthOf(fresh.url)) < LENGTH) {
     if (Date.now() > deadline) throw new Error("the fresh node did not sync within 300 s");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Every 50 ms (±25 ms on a sync of seconds): polled every 10 ms, answering took a tenth
+    // of the syncing node's time.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (performance.now() - began) / 1000;
   const rate = (LENGTH - 1) / seconds;

@@ -10,6 +10,10 @@
  *       hashes: Buffer } | null
  *   fillIdTable(ids, count, seed, table: Int32Array) -> index of the first
  *       block whose id an earlier block holds, or -1
+ *   findIds(ids, table, seed, query, from, to, below) -> the first of the
+ *       query's ids [from, to) the table holds at a block below `below`, or -1
+ *   placeIds(ids, first, count, seed, table) -> places ids first..first+count-1
+ *       (the table holds none of them) in an IdIndex table with room
  *
  * A record whose layout is not the one this node writes (the framing breaks,
  * a field is not where the canonical encoding puts it, a hex digit is not
@@ -387,6 +391,108 @@ static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
     return out;
 }
 
+/**
+ * The first of the query ids [from, to) that the table holds at a block index
+ * below `below`, or -1: a sync's check of a run's ids against the chain. An
+ * id the table holds at `below` or later counts as not held (the run replaces
+ * those blocks). Lines fetched ahead, as in fill_id_table.
+ */
+static int64_t find_ids(const uint8_t *ids, size_t ids_len, const int32_t *table, uint32_t mask,
+                        uint32_t seed, const uint8_t *query, int64_t from, int64_t to, int64_t below) {
+    uint32_t ahead[PREFETCH];
+    for (int64_t i = from; i < to && i < from + PREFETCH; i++) {
+        ahead[(i - from) % PREFETCH] = id_hash(query + i * ID_BYTES, seed) & mask;
+        __builtin_prefetch(table + ahead[(i - from) % PREFETCH], 0);
+    }
+    for (int64_t i = from; i < to; i++) {
+        uint32_t slot = ahead[(i - from) % PREFETCH];
+        if (i + PREFETCH < to) {
+            uint32_t next = id_hash(query + (i + PREFETCH) * ID_BYTES, seed) & mask;
+            ahead[(i - from) % PREFETCH] = next;
+            __builtin_prefetch(table + next, 0);
+        }
+        const uint8_t *id = query + i * ID_BYTES;
+        for (;; slot = (slot + 1) & mask) {
+            const int32_t entry = table[slot];
+            if (entry == 0) break;
+            if (entry < 0 || (size_t)entry * ID_BYTES > ids_len) continue;
+            if (memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) {
+                if (entry - 1 < below) return i;
+                break;
+            }
+        }
+    }
+    return -1;
+}
+
+/**
+ * Places ids first..first+count-1 of `ids` (ids the table does not hold) in
+ * free slots (empty or removed), slot = index + 1.
+ */
+static void place_ids(const uint8_t *ids, int64_t first, int64_t count, uint32_t seed,
+                      int32_t *table, uint32_t mask) {
+    uint32_t ahead[PREFETCH];
+    for (int64_t i = 0; i < count && i < PREFETCH; i++) {
+        ahead[i] = id_hash(ids + (first + i) * ID_BYTES, seed) & mask;
+        __builtin_prefetch(table + ahead[i], 1);
+    }
+    for (int64_t i = 0; i < count; i++) {
+        uint32_t slot = ahead[i % PREFETCH];
+        if (i + PREFETCH < count) {
+            uint32_t next = id_hash(ids + (first + i + PREFETCH) * ID_BYTES, seed) & mask;
+            ahead[i % PREFETCH] = next;
+            __builtin_prefetch(table + next, 1);
+        }
+        while (table[slot] > 0) slot = (slot + 1) & mask;
+        table[slot] = (int32_t)(first + i + 1);
+    }
+}
+
+static int table_of(napi_env env, napi_value value, int32_t **table, size_t *slots) {
+    return int32s_of(env, value, table, slots) && *slots > 0 && (*slots & (*slots - 1)) == 0;
+}
+
+static napi_value find_ids_js(napi_env env, napi_callback_info info) {
+    size_t argc = 7;
+    napi_value argv[7] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    uint8_t *ids, *query;
+    int32_t *table;
+    size_t ids_len, query_len, slots;
+    double seed, from, to, below;
+    if (argc < 7 || !bytes_of(env, argv[0], &ids, &ids_len) || !table_of(env, argv[1], &table, &slots) ||
+        !whole_of(env, argv[2], 4294967295.0, &seed) || !bytes_of(env, argv[3], &query, &query_len) ||
+        !whole_of(env, argv[5], (double)(query_len / ID_BYTES), &to) || !whole_of(env, argv[4], to, &from) ||
+        !whole_of(env, argv[6], 2147483647.0, &below))
+        return type_error(env, "findIds(ids: Uint8Array, table: Int32Array, seed: uint32, query: Uint8Array, from, to, below)");
+    napi_value out;
+    CHECK(napi_create_double(env,
+                             (double)find_ids(ids, ids_len, table, (uint32_t)(slots - 1), (uint32_t)seed,
+                                              query, (int64_t)from, (int64_t)to, (int64_t)below),
+                             &out));
+    return out;
+}
+
+static napi_value place_ids_js(napi_env env, napi_callback_info info) {
+    size_t argc = 5;
+    napi_value argv[5] = {NULL};
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    uint8_t *ids;
+    int32_t *table;
+    size_t ids_len, slots;
+    double first, count, seed;
+    if (argc < 5 || !bytes_of(env, argv[0], &ids, &ids_len) ||
+        !whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &first) ||
+        !whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
+        !whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
+        return type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
+    /* Room to spare, so that a free slot is always found. */
+    if ((first + count) * 2 > (double)slots || first + count > 2147483646.0)
+        return type_error(env, "placeIds: the table must be at least twice the ids it will hold");
+    place_ids(ids, (int64_t)first, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
+    return NULL;
+}
+
 napi_status chain_index_register(napi_env env, napi_value exports) {
     napi_value fn;
     napi_status status = napi_create_function(env, "indexRecords", NAPI_AUTO_LENGTH, index_records_js, NULL, &fn);
@@ -394,5 +500,11 @@ napi_status chain_index_register(napi_env env, napi_value exports) {
     if (status == napi_ok)
         status = napi_create_function(env, "fillIdTable", NAPI_AUTO_LENGTH, fill_id_table_js, NULL, &fn);
     if (status == napi_ok) status = napi_set_named_property(env, exports, "fillIdTable", fn);
+    if (status == napi_ok)
+        status = napi_create_function(env, "findIds", NAPI_AUTO_LENGTH, find_ids_js, NULL, &fn);
+    if (status == napi_ok) status = napi_set_named_property(env, exports, "findIds", fn);
+    if (status == napi_ok)
+        status = napi_create_function(env, "placeIds", NAPI_AUTO_LENGTH, place_ids_js, NULL, &fn);
+    if (status == napi_ok) status = napi_set_named_property(env, exports, "placeIds", fn);
     return status;
 }

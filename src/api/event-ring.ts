@@ -55,6 +55,23 @@ export class EventRing {
     return `${this.run}-${seq}-${length}`;
   }
 
+  /** Most events it keeps. */
+  get capacity(): number {
+    return this.maxEvents;
+  }
+
+  /**
+   * Numbers `count` events without keeping them (they were sent to no one):
+   * what the ring held before is no longer a whole sequence, so it is let go,
+   * and a client from before resumes from the chain.
+   */
+  skip(count: number): void {
+    if (count <= 0) return;
+    this.seq += count;
+    this.entries = [];
+    this.bytes = 0;
+  }
+
   /** Numbers and formats a new event, keeps it, and returns its wire text. */
   push(name: string, payload: unknown, length: number): string {
     this.seq += 1;

@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import type { ChainSerialization } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 
@@ -50,7 +51,13 @@ export interface CallerClaim {
 
 /** What the SSE stream relays: the SPEC's event names and payloads. */
 export interface NodeEvents {
+  /** One block that joined the chain (emitted only while someone listens: a sync adds thousands at once). */
   block: [block: Block];
+  /**
+   * Blocks that joined the chain: `count` of them from index `from`, decoded
+   * when read (`blocks(skip)`: those after the first `skip`), during the event only.
+   */
+  blocks: [joined: { from: number; count: number; blocks(skip?: number): Block[] }];
   data: [data: Data];
   reorg: [
     reorg: {
@@ -73,8 +80,10 @@ export interface NodeApi {
   chainLength(): number;
   /** A snapshot of blocks [from, from + limit). */
   blocks(from: number, limit: number): Block[];
-  /** Blocks [from, from + limit) as binary records, at most `maxBytes` past the first block. */
-  blockRecords(from: number, limit: number, maxBytes: number): Buffer;
+  /** The format of the records the node stores (its chain file's). */
+  chainFormat(): ChainSerialization;
+  /** Blocks [from, from + limit) as records of `format`, at most `maxBytes` past the first block. */
+  blockRecords(from: number, limit: number, maxBytes: number, format: ChainSerialization): Buffer;
   neighbourList(): string[];
   pendingMessages(): Data[];
   /** One page of pending messages ordered by id: those after `after`, at most `limit` (and the byte budget). */

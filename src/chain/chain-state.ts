@@ -4,16 +4,19 @@ import { type Data, newDataId } from "../core/data.js";
 import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
-import {
-  type ValidationOptions,
-  type ValidationResult,
-  validateExtension,
-} from "../core/validate.js";
-import { BINARY_CODEC } from "../storage/binary-codec.js";
+import { type ValidationOptions, validateExtension } from "../core/validate.js";
 import { BlockRecords } from "../storage/block-records.js";
+import type { ChainFormat } from "../storage/chain-codec.js";
+import { codecFor } from "../storage/chain-format.js";
 import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
 import { IdIndex } from "../storage/id-index.js";
 import { JSON_LINES_CODEC } from "../storage/json-lines-codec.js";
+import { nativeChainIndex } from "../storage/native-chain-index.js";
+import { checkRecordRun, type RecordRunResult } from "../storage/record-check.js";
+import type { RecordBranch } from "./record-branch.js";
+
+const HASH_BYTES = 32;
+const ID_BYTES = 16;
 
 /** What became of a run of blocks offered to the chain. */
 export type AdoptResult =
@@ -40,9 +43,21 @@ export interface Reorg {
   abandoned: Block[];
 }
 
+/**
+ * Blocks that joined the chain: `count` of them from index `from`, the tip
+ * now. They are decoded only when asked for (a sync adds thousands at once);
+ * read them while the event runs: the chain may change after it.
+ */
+export interface JoinedBlocks {
+  readonly from: number;
+  readonly count: number;
+  /** The blocks after the first `skip` of them, decoded. */
+  blocks(skip?: number): Block[];
+}
+
 export interface ChainStateEvents {
   /** Blocks that joined the chain, in order; `origin` is the peer they came from, or null. */
-  blocks: [blocks: Block[], origin: string | null];
+  blocks: [joined: JoinedBlocks, origin: string | null];
   reorg: [reorg: Reorg];
 }
 
@@ -59,6 +74,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Data id -> index of the block that holds it. */
   private readonly idIndex: IdIndex;
   private dirty = 0;
+  /** The addon's id table helpers, or null (TypeScript): for runs of ids checked and added at once. */
+  private readonly nativeIndex = nativeChainIndex();
 
   /** From blocks (hashed here; JSON records unless a chain file's records are given), or from a loaded chain file. */
   constructor(
@@ -138,9 +155,24 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return blocks;
   }
 
-  /** Blocks `from` on as binary records (a page for a peer): at most `limit`, and `maxBytes` past the first. */
-  binaryRecords(from: number, limit: number, maxBytes: number): Buffer {
-    return this.records.recordsIn(from, limit, maxBytes, BINARY_CODEC);
+  /** The format of the records the chain holds (its chain file's). */
+  get format(): ChainFormat {
+    return this.records.codec.format;
+  }
+
+  /** Blocks `from` on as records of `format` (a page for a peer): at most `limit`, and `maxBytes` past the first. */
+  recordsIn(from: number, limit: number, maxBytes: number, format: ChainFormat): Buffer {
+    return this.records.recordsIn(from, limit, maxBytes, codecFor(format));
+  }
+
+  /** The hash of block `index` as 32 raw bytes (a view), or undefined past the end. */
+  hashBytesAt(index: number): Buffer | undefined {
+    return this.records.hashBytesAt(index);
+  }
+
+  /** The data id of block `index`, or undefined past the end. */
+  dataIdAt(index: number): string | undefined {
+    return this.idIndex.idAt(index);
   }
 
   /** Index of the block holding this data id, or undefined. */
@@ -210,23 +242,92 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   /**
-   * Validates `page` as the next blocks of a branch forking from this chain
-   * after block `base`, on top of `parent` (our block `base`, or the branch's
-   * last block so far); `branchIds` holds the ids the branch has so far. For a
-   * branch fetched page by page that does not win yet: it is checked as it comes.
+   * Validates `page` (records of this chain's codec) as the next blocks of
+   * `branch`: each block after the one before, its data id in neither this
+   * chain up to the branch's base nor the branch. Gives the valid leading
+   * records with their hashes and ids, and the first failure.
    */
-  checkContinuation(
-    base: number,
-    parent: Block,
-    page: readonly Block[],
-    branchIds: ReadonlySet<string>,
-    now = Date.now(),
-  ): ValidationResult {
-    const seen = {
-      has: (id: string) =>
-        branchIds.has(id) || (this.idIndex.get(id) ?? Number.POSITIVE_INFINITY) <= base,
+  checkRecords(branch: RecordBranch, page: Buffer, now = Date.now()): RecordRunResult {
+    const { base } = branch;
+    const known = {
+      hasBytes: (bytes: Buffer, at: number) =>
+        (this.idIndex.indexOfBytes(bytes, at) ?? Number.POSITIVE_INFINITY) <= base ||
+        branch.hasId(bytes, at),
+      firstKnown: (ids: Buffer, from: number, to: number) => {
+        const held = this.idIndex.firstHeldBelow(ids, from, to, base + 1, this.nativeIndex);
+        const stop = held < 0 ? to : held;
+        // The branch's own earlier pages: only a branch that spans pages has any.
+        for (let i = from; branch.length > 0 && i < stop; i++) {
+          if (branch.hasId(ids, i * ID_BYTES)) return i;
+        }
+        return held;
+      },
     };
-    return validateExtension(parent, page, seen, { ...this.validation, now });
+    return checkRecordRun(this.records.codec, page, branch.parent, known, {
+      ...this.validation,
+      now,
+    });
+  }
+
+  /**
+   * Adopts a branch validated page by page (checkRecords) when it wins the
+   * fork choice; its records join the chain as they are, with the hashes and
+   * ids the validation gave. `unknown-parent` when our block `branch.base`
+   * is no longer the one it was validated on.
+   */
+  adoptBranch(branch: RecordBranch, origin: string | null): AdoptResult {
+    const length = this.length;
+    const { base } = branch;
+    if (branch.length === 0) return { status: "not-better", length };
+    if (!this.records.hashBytesAt(base)?.equals(branch.baseHash)) {
+      return { status: "unknown-parent", length };
+    }
+    const skip = this.knownBranchPrefix(branch);
+    if (skip === branch.length) return { status: "not-better", length };
+    const candidateLength = base + 1 + branch.length;
+    if (!winsForkChoice({ length: candidateLength, tip: branch.tipHash }, this.head)) {
+      return { status: "not-better", length };
+    }
+    const forkIndex = base + skip;
+    const oldTip = this.tipHash;
+    const abandoned = this.truncateAfter(forkIndex);
+    let left = skip;
+    for (const page of branch.pages) {
+      const count = page.starts.length;
+      const from = Math.min(left, count);
+      left -= from;
+      if (from === count) continue;
+      const first = page.starts[from] as number;
+      this.records.appendRun(
+        page.bytes.subarray(first),
+        from === 0 ? page.starts : page.starts.slice(from).map((start) => start - first),
+        page.hashes.subarray(from * HASH_BYTES),
+      );
+      // Checked by the validation against the chain up to the base and the branch itself.
+      this.idIndex.addAbsent(page.ids.subarray(from * ID_BYTES), count - from, this.nativeIndex);
+    }
+    this.dirty = Math.min(this.dirty, forkIndex + 1);
+    const reorg = this.reorgOf(forkIndex, oldTip, abandoned);
+    this.emitJoined(forkIndex + 1, candidateLength - forkIndex - 1, origin);
+    return { status: "accepted", length: candidateLength, reorg };
+  }
+
+  /** How many leading blocks of the branch this chain already holds (by hash). */
+  private knownBranchPrefix(branch: RecordBranch): number {
+    let skip = 0;
+    for (const page of branch.pages) {
+      for (let i = 0; i < page.starts.length; i++) {
+        const ours = this.records.hashBytesAt(branch.base + 1 + skip);
+        if (
+          !ours ||
+          page.hashes.compare(ours, 0, HASH_BYTES, i * HASH_BYTES, (i + 1) * HASH_BYTES) !== 0
+        ) {
+          return skip;
+        }
+        skip++;
+      }
+    }
+    return skip;
   }
 
   /** How many leading blocks of `blocks` this chain already holds (only those are hashed). */
@@ -251,22 +352,38 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const abandoned = this.truncateAfter(forkIndex);
     for (const [i, block] of fresh.entries()) this.push(block, hashes[i] as string);
     this.dirty = Math.min(this.dirty, forkIndex + 1);
-    let reorg: Reorg | null = null;
-    if (abandoned.length > 0) {
-      const { giveBack, replaced } = this.whatComesBack(abandoned);
-      reorg = {
-        fork_index: forkIndex,
-        old_tip: oldTip,
-        new_tip: this.tipHash,
-        returned: giveBack.map((d) => d.id),
-        replaced,
-        giveBack,
-        abandoned,
-      };
-      this.emit("reorg", reorg);
-    }
-    this.emit("blocks", [...fresh], origin);
+    const reorg = this.reorgOf(forkIndex, oldTip, abandoned);
+    const blocks = [...fresh];
+    const joined = {
+      from: forkIndex + 1,
+      count: blocks.length,
+      blocks: (skip = 0) => blocks.slice(skip),
+    };
+    this.emit("blocks", joined, origin);
     return reorg;
+  }
+
+  /** The reorg a switch after `forkIndex` made (emitted), or null when it abandoned nothing. */
+  private reorgOf(forkIndex: number, oldTip: string, abandoned: Block[]): Reorg | null {
+    if (abandoned.length === 0) return null;
+    const { giveBack, replaced } = this.whatComesBack(abandoned);
+    const reorg: Reorg = {
+      fork_index: forkIndex,
+      old_tip: oldTip,
+      new_tip: this.tipHash,
+      returned: giveBack.map((d) => d.id),
+      replaced,
+      giveBack,
+      abandoned,
+    };
+    this.emit("reorg", reorg);
+    return reorg;
+  }
+
+  private emitJoined(from: number, count: number, origin: string | null): void {
+    if (this.listenerCount("blocks") === 0) return;
+    const blocks = (skip = 0) => this.slice(from + skip, count - skip);
+    this.emit("blocks", { from, count, blocks }, origin);
   }
 
   /**

@@ -28,5 +28,5 @@ export async function saveChain(chain: ChainState, store: ChainStore): Promise<D
 /** The messages of the blocks not (or no longer) on disk as they are in `chain`. */
 export function unsavedMessages(chain: ChainState, persistedLength: number): Data[] {
   const from = Math.min(chain.dirtyFrom, persistedLength);
-  return chain.blocks.slice(from).map((b) => b.data);
+  return chain.slice(from, chain.length - from).map((b) => b.data);
 }

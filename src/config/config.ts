@@ -58,10 +58,14 @@ export const DEFAULTS = Object.freeze({
   peerMaxResponseBytes: 16 * 1024 * 1024,
   /** Most blocks served or fetched in one page. */
   blocksPageLimit: 1000,
-  /** Most blocks in one page of binary records (GET /blocks negotiated by Accept). */
-  binaryPageLimit: 20_000,
-  /** Most bytes in one page of binary records (past its first block): well inside a peer's answer cap. */
-  binaryPageBytes: 4 * 1024 * 1024,
+  /** Most blocks in one page of records (GET /blocks negotiated by Accept: binary or JSON Lines records). */
+  recordPageLimit: 50_000,
+  /**
+   * Most bytes in one page of records (past its first block): half a peer's
+   * answer cap. A page of fewer blocks than asked is still whole when it
+   * holds half this or more (large messages).
+   */
+  recordPageBytes: 8 * 1024 * 1024,
   /** Largest page of GET /blocks and answer of GET /data, in bytes of JSON (the count limit holds too). */
   maxPageBytes: 8 * 1024 * 1024,
   /** How long an idle keep-alive connection stays open between requests. */
@@ -137,6 +141,19 @@ export type ChainSerialization = "json" | "binary";
  * without the file header; the chain's length in the X-Chain-Length header.
  */
 export const BINARY_RECORDS_MEDIA_TYPE = "application/vnd.blockchain.records";
+
+/**
+ * The media type of a page of blocks as JSON Lines records (GET /blocks with
+ * this in Accept): the lines of a JSON chain file, each the canonical encoding
+ * of its block and "\n"; the chain's length in the X-Chain-Length header.
+ */
+export const JSON_LINES_RECORDS_MEDIA_TYPE = "application/vnd.blockchain.jsonl";
+
+/** The media type of a page of records of each chain format. */
+export const RECORDS_MEDIA_TYPES = Object.freeze({
+  binary: BINARY_RECORDS_MEDIA_TYPE,
+  json: JSON_LINES_RECORDS_MEDIA_TYPE,
+} as const);
 
 /**
  * Half of this process's soft open-file limit (the other half stays for the

@@ -1,11 +1,13 @@
+import { setImmediate } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
+import { type BranchTip, type CheckedPage, RecordBranch } from "../chain/record-branch.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import { winsForkChoice } from "../core/fork-choice.js";
-import { hashBlock } from "../core/hash.js";
+import { codecFor } from "../storage/chain-format.js";
+import type { RecordPage } from "../storage/record-page.js";
 import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js";
-import { offerConsequence } from "./offer-outcome.js";
 import { type PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";
 import type { PeerRuleCheck } from "./peer-rule.js";
@@ -14,6 +16,8 @@ import type { PeerStatus } from "./peer-schemas.js";
 export interface ChainSyncOptions {
   /** Most blocks asked for in one request. */
   pageLimit: number;
+  /** Most bytes a peer puts in one page (its answer may hold fewer blocks than asked when it holds half this). */
+  pageBytes: number;
   /** Longest time one sync with one peer may take, however well it goes; it goes on at the next round. */
   maxSyncMs: number;
   /** Most syncs running at once (each with its own peer). */
@@ -35,6 +39,11 @@ export interface ChainSyncStats {
   /** Syncs ended early because the peer sent fewer blocks than asked for while claiming more. */
   syncsCutShort: number;
 }
+
+/** The size of the first page of a sync (the next ones double, up to the page limit). */
+const FIRST_PAGE_BLOCKS = 4096;
+/** Blocks validated (and adopted) between two turns of the event loop. */
+const SLICE_BLOCKS = 5000;
 
 /** Why a sync with one peer ended early; no punishment. */
 class CutShort extends Error {}
@@ -160,75 +169,84 @@ export class ChainSync {
     this.waiting[0]?.();
   }
 
-  /** Fetches and adopts the peer's blocks after the fork point. */
+  /**
+   * Fetches and adopts the peer's blocks after the fork point. Pages go from
+   * the wire to the chain as records of the chain's own format: each is
+   * validated as it comes (its hashes and ids kept), while the next is being
+   * fetched, and adopted as soon as the branch so far wins the fork choice.
+   */
   private async syncWith(peer: string, status: PeerStatus): Promise<void> {
     const { chain } = this.deps;
     const deadline = Date.now() + this.opts.maxSyncMs;
     const fetch = async (from: number, limit: number) =>
-      (await this.fetchBlocks(peer, from, limit)).blocks;
+      (await this.fetchPage(peer, from, limit)).page;
+    // Pages start small and double: the first comes soon, and each next one is
+    // ready about when the one before is checked (serving is faster than checking).
+    let pageSize = Math.min(this.opts.pageLimit, FIRST_PAGE_BLOCKS);
     let found: ForkPoint;
     try {
-      found = await findForkPoint(chain, fetch, this.opts.pageLimit);
+      found = await findForkPoint(chain, fetch, pageSize);
     } catch (err) {
       if (!(err instanceof ForkSearchError)) throw err;
       this.log.info({ peer, reason: err.message }, "no fork point with the peer this round");
       return;
     }
-    // `run` holds the peer's blocks after `base` not yet adopted: a branch that
-    // does not beat ours yet is accumulated (each page validated as it comes)
-    // until it does, then offered as one.
-    let base = found.fork;
-    let run: Block[] = [];
-    const runIds = new Set<string>();
-    let next = base + 1;
-    let ahead = found.blocks.concat(found.ahead);
-    const pageAt = async (from: number): Promise<{ blocks: Block[]; short: string | null }> => {
-      const aheadAt = ahead[0]?.index ?? Number.POSITIVE_INFINITY;
-      if (from === aheadAt) {
+    let branch = this.branchAt(found.fork);
+    let next = found.fork + 1;
+    let ahead = found.blocks?.count ? found.blocks : found.ahead;
+    const pageAt = async (from: number): Promise<{ page: RecordPage; short: string | null }> => {
+      const aheadAt = ahead?.from ?? Number.POSITIVE_INFINITY;
+      if (ahead && from === aheadAt) {
         const kept = ahead;
-        ahead = [];
-        return { blocks: kept, short: null };
+        ahead = null;
+        return { page: kept, short: null };
       }
-      const want = Math.min(this.opts.pageLimit, aheadAt - from, status.length - from);
-      const { blocks, asked } = await this.fetchBlocks(peer, from, want);
-      // Progress, not patience: a peer claiming more must send whole pages.
+      pageSize = Math.min(this.opts.pageLimit, pageSize * 2);
+      const want = Math.min(pageSize, aheadAt - from, status.length - from);
+      const { page, asked, bytes } = await this.fetchPage(peer, from, want);
+      // Progress, not patience: a peer claiming more must send whole pages (or
+      // pages as large in bytes as a page may be, for large messages).
       const short =
-        blocks.length < asked && from + blocks.length < status.length
-          ? `sent ${blocks.length} block(s) from ${from} when asked for ${asked}, while claiming a chain of ${status.length}`
+        page.count < asked && from + page.count < status.length && bytes < this.opts.pageBytes / 2
+          ? `sent ${page.count} block(s) from ${from} when asked for ${asked}, while claiming a chain of ${status.length}`
           : null;
-      return { blocks, short };
+      return { page, short };
     };
     // The next page is asked for before the current one is validated, so that
     // the peer serialises it while we hash; a failure shows when it is awaited.
-    let upcoming: Promise<{ blocks: Block[]; short: string | null }> | null = null;
-    this.log.debug({ peer, fork: base, peerLength: status.length }, "syncing from the fork point");
+    let upcoming: Promise<{ page: RecordPage; short: string | null }> | null = null;
+    this.log.debug(
+      { peer, fork: found.fork, peerLength: status.length },
+      "syncing from the fork point",
+    );
     try {
       for (;;) {
         if (next >= status.length || Date.now() > deadline || this.deps.signal.aborted) break;
-        const { blocks: page, short } = await (upcoming ?? pageAt(next));
+        const { page, short } = await (upcoming ?? pageAt(next));
         upcoming = null;
-        const head = page[0];
-        if (!head) break;
-        const parent = run.length > 0 ? (run[run.length - 1] as Block) : chain.blockAt(base);
+        const head = page.count > 0 ? page.blockAt(0) : null;
+        if (head === null) break;
         // The peer moved to another branch while we were fetching: try again next round.
-        if (!parent || head.previous_hash !== hashBlock(parent)) break;
-        run = run.concat(page);
-        next += page.length;
+        if (typeof head === "string" || head.previous_hash !== branch.tipHash) break;
+        next += page.count;
         if (next < status.length && !short) {
           upcoming = pageAt(next);
           upcoming.catch(() => undefined);
         }
-        if (this.wins(base, run)) {
-          // The offer validates the run: adopted, or the peer punished.
-          const outcome = this.offer(peer, run);
-          if (outcome === "stop") return;
-          if (outcome === "accepted") {
-            base += run.length;
-            run = [];
-            runIds.clear();
+        // A page is taken in slices, the event loop free between them: the next page
+        // comes in meanwhile, and the node keeps answering.
+        for (let at = 0; at < page.count; at += SLICE_BLOCKS) {
+          if (at > 0) await setImmediate();
+          if (this.deps.signal.aborted) return;
+          // Invalid blocks are punished at once, however short the branch still is.
+          const checked = this.checkPage(peer, branch, page.slice(at, at + SLICE_BLOCKS));
+          if (!checked) return;
+          branch.add(checked.page, checked.last);
+          if (this.wins(branch)) {
+            const outcome = this.adopt(peer, branch);
+            if (outcome === "stop") return;
+            if (outcome === "accepted") branch = this.branchAfter(branch);
           }
-        } else if (!this.pageIsValid(peer, base, parent, page, runIds)) {
-          return;
         }
         // Checked first, so that a short page of invalid blocks is still punished.
         if (short) throw new CutShort(short);
@@ -239,78 +257,119 @@ export class ChainSync {
       this.log.info({ peer, reason: err.message }, "sync with a peer cut short for this round");
       return;
     }
-    if (run.length > 0 && this.wins(base, run)) this.offer(peer, run);
+    if (branch.length > 0 && this.wins(branch)) this.adopt(peer, branch);
+  }
+
+  /** An empty branch on our block `base`. */
+  private branchAt(base: number): RecordBranch {
+    const { chain } = this.deps;
+    const block = chain.blockAt(base) as Block;
+    return new RecordBranch(base, chain.hashBytesAt(base) as Buffer, tipOf(block));
+  }
+
+  /** An empty branch on the tip of one just adopted. */
+  private branchAfter(adopted: RecordBranch): RecordBranch {
+    const { hash, ...tip } = adopted.parent;
+    return new RecordBranch(adopted.base + adopted.length, hash, tip);
   }
 
   /**
-   * Validates a page of a branch that does not win yet, on top of `parent`;
-   * invalid blocks are punished at once, however short the branch still is.
+   * Validates a page of the peer's records as the next blocks of `branch`;
+   * null when it holds an invalid block (the peer punished, or set aside when
+   * the block is valid under the other proof rule) or one from the future
+   * (refused, no punishment).
    */
-  private pageIsValid(
+  private checkPage(
     peer: string,
-    base: number,
-    parent: Block,
-    page: readonly Block[],
-    runIds: Set<string>,
-  ): boolean {
-    const result = this.deps.chain.checkContinuation(base, parent, page, runIds);
-    for (const block of page) runIds.add(block.data.id);
-    if (result.ok) return true;
-    if (result.future) {
-      this.log.info({ peer, index: result.index, reason: result.reason }, "refused a peer's block");
-    } else {
-      this.deps.guard.punish(peer, `sent an invalid block ${result.index}: ${result.reason}`);
+    branch: RecordBranch,
+    received: RecordPage,
+  ): { page: CheckedPage; last: BranchTip } | null {
+    const { chain, guard } = this.deps;
+    const page = received.inCodec(codecFor(chain.format));
+    if (typeof page === "string") {
+      guard.punish(peer, `sent a malformed page of blocks from ${received.from}: ${page}`);
+      return null;
     }
-    return false;
+    const result = chain.checkRecords(branch, page.bytes);
+    const failure = result.failure;
+    if (failure) {
+      if (failure.future) {
+        this.log.info(
+          { peer, index: failure.index, reason: failure.reason },
+          "refused a peer's block",
+        );
+        return null;
+      }
+      const other = this.deps.rules.otherRuleOf(
+        this.blocksAround(branch, page, failure.index),
+        failure.index,
+        chain,
+      );
+      if (other) {
+        this.deps.rules.setAside(peer, other, "its blocks");
+      } else {
+        guard.punish(peer, `sent an invalid block ${failure.index}: ${failure.reason}`);
+      }
+      return null;
+    }
+    const last = page.blockAt(page.count - 1) as Block;
+    const { bytes, starts } = page;
+    return { page: { bytes, starts, hashes: result.hashes, ids: result.ids }, last: tipOf(last) };
+  }
+
+  /** The failing block `index` of a page and its parent, decoded where they decode (for the other-rule check). */
+  private blocksAround(branch: RecordBranch, page: RecordPage, index: number): Block[] {
+    const blocks: Block[] = [];
+    const at = index - page.from;
+    const parent = at > 0 ? page.blockAt(at - 1) : branch.lastBlock(page.codec);
+    const block = page.blockAt(at);
+    if (parent && typeof parent !== "string") blocks.push(parent);
+    if (typeof block !== "string") blocks.push(block);
+    return blocks;
   }
 
   /**
-   * Offers a run of the peer's blocks to the chain. "stop" ends this sync: the
-   * peer was punished for invalid blocks, or our chain moved under the run (the
+   * Adopts the branch. "stop" ends this sync: our chain moved under it (the
    * next round starts again from the fork point).
    */
-  private offer(peer: string, run: readonly Block[]): "accepted" | "kept" | "stop" {
-    const result = this.deps.chain.offer(run, peer);
-    const other =
-      result.status === "invalid"
-        ? this.deps.rules.otherRuleOf(run, result.index, this.deps.chain)
-        : null;
-    if (other) {
-      this.deps.rules.setAside(peer, other, "its blocks");
-      return "stop";
-    }
-    const consequence = offerConsequence(result);
-    if (consequence.kind === "punish") this.deps.guard.punish(peer, consequence.reason);
-    if (consequence.kind !== "none") return "stop";
+  private adopt(peer: string, branch: RecordBranch): "accepted" | "kept" | "stop" {
+    const result = this.deps.chain.adoptBranch(branch, peer);
+    if (result.status === "unknown-parent") return "stop";
     return result.status === "accepted" ? "accepted" : "kept";
   }
 
-  /** Whether the branch `run` on top of our block `base` would win the fork choice. */
-  private wins(base: number, run: readonly Block[]): boolean {
-    const tip = hashBlock(run[run.length - 1] as Block);
-    return winsForkChoice({ length: base + 1 + run.length, tip }, this.deps.chain.head);
+  /** Whether the branch on top of our block `branch.base` would win the fork choice. */
+  private wins(branch: RecordBranch): boolean {
+    const length = branch.base + 1 + branch.length;
+    return winsForkChoice({ length, tip: branch.tipHash }, this.deps.chain.head);
   }
 
   /**
-   * One page of blocks, and how many were asked for. An answer over the size
-   * cap may come from an honest peer with large messages, so the page is
-   * halved first; only a single block too large counts as misbehaviour.
+   * One page of records, how many blocks were asked for, and its size. An
+   * answer over the size cap may come from an honest peer with large
+   * messages, so the page is halved first; only a single block too large
+   * counts as misbehaviour.
    */
-  private async fetchBlocks(
+  private async fetchPage(
     peer: string,
     from: number,
     limit: number,
-  ): Promise<{ blocks: Block[]; asked: number }> {
+  ): Promise<{ page: RecordPage; asked: number; bytes: number }> {
     for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
       try {
         this.stats.requests++;
-        const page = await this.deps.client.blocks(peer, from, size);
-        this.stats.blocksFetched += page.blocks.length;
-        this.deps.metrics?.blocksFetched.inc(page.blocks.length);
-        return { blocks: page.blocks, asked: size };
+        const answer = await this.deps.client.recordPage(peer, from, size, this.deps.chain.format);
+        this.stats.blocksFetched += answer.page.count;
+        this.deps.metrics?.blocksFetched.inc(answer.page.count);
+        return { page: answer.page, asked: size, bytes: answer.bytes };
       } catch (err) {
         if (!(err instanceof PeerError) || err.kind !== "too-large" || size === 1) throw err;
       }
     }
   }
+}
+
+/** What the next block's validation reads of a block. */
+function tipOf(block: Block): BranchTip {
+  return { index: block.index, timestamp: block.timestamp, proof: block.proof };
 }

@@ -163,6 +163,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.chainSync = new ChainSync(
       {
         pageLimit: opts.pageLimit,
+        pageBytes: DEFAULTS.recordPageBytes,
         maxSyncMs: DEFAULTS.maxSyncMs,
         maxConcurrent: DEFAULTS.maxConcurrentSyncs,
         overlapAfterMs: DEFAULTS.syncOverlapAfterMs,

@@ -1,9 +1,16 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { TypeCheck } from "@sinclair/typebox/compiler";
+import {
+  BINARY_RECORDS_MEDIA_TYPE,
+  type ChainSerialization,
+  RECORDS_MEDIA_TYPES,
+} from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import { BINARY_RECORDS_MEDIA_TYPE, decodeBinaryRecords } from "../storage/binary-codec.js";
+import { decodeBinaryRecords } from "../storage/binary-codec.js";
+import { codecFor } from "../storage/chain-format.js";
+import { RecordPage } from "../storage/record-page.js";
 import { type HttpAnswer, HttpRequestError, httpRequest, keepAliveAgent } from "./http-client.js";
 import { NODE_ID_HEADER } from "./node-id.js";
 import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";
@@ -63,8 +70,18 @@ export interface PeerClientOptions {
 export interface PeerAnswer {
   status: number;
   body: unknown;
-  /** A page of binary records (GET /blocks when the peer speaks them), with the chain length it told. */
-  records?: { bytes: Buffer; chainLength: number };
+  /** The answer's size in bytes. */
+  size?: number;
+  /** A page of records (GET /blocks when the peer speaks them), their format, and the chain length it told. */
+  records?: { format: ChainSerialization; bytes: Buffer; chainLength: number };
+}
+
+/** A page of the peer's blocks as records, and the length of its chain. */
+export interface RecordsAnswer {
+  page: RecordPage;
+  length: number;
+  /** The bytes the peer sent for the page (JSON or records). */
+  bytes: number;
 }
 
 /**
@@ -124,10 +141,31 @@ export class PeerClient {
     const path = `/blocks?from=${from}&limit=${limit}`;
     // Binary records when the peer speaks them (no JSON to write, parse and schema-check);
     // a peer that does not answers JSON, as the original does.
-    const answer = await this.send(peer, "GET", path, undefined, BINARY_RECORDS_MEDIA_TYPE);
-    const page = answer.records
-      ? this.binaryPage(peer, path, answer.records)
-      : this.checked(peer, path, answer, checkBlocksPage);
+    const answer = await this.send(
+      peer,
+      "GET",
+      path,
+      undefined,
+      `${BINARY_RECORDS_MEDIA_TYPE}, application/json;q=0.5`,
+    );
+    if (answer.records) return this.binaryPage(peer, path, answer.records, from, limit);
+    return this.blocksOf(peer, path, answer, from, limit);
+  }
+
+  /** A JSON page of blocks: its shape, its size and its indexes checked. */
+  private blocksOf(
+    peer: string,
+    path: string,
+    answer: PeerAnswer,
+    from: number,
+    limit: number,
+  ): BlocksPage {
+    const page = this.checked(peer, path, answer, checkBlocksPage);
+    return this.inOrder(peer, page, from, limit);
+  }
+
+  /** The page, unless it holds more than `limit` blocks or not those from `from` on. */
+  private inOrder(peer: string, page: BlocksPage, from: number, limit: number): BlocksPage {
     if (page.blocks.length > limit) {
       throw new PeerError(
         peer,
@@ -145,6 +183,50 @@ export class PeerClient {
       }
     }
     return page;
+  }
+
+  /**
+   * GET /blocks?from&limit as records of `format` (the chain's own): the peer
+   * is asked for records of that format first, of the other next, JSON last
+   * (an older node), and what it answers becomes records of `format`. The
+   * framing and the first block's index are checked here; every block is
+   * checked by the validation.
+   */
+  async recordPage(
+    peer: string,
+    from: number,
+    limit: number,
+    format: ChainSerialization,
+  ): Promise<RecordsAnswer> {
+    const path = `/blocks?from=${from}&limit=${limit}`;
+    const other = format === "json" ? "binary" : "json";
+    const accept = `${RECORDS_MEDIA_TYPES[format]}, ${RECORDS_MEDIA_TYPES[other]};q=0.9, application/json;q=0.5`;
+    const answer = await this.send(peer, "GET", path, undefined, accept);
+    const malformed = (why: string) => {
+      this.count("malformed");
+      return new PeerError(peer, "malformed", `GET ${path} answered a malformed page (${why})`);
+    };
+    if (!answer.records) {
+      const { blocks, length } = this.blocksOf(peer, path, answer, from, limit);
+      try {
+        const page = RecordPage.ofBlocks(codecFor(format), blocks, from);
+        return { page, length, bytes: answer.size ?? 0 };
+      } catch (err) {
+        throw malformed((err as Error).message);
+      }
+    }
+    const { bytes, chainLength } = answer.records;
+    if (!Number.isSafeInteger(chainLength)) throw malformed("no chain length in X-Chain-Length");
+    const page = RecordPage.frame(codecFor(answer.records.format), bytes, from);
+    if (typeof page === "string") throw malformed(page);
+    if (page.count > limit) throw malformed(`${page.count} blocks, asked for at most ${limit}`);
+    const first = page.count > 0 ? page.blockAt(0) : null;
+    if (typeof first === "string") throw malformed(`its first record: ${first}`);
+    if (first && first.index !== from) {
+      throw malformed(`its first block has index ${first.index}, asked from ${from}`);
+    }
+    this.count("ok");
+    return { page, length: chainLength, bytes: bytes.length };
   }
 
   /** POST /blocks {blocks}: the peer's status code and answer (200, 409 and 400 are all normal). */
@@ -168,16 +250,21 @@ export class PeerClient {
   private binaryPage(
     peer: string,
     path: string,
-    records: { bytes: Buffer; chainLength: number },
+    records: { format: ChainSerialization; bytes: Buffer; chainLength: number },
+    from: number,
+    limit: number,
   ): BlocksPage {
-    const blocks = decodeBinaryRecords(records.bytes);
+    const blocks =
+      records.format === "binary"
+        ? decodeBinaryRecords(records.bytes)
+        : "records of a format not asked for";
     if (typeof blocks === "string" || !Number.isSafeInteger(records.chainLength)) {
       this.count("malformed");
       const why = typeof blocks === "string" ? blocks : "no chain length in X-Chain-Length";
       throw new PeerError(peer, "malformed", `GET ${path} answered a malformed page (${why})`);
     }
     this.count("ok");
-    return { blocks, length: records.chainLength };
+    return this.inOrder(peer, { blocks, length: records.chainLength }, from, limit);
   }
 
   private async getChecked<T extends TSchema>(
@@ -230,7 +317,8 @@ export class PeerClient {
     method: "GET" | "POST",
     path: string,
     body?: unknown,
-    binaryType?: string,
+    /** The Accept header of a request that takes records (GET /blocks). */
+    records?: string,
   ): Promise<PeerAnswer> {
     this.requests++;
     if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
@@ -242,7 +330,7 @@ export class PeerClient {
         headers: {
           "x-blockchain-node": this.opts.self,
           ...(this.opts.nodeId ? { [NODE_ID_HEADER]: this.opts.nodeId } : {}),
-          accept: binaryType ? `${binaryType}, application/json;q=0.5` : "application/json",
+          accept: records ?? "application/json",
         },
         ...(body === undefined ? {} : { json: JSON.stringify(body) }),
         timeoutMs: this.opts.timeoutMs,
@@ -280,12 +368,13 @@ export class PeerClient {
     const type = String(answer.headers["content-type"] ?? "")
       .split(";")[0]
       ?.trim();
-    if (binaryType && answer.status === 200 && type === binaryType) {
+    const format = records && answer.status === 200 ? formatOfRecords(type) : null;
+    if (format) {
       const chainLength = Number(answer.headers["x-chain-length"] ?? Number.NaN);
       return {
         status: answer.status,
         body: undefined,
-        records: { bytes: answer.body, chainLength },
+        records: { format, bytes: answer.body, chainLength },
       };
     }
     const parsed = parseJson(answer.body.toString("utf8"));
@@ -297,7 +386,7 @@ export class PeerClient {
         `${method} ${path} answered something that is not JSON`,
       );
     }
-    return { status: answer.status, body: parsed };
+    return { status: answer.status, body: parsed, size: answer.body.length };
   }
 
   /** Closes the idle keep-alive connections. */
@@ -308,6 +397,13 @@ export class PeerClient {
   private count(outcome: string): void {
     this.deps.metrics?.peerRequests.inc({ outcome });
   }
+}
+
+/** The chain format whose records a content type names, or null. */
+function formatOfRecords(type: string | undefined): ChainSerialization | null {
+  if (type === RECORDS_MEDIA_TYPES.binary) return "binary";
+  if (type === RECORDS_MEDIA_TYPES.json) return "json";
+  return null;
 }
 
 function parseJson(text: string): unknown {

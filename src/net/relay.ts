@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ChainState } from "../chain/chain-state.js";
+import type { ChainState, JoinedBlocks } from "../chain/chain-state.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import type { PendingPool } from "../pool/pending-pool.js";
@@ -71,10 +71,9 @@ export class Relay {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private readonly onBlocks = (blocks: Block[], origin: string | null): void => {
-    const first = blocks[0];
-    if (!first) return;
-    this.blocksFrom = Math.min(this.blocksFrom ?? first.index, first.index);
+  private readonly onBlocks = (joined: JoinedBlocks, origin: string | null): void => {
+    if (joined.count === 0) return;
+    this.blocksFrom = Math.min(this.blocksFrom ?? joined.from, joined.from);
     this.blockOrigins.add(origin);
     this.scheduleFlush();
   };

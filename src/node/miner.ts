@@ -11,9 +11,9 @@ import type {
   NodeStatus,
   StorageHealth,
 } from "../api/node-api.js";
-import { ChainState } from "../chain/chain-state.js";
+import { ChainState, type JoinedBlocks } from "../chain/chain-state.js";
 import { saveChain, unsavedMessages } from "../chain/save-chain.js";
-import { DEFAULTS } from "../config/config.js";
+import { type ChainSerialization, DEFAULTS } from "../config/config.js";
 import { BadInputError, NotStartedError } from "../config/errors.js";
 import { createNodeLogger, type NodeLogger } from "../config/logger.js";
 import { NodeMetrics } from "../config/metrics.js";
@@ -288,7 +288,7 @@ export class Miner implements NodeApi {
           maxResponseBytes: DEFAULTS.peerMaxResponseBytes,
           maxPeerFailures: DEFAULTS.maxPeerFailures,
           banDurationS: DEFAULTS.banDurationS,
-          pageLimit: DEFAULTS.binaryPageLimit,
+          pageLimit: DEFAULTS.recordPageLimit,
           maxMessageBytes: o.maxMessageBytes,
           proofRule: o.proofRule,
         },
@@ -403,10 +403,13 @@ export class Miner implements NodeApi {
   }
 
   private wireEvents(pool: PendingPool, network: Network, logger: Logger): void {
-    this.state.on("blocks", (blocks) => {
+    this.state.on("blocks", (joined) => {
       // Only drop from memory: the journal keeps them until the block is on disk.
-      for (const block of blocks) pool.forget(block.data.id);
-      for (const block of blocks) this.events.emit("block", block);
+      this.forgetJoined(pool, joined);
+      this.events.emit("blocks", joined);
+      if (this.events.listenerCount("block") > 0) {
+        for (const block of joined.blocks()) this.events.emit("block", block);
+      }
       this.updateGauges();
     });
     this.state.on("reorg", (reorg) => {
@@ -450,6 +453,25 @@ export class Miner implements NodeApi {
     });
   }
 
+  /**
+   * Drops the messages of blocks that joined the chain from the pool: per
+   * pending message or per block, whichever are fewer (a sync of many blocks
+   * into a node with few pending messages costs little).
+   */
+  private forgetJoined(pool: PendingPool, joined: JoinedBlocks): void {
+    if (pool.size === 0) return;
+    if (pool.size < joined.count) {
+      for (const { id } of pool.list()) {
+        const at = this.state.indexOfData(id);
+        if (at !== undefined && at >= joined.from) pool.forget(id);
+      }
+      return;
+    }
+    for (let index = joined.from; index < joined.from + joined.count; index++) {
+      pool.forget(this.state.dataIdAt(index) as string);
+    }
+  }
+
   private updateGauges(): void {
     this.metrics.chainLength.set(this.state.length);
     this.metrics.pending.set(this.parts?.pool.size ?? 0);
@@ -489,8 +511,12 @@ export class Miner implements NodeApi {
     return this.state.slice(from, limit);
   }
 
-  blockRecords(from: number, limit: number, maxBytes: number): Buffer {
-    return this.state.binaryRecords(from, limit, maxBytes);
+  chainFormat(): ChainSerialization {
+    return this.state.format;
+  }
+
+  blockRecords(from: number, limit: number, maxBytes: number, format: ChainSerialization): Buffer {
+    return this.state.recordsIn(from, limit, maxBytes, format);
   }
 
   neighbourList(): string[] {

@@ -16,6 +16,16 @@ export function markOf(blockHash: string): Buffer {
   return Buffer.from(blockHash.slice(0, MARK_BYTES * 2), "hex");
 }
 
+/** The marks of blocks whose hashes `hashes` holds (32 raw bytes each), one after another. */
+export function marksOf(hashes: Buffer): Buffer {
+  const count = Math.floor(hashes.length / 32);
+  const marks = Buffer.allocUnsafe(count * MARK_BYTES);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < MARK_BYTES; j++) marks[i * MARK_BYTES + j] = hashes[i * 32 + j] as number;
+  }
+  return marks;
+}
+
 /**
  * The first bytes of every saved block's hash, one fixed-size record per
  * block, kept in step with the chain file. The `.hash` file says whether the
@@ -42,15 +52,16 @@ export class BlockMarks {
     }
   }
 
-  /** Keeps the first `count` marks and appends `marks` after them. */
+  /** Keeps the first `count` marks and appends `marks` after them (each buffer may hold several). */
   async replaceFrom(count: number, marks: readonly Buffer[]): Promise<void> {
     const keep = Math.min(count, this.count);
     await this.handle.truncate(keep * MARK_BYTES);
     this.count = keep;
-    if (marks.length === 0) return;
+    const bytes = Buffer.concat(marks);
+    if (bytes.length === 0) return;
     // "a+" appends every write at the end, which is where the kept marks stop.
-    await this.handle.write(Buffer.concat(marks));
-    this.count += marks.length;
+    await this.handle.write(bytes);
+    this.count += bytes.length / MARK_BYTES;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,10 @@
 import type { Block } from "../core/block.js";
+import { BINARY_CODEC } from "./binary-codec.js";
 import type { ChainCodec } from "./chain-codec.js";
+import { JSON_LINES_CODEC } from "./json-lines-codec.js";
 import { OffsetList } from "./offset-list.js";
+import { binaryToJsonLines } from "./record-transcode.js";
+import { SegmentedBytes } from "./segmented-bytes.js";
 
 const HASH_BYTES = 32;
 /** Decoded blocks kept at hand: the tip and what was just added are read again and again. */
@@ -8,7 +12,8 @@ const DECODED_KEPT = 256;
 
 /**
  * A chain held compactly: every block as its record in the chain file's
- * format, one after another in one buffer, plus the start of each record and
+ * format, one after another (in one byte space of segments: a sync's pages
+ * are kept as they came, not copied), plus the start of each record and
  * each block's hash (32 raw bytes). A block is decoded when it is asked for,
  * so that memory per block stays near its size on disk instead of one object
  * graph per block.
@@ -17,8 +22,7 @@ const DECODED_KEPT = 256;
  * bytes beyond the current call takes a copy (`runFrom`).
  */
 export class BlockRecords {
-  private bytes: Buffer;
-  private used: number;
+  private readonly space: SegmentedBytes;
   private readonly starts: OffsetList;
   private hashes: Buffer;
   private readonly decoded = new Map<number, Block>();
@@ -34,8 +38,7 @@ export class BlockRecords {
     starts: OffsetList,
     hashes: Buffer,
   ) {
-    this.bytes = bytes;
-    this.used = used;
+    this.space = new SegmentedBytes(bytes, used);
     this.starts = starts;
     this.hashes = hashes;
   }
@@ -60,12 +63,12 @@ export class BlockRecords {
   /** The bytes of record `index` (a view: copy it to keep it). */
   recordAt(index: number): Buffer {
     const start = this.starts.at(index) as number;
-    return this.bytes.subarray(start, this.starts.at(index + 1) ?? this.used);
+    return this.space.view(start, this.starts.at(index + 1) ?? this.used);
   }
 
   /** Every record, after the codec's header: a whole file's worth. */
   copyAll(): Buffer {
-    return Buffer.from(this.bytes.subarray(0, this.used));
+    return this.space.copy(0, this.used);
   }
 
   /** Where each record starts (a copy). */
@@ -74,15 +77,16 @@ export class BlockRecords {
   }
 
   /** The records from `from` on, copied, with where each starts and its hash: what a save appends. */
-  runFrom(from: number): { from: number; bytes: Buffer; starts: number[]; hashes: string[] } {
+  runFrom(from: number): { from: number; bytes: Buffer; starts: number[]; hashes: Buffer } {
     const first = this.starts.at(from) ?? this.used;
     const starts: number[] = [];
-    const hashes: string[] = [];
     for (let i = from; i < this.starts.length; i++) {
       starts.push((this.starts.at(i) as number) - first);
-      hashes.push(this.hashAt(i) as string);
     }
-    return { from, bytes: Buffer.from(this.bytes.subarray(first, this.used)), starts, hashes };
+    const hashes = Buffer.from(
+      this.hashes.subarray(from * HASH_BYTES, this.starts.length * HASH_BYTES),
+    );
+    return { from, bytes: this.space.copy(first, this.used), starts, hashes };
   }
 
   /**
@@ -97,7 +101,17 @@ export class BlockRecords {
       let end = from + 1;
       const first = this.starts.at(from) as number;
       while (end < stop && (this.starts.at(end + 1) ?? this.used) - first <= maxBytes) end++;
-      return Buffer.from(this.bytes.subarray(first, this.starts.at(end) ?? this.used));
+      return this.space.copy(first, this.starts.at(end) ?? this.used);
+    }
+    if (this.codec === BINARY_CODEC && codec === JSON_LINES_CODEC) {
+      // Byte to byte: no block decoded, no JSON text made.
+      const stored = this.space.view(
+        this.starts.at(from) as number,
+        this.starts.at(stop) ?? this.used,
+      );
+      const lines = binaryToJsonLines(stored, maxBytes, true);
+      if (typeof lines === "string") throw new Error(`stored records do not transcode: ${lines}`);
+      return lines.bytes;
     }
     const records: Buffer[] = [];
     let total = 0;
@@ -150,13 +164,36 @@ export class BlockRecords {
     return out;
   }
 
+  /** The hash of block `index`: a view of its 32 raw bytes (copy it to keep it), or undefined past the end. */
+  hashBytesAt(index: number): Buffer | undefined {
+    if (index < 0 || index >= this.starts.length) return undefined;
+    return this.hashes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+  }
+
+  /**
+   * Appends a run of records of this codec, already validated: `bytes` holds
+   * them one after another from `starts[0]` to its end, `starts` where each
+   * starts, `hashes` their hashes (32 bytes each). The records are kept as
+   * they are (the caller must not change `bytes` afterwards); no block is decoded.
+   */
+  appendRun(bytes: Buffer, starts: readonly number[], hashes: Buffer): void {
+    const count = starts.length;
+    if (count === 0) return;
+    const first = starts[0] as number;
+    const base = this.used - first;
+    this.space.append(bytes.subarray(first));
+    for (let i = 0; i < count; i++) this.starts.push(base + (starts[i] as number));
+    const at = (this.starts.length - count) * HASH_BYTES;
+    // A run comes from a sync: the chain grows fast, so the hashes double.
+    this.hashes = grown(this.hashes, at + count * HASH_BYTES, this.hashes.length);
+    hashes.copy(this.hashes, at, 0, count * HASH_BYTES);
+  }
+
   /** Appends a block: its record (encoded here unless given) and its hash. */
   push(block: Block, hash: string, record: Buffer = this.codec.encodeRecord(block)): void {
     const index = this.starts.length;
-    this.bytes = grown(this.bytes, this.used + record.length);
-    record.copy(this.bytes, this.used);
     this.starts.push(this.used);
-    this.used += record.length;
+    this.space.write(record);
     this.hashes = grown(this.hashes, (index + 1) * HASH_BYTES);
     this.hashes.write(hash, index * HASH_BYTES, HASH_BYTES, "hex");
     this.keep(index, block);
@@ -165,9 +202,14 @@ export class BlockRecords {
   /** Keeps the first `length` blocks. */
   truncate(length: number): void {
     if (length >= this.starts.length) return;
-    this.used = this.starts.at(length) as number;
+    this.space.truncate(this.starts.at(length) as number);
     this.starts.truncate(length);
     for (const index of this.decoded.keys()) if (index >= length) this.decoded.delete(index);
+  }
+
+  /** How many bytes the records take (the codec's header included). */
+  private get used(): number {
+    return this.space.length;
   }
 
   private keep(index: number, block: Block): void {
@@ -182,12 +224,12 @@ export class BlockRecords {
 
 /**
  * `buffer`, or a copy at least `size` bytes long. It grows by an eighth (at
- * least 1 MiB): appends still cost O(1) on average, and the first block mined
- * on a loaded chain does not double the memory the chain takes.
+ * least 1 MiB, or `minStep`): appends still cost O(1) on average, and the
+ * first block mined on a loaded chain does not double what the hashes take.
  */
-function grown(buffer: Buffer, size: number): Buffer {
+function grown(buffer: Buffer, size: number, minStep = 0): Buffer {
   if (size <= buffer.length) return buffer;
-  const step = Math.max(buffer.length >> 3, 1024 * 1024);
+  const step = Math.max(buffer.length >> 3, 1024 * 1024, minStep);
   const bigger = Buffer.allocUnsafe(Math.max(size, buffer.length + step));
   buffer.copy(bigger);
   return bigger;

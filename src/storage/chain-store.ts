@@ -7,7 +7,7 @@ import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
-import { BlockMarks, MARK_BYTES, markOf, marksFilePath } from "./block-marks.js";
+import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
 import { readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
 import {
@@ -73,8 +73,12 @@ export interface RecordRun {
   bytes: Buffer;
   /** Where each record starts in `bytes`. */
   starts: number[];
-  hashes: string[];
+  /** The hash of each block, 32 raw bytes each. */
+  hashes: Buffer;
 }
+
+/** Bytes of a block hash. */
+const HASH_BYTES = 32;
 
 /** Bytes read at a time when the .hash is recomputed after a truncation. */
 const REHASH_CHUNK = 1024 * 1024;
@@ -292,7 +296,7 @@ export class ChainStore {
       from,
       bytes: Buffer.concat(records),
       starts,
-      hashes: chain.map((b) => hashBlock(b)),
+      hashes: Buffer.concat(chain.map((b) => Buffer.from(hashBlock(b), "hex"))),
     };
   }
 
@@ -327,7 +331,7 @@ export class ChainStore {
     this.hasher.update(bytes);
     for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
-    await this.marks.replaceFrom(from, run.hashes.slice(skip).map(markOf));
+    await this.marks.replaceFrom(from, [marksOf(run.hashes.subarray(skip * HASH_BYTES))]);
     await writeHashFile(this.hashPath, this.digest());
   }
 

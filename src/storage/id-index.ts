@@ -73,6 +73,18 @@ export class IdIndex {
     return this.find(bytes, at) >= 0;
   }
 
+  /** As get, the id given as 16 raw bytes at `at` of `bytes`. */
+  indexOfBytes(bytes: Buffer, at: number): number | undefined {
+    const slot = this.find(bytes, at);
+    return slot < 0 ? undefined : (this.table[slot] as number) - 1;
+  }
+
+  /** The data id of block `index` (hex), or undefined past the end. */
+  idAt(index: number): string | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    return this.ids.toString("hex", index * ID_BYTES, (index + 1) * ID_BYTES);
+  }
+
   /** Adds the id of the next block (its index is `size`); gives the index already holding it instead, if any. */
   add(id: string): number | undefined {
     this.scratch.write(id, 0, ID_BYTES, "hex");
@@ -100,6 +112,55 @@ export class IdIndex {
     this.table[this.freeSlot(bytes, at)] = index + 1;
     this.used++;
     return undefined;
+  }
+
+  /**
+   * The first of ids [from, to) (16 raw bytes each in `query`) that it holds
+   * at a block index below `below`, or -1: a run's ids checked against the
+   * chain up to its parent, in one call (`native` where given).
+   */
+  firstHeldBelow(
+    query: Buffer,
+    from: number,
+    to: number,
+    below: number,
+    native: NativeChainIndex | null,
+  ): number {
+    if (from >= to) return -1;
+    if (native) return native.findIds(this.ids, this.table, this.seed, query, from, to, below);
+    for (let i = from; i < to; i++) {
+      const slot = this.find(query, i * ID_BYTES);
+      if (slot >= 0 && (this.table[slot] as number) - 1 < below) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Adds the ids of the next `count` blocks, 16 raw bytes each in `ids`, that
+   * it is known not to hold (a validated run: its ids were checked against the
+   * chain and each other), so none is looked up first; room is made once
+   * (placed by `native` where given).
+   */
+  addAbsent(ids: Buffer, count: number, native: NativeChainIndex | null = null): void {
+    if (count <= 0) return;
+    if ((this.used + count) * 2 > this.table.length) this.rehash((this.count + count) * 2, native);
+    const needed = (this.count + count) * ID_BYTES;
+    if (needed > this.ids.length) {
+      // Runs come from a sync: the chain grows fast, so the ids double.
+      const bigger = Buffer.allocUnsafe(Math.max(needed, this.ids.length * 2));
+      this.ids.copy(bigger, 0, 0, this.count * ID_BYTES);
+      this.ids = bigger;
+    }
+    ids.copy(this.ids, this.count * ID_BYTES, 0, count * ID_BYTES);
+    if (native) {
+      native.placeIds(this.ids, this.count, count, this.seed, this.table);
+    } else {
+      for (let i = 0; i < count; i++) {
+        this.table[this.freeSlot(ids, i * ID_BYTES)] = this.count + i + 1;
+      }
+    }
+    this.count += count;
+    this.used += count;
   }
 
   /** Keeps the ids of the first `length` blocks. */
@@ -169,12 +230,15 @@ export class IdIndex {
   }
 
   /** A new table for `expected` ids, without the removed ones. */
-  private rehash(expected: number): void {
+  private rehash(expected: number, native: NativeChainIndex | null = null): void {
     this.table = new Int32Array(tableSizeFor(Math.max(expected, this.count)));
-    this.used = 0;
+    this.used = this.count;
+    if (native) {
+      native.fillIdTable(this.ids, this.count, this.seed, this.table);
+      return;
+    }
     for (let index = 0; index < this.count; index++) {
       this.table[this.freeSlot(this.ids, index * ID_BYTES)] = index + 1;
-      this.used++;
     }
   }
 }

@@ -30,6 +30,21 @@ export interface NativeChainIndex {
    * earlier one holds, or -1.
    */
   fillIdTable(ids: Uint8Array, count: number, seed: number, table: Int32Array): number;
+  /**
+   * The first of `query`'s ids [from, to) that `table` (over `ids`) holds at
+   * a block index below `below`, or -1.
+   */
+  findIds(
+    ids: Uint8Array,
+    table: Int32Array,
+    seed: number,
+    query: Uint8Array,
+    from: number,
+    to: number,
+    below: number,
+  ): number;
+  /** Places ids first..first+count-1 of `ids`, none of them held yet, in `table` (with room for them). */
+  placeIds(ids: Uint8Array, first: number, count: number, seed: number, table: Int32Array): void;
 }
 
 /**
@@ -40,5 +55,6 @@ export function nativeChainIndex(setting = process.env[NATIVE_ENV]): NativeChain
   if (nativeTurnedOff(setting)) return null;
   const native = loadNativeAddon();
   if (native instanceof Error || typeof native.indexRecords !== "function") return null;
+  if (typeof native.findIds !== "function" || typeof native.placeIds !== "function") return null;
   return native as unknown as NativeChainIndex;
 }

@@ -43,6 +43,11 @@ export interface RunParent {
 export interface KnownIds {
   /** Whether the id given as 16 raw bytes at `at` of `bytes` is among them. */
   hasBytes(bytes: Buffer, at: number): boolean;
+  /**
+   * The first of ids [from, to) (16 raw bytes each in `ids`) among them, or
+   * -1: where given, a run's ids are checked in one call (natively, in bulk).
+   */
+  firstKnown?(ids: Buffer, from: number, to: number): number;
 }
 
 /** Why a run of records stops being valid: the first bad block and the reason. */
@@ -263,6 +268,7 @@ function leastZerosOf(
 
 /** The first record of [from, to) whose id (in `ids`) the chain holds, or -1. */
 function firstKnown(known: KnownIds, ids: Buffer, from: number, to: number): number {
+  if (known.firstKnown) return known.firstKnown(ids, from, to);
   for (let i = from; i < to; i++) if (known.hasBytes(ids, i * ID_BYTES)) return i;
   return -1;
 }

@@ -35,3 +35,22 @@ test("the ring is bounded in bytes too", () => {
   );
   assert.equal(ring.since({ run: ring.run, seq: 7, length: 1 }), null);
 });
+
+test("numbers skipped without being kept leave the ring unable to resume from before them", () => {
+  const ring = new EventRing(3);
+  ring.push("data", { i: 1 }, 1);
+  ring.push("data", { i: 2 }, 1);
+  ring.skip(5000);
+  assert.equal(ring.lastSeq, 5002);
+  assert.equal(
+    ring.since({ run: ring.run, seq: 2, length: 1 }),
+    null,
+    "the skipped events are gone",
+  );
+  assert.deepEqual(ring.since({ run: ring.run, seq: 5002, length: 1 }), []);
+  ring.push("block", { index: 5 }, 6);
+  assert.deepEqual(
+    ring.since({ run: ring.run, seq: 5002, length: 1 })?.map((e) => e.seq),
+    [5003],
+  );
+});

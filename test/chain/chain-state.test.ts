@@ -31,7 +31,7 @@ function branch(chain: Block[], forkIndex: number, n: number, tag: string): Bloc
 test("a block on the tip is accepted and announced", () => {
   const state = stateOf(BASE.slice(0, 3));
   const seen: Block[] = [];
-  state.on("blocks", (blocks) => seen.push(...blocks));
+  state.on("blocks", (joined) => seen.push(...joined.blocks()));
   const result = state.offer([BASE[3] as Block], "127.0.0.1:1");
   assert.equal(result.status, "accepted");
   assert.equal(state.length, 4);

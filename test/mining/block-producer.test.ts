@@ -70,8 +70,8 @@ describe("the block producer", () => {
       { maxPending: 10 },
     );
     // As the node does: a message that joins the chain leaves the pending set.
-    chain.on("blocks", (blocks) => {
-      for (const block of blocks) pending.forget(block.data.id);
+    chain.on("blocks", (joined) => {
+      for (const block of joined.blocks()) pending.forget(block.data.id);
     });
     await pending.add({ id: "a".repeat(32), message: "to mine" }, null);
     const searcher = new GatedSearcher();

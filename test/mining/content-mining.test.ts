@@ -86,8 +86,8 @@ async function withProducer(
       chain.hasData(id),
     );
     // As the Miner wires them: a mined message leaves the pending set.
-    chain.on("blocks", (blocks) => {
-      for (const block of blocks) pending.forget(block.data.id);
+    chain.on("blocks", (joined) => {
+      for (const block of joined.blocks()) pending.forget(block.data.id);
     });
     const pool = new ProofSearchPool({ workers: 2, chunkSize: 4096 });
     const searcher = recording(pool);

@@ -60,7 +60,7 @@ describe("chain sync", () => {
     const reorgs: number[] = [];
     const offered: number[] = [];
     n.chain.on("reorg", (r) => reorgs.push(r.fork_index, r.returned.length));
-    n.chain.on("blocks", (blocks) => offered.push(blocks.length));
+    n.chain.on("blocks", (joined) => offered.push(joined.count));
     await n.network.syncNow();
     assert.equal(n.chain.length, 2201);
     assert.equal(n.chain.tipHash, hashBlock(theirs[2200] as Block));

@@ -11,6 +11,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   caller: string | undefined;
+  /** The Accept header. */
+  accept: string | undefined;
   body: unknown;
 }
 
@@ -75,6 +77,7 @@ export class PeerServer {
       path: url.pathname,
       query: url.searchParams,
       caller: Array.isArray(header) ? header[0] : header,
+      accept: req.headers.accept,
       body: text ? JSON.parse(text) : undefined,
     };
     this.requests.push(seen);

@@ -6,8 +6,8 @@ import type { ApiMetrics } from "../api-metrics.js";
 import { type EventPosition, EventRing, parseEventId } from "../event-ring.js";
 import type { NodeApi, NodeEvents } from "../node-api.js";
 
+/** The node's events relayed one for one (blocks come as runs: see `onBlocks`). */
 const EVENT_NAMES = [
-  "block",
   "data",
   "reorg",
   "neighbours",
@@ -29,12 +29,25 @@ export function registerEventRoutes(
   };
   const ring = new EventRing();
   // One listener per event for every client, so the node's emitter does not grow with them.
-  const listeners = EVENT_NAMES.map((name) => {
-    const listener = (payload: unknown) =>
-      broadcast(ring.push(name, payload, lengthAfter(name, payload, node)));
-    node.events.on(name, listener as never);
-    return { name, listener };
-  });
+  const listeners: { name: keyof NodeEvents; listener: (...args: never[]) => void }[] =
+    EVENT_NAMES.map((name) => {
+      const listener = (payload: unknown) =>
+        broadcast(ring.push(name, payload, lengthAfter(name, payload, node)));
+      node.events.on(name, listener as never);
+      return { name, listener };
+    });
+  // A `block` event per block. With no one connected, a run longer than the ring (a sync)
+  // is numbered, not formatted: O(1) per run, not O(blocks); a client that resumes from
+  // before it gets the newest blocks from the chain, as after any gap the ring cannot fill.
+  const onBlocks = (joined: NodeEvents["blocks"][0]) => {
+    if (open.size === 0 && joined.count > ring.capacity) {
+      ring.skip(joined.count);
+      return;
+    }
+    for (const block of joined.blocks()) broadcast(ring.push("block", block, block.index + 1));
+  };
+  node.events.on("blocks", onBlocks);
+  listeners.push({ name: "blocks", listener: onBlocks });
   const heartbeat = setInterval(() => broadcast(": keep-alive\n\n"), DEFAULTS.eventHeartbeatMs);
   heartbeat.unref();
   // preClose, not onClose: the streams must end cleanly before the server drops its connections.
@@ -112,7 +125,6 @@ export function registerEventRoutes(
 
 /** The chain's length once a client has applied this event (it rides in the event's id). */
 function lengthAfter(name: string, payload: unknown, node: NodeApi): number {
-  if (name === "block") return (payload as { index: number }).index + 1;
   // The new branch's blocks follow as block events: until then the client holds the common part.
   if (name === "reorg") return (payload as { fork_index: number }).fork_index + 1;
   return node.chainLength();

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { BINARY_RECORDS_MEDIA_TYPE, DEFAULTS } from "../../config/config.js";
+import { type ChainSerialization, DEFAULTS, RECORDS_MEDIA_TYPES } from "../../config/config.js";
 import { blocksPage, stallMsOf, streamed } from "../json-stream.js";
 import type { CallerClaim, NodeApi } from "../node-api.js";
 import { DataLookupSchema, ERROR_RESPONSES, StatusSchema } from "../schemas.js";
@@ -72,17 +72,19 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
         return reply.code(400).send({ message: "from and limit must be safe integers" });
       }
       const length = node.chainLength();
-      // Content negotiation: a peer that asks for binary records gets larger pages of them
-      // (bounded in bytes); JSON stays the default, and the answer varies by Accept.
+      // Content negotiation: a peer that asks for records (binary or JSON Lines) gets larger
+      // pages of them (bounded in bytes); JSON stays the default, and the answer varies by Accept.
       reply.header("vary", "Accept");
-      if (accepts(request.headers.accept, BINARY_RECORDS_MEDIA_TYPE)) {
+      const format = recordFormatFor(request.headers.accept, node.chainFormat());
+      if (format) {
         const page = node.blockRecords(
           from,
-          Math.min(limit, DEFAULTS.binaryPageLimit),
-          DEFAULTS.binaryPageBytes,
+          Math.min(limit, DEFAULTS.recordPageLimit),
+          DEFAULTS.recordPageBytes,
+          format,
         );
         return reply
-          .header("content-type", BINARY_RECORDS_MEDIA_TYPE)
+          .header("content-type", RECORDS_MEDIA_TYPES[format])
           .header("x-chain-length", String(length))
           .send(page);
       }
@@ -224,13 +226,42 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
 
 export { callerOf, SENDER_HEADER };
 
-/** Whether an Accept header names `type` (exactly, with a q above 0). */
-function accepts(accept: string | undefined, type: string): boolean {
-  if (!accept) return false;
-  return accept.split(",").some((range) => {
+/**
+ * The q an Accept header gives `type`: that of the most specific range naming
+ * it (the type itself, then `major/*`, then `*\/*`; only the type itself when
+ * `exactly`), 0 when none does.
+ */
+function qualityOf(accept: string, type: string, exactly = false): number {
+  const major = type.split("/")[0];
+  let rank = 0;
+  let quality = 0;
+  for (const range of accept.split(",")) {
     const [name, ...params] = range.split(";").map((part) => part.trim().toLowerCase());
-    if (name !== type) return false;
+    const specific =
+      name === type ? 3 : exactly ? 0 : name === `${major}/*` ? 2 : name === "*/*" ? 1 : 0;
+    if (specific === 0 || specific < rank) continue;
     const q = params.find((p) => p.startsWith("q="));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+    const value = q === undefined ? 1 : Number(q.slice(2));
+    quality = specific > rank ? value : Math.max(quality, value);
+    rank = specific;
+  }
+  return Number.isFinite(quality) && quality > 0 ? quality : 0;
+}
+
+/**
+ * The record format to answer GET /blocks in, or null for JSON: the one the
+ * client ranks highest among those it names (a tie goes to the format this
+ * node stores, sent without re-encoding), unless it ranks JSON higher.
+ */
+function recordFormatFor(
+  accept: string | undefined,
+  stored: ChainSerialization,
+): ChainSerialization | null {
+  if (!accept) return null;
+  const other: ChainSerialization = stored === "json" ? "binary" : "json";
+  const own = qualityOf(accept, RECORDS_MEDIA_TYPES[stored], true);
+  const theirs = qualityOf(accept, RECORDS_MEDIA_TYPES[other], true);
+  const best = Math.max(own, theirs);
+  if (best === 0 || best < qualityOf(accept, "application/json")) return null;
+  return own >= theirs ? stored : other;
 }

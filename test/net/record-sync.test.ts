@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { RECORDS_MEDIA_TYPES } from "../../src/config/config.js";
+import type { Block } from "../../src/core/block.js";
+import { hashBlock } from "../../src/core/hash.js";
+import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
+import { codecFor } from "../../src/storage/chain-format.js";
+import { branch, localNode, longChain } from "./net-fixture.js";
+import { PeerServer } from "./peer-server.js";
+
+// Chain sync through pages of records (binary or JSON Lines), from stand-in peers
+// that answer GET /blocks with records when asked for them.
+
+const LONG = longChain(2500);
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+type Format = "json" | "binary";
+
+/**
+ * A peer holding `chain` that answers GET /blocks with records of `format`
+ * when the request accepts records; `edit` may change the records of a page.
+ */
+async function recordsPeer(
+  chain: Block[],
+  format: Format,
+  edit?: (records: Buffer[], from: number) => void,
+): Promise<PeerServer> {
+  const peer = new PeerServer(chain);
+  peer.override = (req, res) => {
+    if (req.method !== "GET" || req.path !== "/blocks") return false;
+    if (!req.accept?.includes(RECORDS_MEDIA_TYPES[format])) return false;
+    const from = Number(req.query.get("from"));
+    const limit = Number(req.query.get("limit"));
+    const records = peer.chain
+      .slice(from, from + limit)
+      .map((b) => codecFor(format).encodeRecord(b));
+    edit?.(records, from);
+    res.writeHead(200, {
+      "content-type": RECORDS_MEDIA_TYPES[format],
+      "x-chain-length": String(peer.chain.length),
+    });
+    res.end(Buffer.concat(records));
+    return true;
+  };
+  await peer.start();
+  cleanups.push(() => peer.stop());
+  return peer;
+}
+
+function node(...args: Parameters<typeof localNode>) {
+  const n = localNode(...args);
+  cleanups.push(() => n.stop());
+  return n;
+}
+
+/** A record at `index` of the page from `from` replaced by `block`'s. */
+function replace(format: Format, index: number, block: Block) {
+  return (records: Buffer[], from: number) => {
+    if (index >= from && index < from + records.length) {
+      records[index - from] = codecFor(format).encodeRecord(block);
+    }
+  };
+}
+
+for (const format of ["binary", "json"] as const) {
+  describe(`chain sync through ${format} record pages`, () => {
+    it("asks for the chain's own records first and adopts the pages as they come", async () => {
+      const peer = await recordsPeer(LONG, format);
+      const n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
+      await n.network.syncNow();
+      assert.equal(n.chain.length, 2500);
+      assert.deepEqual(n.chain.blocks, LONG);
+      const pages = peer.seen("/blocks");
+      assert.deepEqual(
+        pages.map((r) => Number(r.query.get("from"))),
+        [299, 1299, 2299],
+      );
+      // This node holds JSON Lines: it asks for them first, binary next, JSON last.
+      assert.match(
+        pages[0]?.accept ?? "",
+        /^application\/vnd\.blockchain\.jsonl, application\/vnd\.blockchain\.records;q=0\.9, application\/json;q=0\.5$/,
+      );
+      assert.deepEqual(n.network.neighbours, [peer.address]);
+    });
+
+    it("bans a peer whose page holds an invalid block, before its branch is long, and adopts none of that page", async () => {
+      // Their branch will be longer than ours, but block 150 (on its second page) is invalid.
+      const theirs = branch(LONG, 10, 1500, "b");
+      const bad = { ...(theirs[150] as Block), proof: ((theirs[150] as Block).proof ?? 0) + 1 };
+      const peer = await recordsPeer(theirs, format, replace(format, 150, bad));
+      const n = node(LONG.slice(0, 1000), { neighbours: [peer.address], pageLimit: 100 });
+      await n.network.syncNow();
+      assert.equal(n.chain.length, 1000);
+      assert.equal(n.chain.tipHash, hashBlock(LONG[999] as Block));
+      assert.deepEqual(n.network.neighbours, []);
+      await n.network.syncNow();
+      assert.equal(peer.seen("/status").length, 1, "a banned peer is not asked again");
+    });
+
+    it("refuses a block from the future without banning the peer", async () => {
+      const ahead = LONG[200] as Block;
+      const future = { ...ahead, timestamp: Date.now() + MAX_FUTURE_DRIFT_MS + 60_000 };
+      const peer = await recordsPeer(LONG.slice(0, 400), format, replace(format, 200, future));
+      const n = node(LONG.slice(0, 100), { neighbours: [peer.address] });
+      await n.network.syncNow();
+      assert.equal(n.chain.length, 100);
+      assert.deepEqual(n.network.neighbours, [peer.address]);
+    });
+  });
+}
+
+describe("damaged and mismatched record pages", () => {
+  it("bans a peer whose binary page holds a damaged record (its CRC fails)", async () => {
+    const peer = await recordsPeer(LONG, "binary", (records, from) => {
+      const record = records[500 - from];
+      if (record) (record[20] as number) ^= 0x01;
+    });
+    const n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 300);
+    assert.deepEqual(n.network.neighbours, []);
+  });
+
+  it("bans a peer whose JSON Lines page holds a line that is not the canonical encoding", async () => {
+    const peer = await recordsPeer(LONG, "json", (records, from) => {
+      const block = LONG[500] as Block;
+      records[500 - from] = Buffer.from(`${JSON.stringify(block, null, 1).replace(/\n/g, "")}\n`);
+    });
+    const n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 300);
+    assert.deepEqual(n.network.neighbours, []);
+  });
+
+  it("stops for the round, without a ban, when the peer's next page is of another branch", async () => {
+    const other = branch(LONG, 1200, 1400, "c");
+    let pages = 0;
+    const peer = await recordsPeer(LONG, "binary", () => {
+      // After the first page the peer has switched to another branch forking below it.
+      if (++pages === 1) peer.chain = other;
+    });
+    const n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 1299, "the first page was adopted");
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+    await n.network.syncNow();
+    assert.equal(n.chain.tipHash, hashBlock(other[other.length - 1] as Block));
+  });
+});
