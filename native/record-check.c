@@ -16,37 +16,87 @@
 /* SHA-256 of a whole message, one function per engine.                      */
 
 typedef void (*hash_fn)(const uint8_t *data, size_t len, uint8_t out[32]);
+/** Two independent messages at once (the SHA-NI engine interleaves their compressions). */
+typedef void (*hash2_fn)(const uint8_t *a, size_t a_len, uint8_t a_out[32], const uint8_t *b,
+                         size_t b_len, uint8_t b_out[32]);
 
-#define SHA256_WHOLE(COMPRESS)                                                                     \
-    do {                                                                                           \
-        uint32_t state[8];                                                                         \
-        memcpy(state, SHA256_INITIAL_STATE, sizeof state);                                         \
-        const size_t whole = len / 64;                                                             \
-        if (whole > 0) COMPRESS(state, data, whole);                                               \
-        uint8_t tail[128];                                                                         \
-        const size_t rest = len - whole * 64;                                                      \
-        memcpy(tail, data + whole * 64, rest);                                                     \
-        tail[rest] = 0x80;                                                                         \
-        const size_t blocks = (rest + 9 + 63) / 64;                                                \
-        memset(tail + rest + 1, 0, blocks * 64 - rest - 1);                                        \
-        const uint64_t bits = (uint64_t)len * 8;                                                   \
-        for (int i = 0; i < 8; i++) tail[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));         \
-        COMPRESS(state, tail, blocks);                                                             \
-        for (int i = 0; i < 8; i++) {                                                              \
-            out[4 * i] = (uint8_t)(state[i] >> 24);                                                \
-            out[4 * i + 1] = (uint8_t)(state[i] >> 16);                                            \
-            out[4 * i + 2] = (uint8_t)(state[i] >> 8);                                             \
-            out[4 * i + 3] = (uint8_t)state[i];                                                    \
-        }                                                                                          \
-    } while (0)
+/** A message as whole 64-byte blocks: its own, then its padded tail (one or two blocks). */
+typedef struct {
+    const uint8_t *data;
+    size_t whole;
+    size_t blocks;
+    uint8_t tail[128];
+} padded_t;
+
+static void pad(padded_t *m, const uint8_t *data, size_t len) {
+    m->data = data;
+    m->whole = len / 64;
+    const size_t rest = len - m->whole * 64;
+    memcpy(m->tail, data + m->whole * 64, rest);
+    m->tail[rest] = 0x80;
+    const size_t tail_blocks = (rest + 9 + 63) / 64;
+    memset(m->tail + rest + 1, 0, tail_blocks * 64 - rest - 1);
+    const uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++) m->tail[tail_blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+    m->blocks = m->whole + tail_blocks;
+}
+
+static inline const uint8_t *block_of(const padded_t *m, size_t k) {
+    return k < m->whole ? m->data + 64 * k : m->tail + 64 * (k - m->whole);
+}
+
+static void digest_of(const uint32_t state[8], uint8_t out[32]) {
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(state[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(state[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(state[i] >> 8);
+        out[4 * i + 3] = (uint8_t)state[i];
+    }
+}
 
 static void sha256_portable(const uint8_t *data, size_t len, uint8_t out[32]) {
-    SHA256_WHOLE(sha256_compress_portable);
+    padded_t m;
+    pad(&m, data, len);
+    uint32_t state[8];
+    memcpy(state, SHA256_INITIAL_STATE, sizeof state);
+    if (m.whole > 0) sha256_compress_portable(state, data, m.whole);
+    sha256_compress_portable(state, m.tail, m.blocks - m.whole);
+    digest_of(state, out);
+}
+
+static void sha256_pair_portable(const uint8_t *a, size_t a_len, uint8_t a_out[32],
+                                 const uint8_t *b, size_t b_len, uint8_t b_out[32]) {
+    sha256_portable(a, a_len, a_out);
+    sha256_portable(b, b_len, b_out);
 }
 
 #if SHA256_HAVE_SHA_NI
 SHA_NI static void sha256_sha_ni(const uint8_t *data, size_t len, uint8_t out[32]) {
-    SHA256_WHOLE(sha256_compress_sha_ni);
+    padded_t m;
+    pad(&m, data, len);
+    uint32_t state[8];
+    memcpy(state, SHA256_INITIAL_STATE, sizeof state);
+    if (m.whole > 0) sha256_compress_sha_ni(state, data, m.whole);
+    sha256_compress_sha_ni(state, m.tail, m.blocks - m.whole);
+    digest_of(state, out);
+}
+
+/* Each sha256rnds2 waits for the one before it: a second message fills the gaps. */
+SHA_NI static void sha256_pair_sha_ni(const uint8_t *a, size_t a_len, uint8_t a_out[32],
+                                      const uint8_t *b, size_t b_len, uint8_t b_out[32]) {
+    padded_t ma, mb;
+    pad(&ma, a, a_len);
+    pad(&mb, b, b_len);
+    uint32_t sa[8], sb[8];
+    memcpy(sa, SHA256_INITIAL_STATE, sizeof sa);
+    memcpy(sb, SHA256_INITIAL_STATE, sizeof sb);
+    const size_t common = ma.blocks < mb.blocks ? ma.blocks : mb.blocks;
+    for (size_t k = 0; k < common; k++)
+        sha256_compress2_sha_ni(sa, block_of(&ma, k), sb, block_of(&mb, k));
+    for (size_t k = common; k < ma.blocks; k++) sha256_compress_sha_ni(sa, block_of(&ma, k), 1);
+    for (size_t k = common; k < mb.blocks; k++) sha256_compress_sha_ni(sb, block_of(&mb, k), 1);
+    digest_of(sa, a_out);
+    digest_of(sb, b_out);
 }
 #endif
 
@@ -330,12 +380,13 @@ typedef struct {
     uint8_t id[16];
     uint8_t previous[32];
     uint8_t hash[32];
+    const uint8_t *text; /* the block's canonical encoding (what its hash is taken of) */
+    size_t text_len;
     size_t end; /* where the record ends */
 } record_t;
 
-/** A JSON Lines record in canonical form at `pos`, hashed; 0 when it is not one. */
-static int read_json(hash_fn hash, const rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
-                     record_t *r) {
+/** A JSON Lines record in canonical form at `pos` (its text is the line); 0 when it is not one. */
+static int read_json(const rc_run *run, const uint8_t *bytes, size_t len, size_t pos, record_t *r) {
     const uint8_t *p = bytes + pos;
     const uint8_t *end = bytes + len;
     if (!EXPECT(&p, end, "{\"index\":") || !parse_decimal(&p, end, &r->index)) return 0;
@@ -353,7 +404,8 @@ static int read_json(hash_fn hash, const rc_run *run, const uint8_t *bytes, size
     p += 64;
     if (!EXPECT(&p, end, "\",\"proof\":") || !parse_decimal(&p, end, &r->proof)) return 0;
     if (!EXPECT(&p, end, "}\n")) return 0;
-    hash(bytes + pos, (size_t)(p - 1 - (bytes + pos)), r->hash);
+    r->text = bytes + pos;
+    r->text_len = (size_t)(p - 1 - (bytes + pos));
     r->end = (size_t)(p - bytes);
     return 1;
 }
@@ -381,11 +433,11 @@ static size_t canonical_capacity(size_t len) { return 256 + 6 * len; }
 
 /**
  * A binary record at `pos` exactly as the codec writes it (UTF-8 message:
- * flags 0), its canonical JSON built in `*scratch` and hashed; 0 when it is
- * not one. -1 on out of memory.
+ * flags 0), its canonical JSON built in `*scratch`; 0 when it is not one. -1
+ * on out of memory.
  */
-static int read_binary(hash_fn hash, const rc_run *run, const uint8_t *bytes, size_t len,
-                       size_t pos, record_t *r, uint8_t **scratch, size_t *scratch_size) {
+static int read_binary(const rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
+                       record_t *r, uint8_t **scratch, size_t *scratch_size) {
     if (len - pos < FRAME_HEAD) return 0;
     const uint32_t length = le32(bytes + pos);
     if ((length ^ le32(bytes + pos + 4)) != 0xffffffffu || length > MAX_PAYLOAD) return 0;
@@ -431,26 +483,47 @@ static int read_binary(hash_fn hash, const rc_run *run, const uint8_t *bytes, si
     out = write_decimal(out, r->proof);
     PUT("}");
 #undef PUT
-    hash(*scratch, (size_t)(out - *scratch), r->hash);
+    r->text = *scratch;
+    r->text_len = (size_t)(out - *scratch);
     r->end = crc_at + FRAME_TAIL;
     return 1;
 }
 
-/** How many zeros the proof digest of `r` after the run's parent ends in, under the run's rule. */
-static int proof_zeros(hash_fn hash, const rc_run *run, const record_t *r) {
-    if (run->content_rule) return trailing_zero_digits(r->hash);
-    uint8_t candidate[48];
-    uint8_t *out = candidate;
-    if (run->parent_proof_null) {
-        memcpy(out, "null", 4);
-        out += 4;
+/** The original rule's candidate for `proof` after `parent_proof` (null when `parent_null`). */
+static size_t candidate_of(uint8_t out[48], int parent_null, uint64_t parent_proof, uint64_t proof) {
+    uint8_t *p = out;
+    if (parent_null) {
+        memcpy(p, "null", 4);
+        p += 4;
     } else {
-        out = write_decimal(out, run->parent_proof);
+        p = write_decimal(p, parent_proof);
     }
-    out = write_decimal(out, r->proof);
-    uint8_t digest[32];
-    hash(candidate, (size_t)(out - candidate), digest);
-    return trailing_zero_digits(digest);
+    p = write_decimal(p, proof);
+    return (size_t)(p - out);
+}
+
+/**
+ * Accepts `r` (starting at `pos`, its hash taken, its proof digest ending in
+ * `zeros` zeros) when it follows the run's parent: written out, and the
+ * parent from now on. 0 when it breaks a rule.
+ */
+static int accept(rc_run *run, const record_t *r, size_t pos, int zeros) {
+    if (r->index != run->parent_index + 1) return 0;
+    if (memcmp(r->previous, run->parent_hash, 32) != 0) return 0;
+    if (zeros < run->difficulty) return 0;
+    if (r->timestamp <= run->parent_timestamp) return 0;
+    if ((double)r->timestamp > run->latest_timestamp) return 0;
+    memcpy(run->ids + 16 * run->at, r->id, 16);
+    run->starts[run->at] = (double)pos;
+    memcpy(run->hashes + 32 * run->at, r->hash, 32);
+    run->at++;
+    if (zeros < run->least_zeros) run->least_zeros = zeros;
+    run->parent_index = r->index;
+    run->parent_timestamp = r->timestamp;
+    run->parent_proof_null = 0;
+    run->parent_proof = r->proof;
+    memcpy(run->parent_hash, r->hash, 32);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -458,44 +531,67 @@ static int proof_zeros(hash_fn hash, const rc_run *run, const record_t *r) {
 int64_t rc_check(scan_engine engine, rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
                  size_t *next) {
     hash_fn hash = sha256_portable;
+    hash2_fn hash2 = sha256_pair_portable;
 #if SHA256_HAVE_SHA_NI
-    if (engine == ENGINE_SHA_NI) hash = sha256_sha_ni;
+    if (engine == ENGINE_SHA_NI) {
+        hash = sha256_sha_ni;
+        hash2 = sha256_pair_sha_ni;
+    }
 #else
     (void)engine;
 #endif
-    uint8_t *scratch = NULL;
-    size_t scratch_size = 0;
-    int64_t accepted = 0;
-    record_t r;
+    uint8_t *scratch[2] = {NULL, NULL};
+    size_t scratch_size[2] = {0, 0};
+    int64_t accepted = -1; /* out of memory until the loop ends */
+    const int64_t before = (int64_t)run->at;
+    record_t a, b;
+#define READ(r, at, slot)                                                                          \
+    (run->json ? read_json(run, bytes, len, at, r)                                                 \
+               : read_binary(run, bytes, len, at, r, &scratch[slot], &scratch_size[slot]))
+    /*
+     * Records two at a time where both read well: their hashes (and their
+     * proof candidates) go through the engine together, then each is checked
+     * against its parent in order.
+     */
     while (pos < len && run->at < run->capacity) {
-        const int read = run->json ? read_json(hash, run, bytes, len, pos, &r)
-                                   : read_binary(hash, run, bytes, len, pos, &r, &scratch,
-                                                 &scratch_size);
-        if (read < 0) {
-            free(scratch);
-            return -1;
+        const int read_a = READ(&a, pos, 0);
+        if (read_a < 0) goto out;
+        if (read_a == 0) break;
+        int paired = 0;
+        if (run->at + 1 < run->capacity && a.end < len) {
+            const int read_b = READ(&b, a.end, 1);
+            if (read_b < 0) goto out;
+            paired = read_b == 1;
         }
-        if (read == 0) break;
-        if (r.index != run->parent_index + 1) break;
-        if (memcmp(r.previous, run->parent_hash, 32) != 0) break;
-        const int zeros = proof_zeros(hash, run, &r);
-        if (zeros < run->difficulty) break;
-        if (r.timestamp <= run->parent_timestamp) break;
-        if ((double)r.timestamp > run->latest_timestamp) break;
-        memcpy(run->ids + 16 * run->at, r.id, 16);
-        run->starts[run->at] = (double)pos;
-        memcpy(run->hashes + 32 * run->at, r.hash, 32);
-        run->at++;
-        accepted++;
-        if (zeros < run->least_zeros) run->least_zeros = zeros;
-        run->parent_index = r.index;
-        run->parent_timestamp = r.timestamp;
-        run->parent_proof_null = 0;
-        run->parent_proof = r.proof;
-        memcpy(run->parent_hash, r.hash, 32);
-        pos = r.end;
+        uint8_t digest_a[32], digest_b[32];
+        uint8_t candidate_a[48], candidate_b[48];
+        const size_t a_len = run->content_rule
+                                 ? 0
+                                 : candidate_of(candidate_a, run->parent_proof_null,
+                                                run->parent_proof, a.proof);
+        if (!paired) {
+            hash(a.text, a.text_len, a.hash);
+            if (!run->content_rule) hash(candidate_a, a_len, digest_a);
+        } else {
+            hash2(a.text, a.text_len, a.hash, b.text, b.text_len, b.hash);
+            if (!run->content_rule) {
+                const size_t b_len = candidate_of(candidate_b, 0, a.proof, b.proof);
+                hash2(candidate_a, a_len, digest_a, candidate_b, b_len, digest_b);
+            }
+        }
+        const int zeros_a = trailing_zero_digits(run->content_rule ? a.hash : digest_a);
+        if (!accept(run, &a, pos, zeros_a)) break;
+        pos = a.end;
+        if (!paired) continue;
+        const int zeros_b = trailing_zero_digits(run->content_rule ? b.hash : digest_b);
+        if (!accept(run, &b, pos, zeros_b)) break;
+        pos = b.end;
     }
-    free(scratch);
+#undef READ
+    accepted = (int64_t)run->at - before;
     *next = pos;
+out:
+    free(scratch[0]);
+    free(scratch[1]);
     return accepted;
 }
