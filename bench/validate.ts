@@ -10,7 +10,7 @@ import { recordResults } from "./lib/results.js";
 
 /*
  * Full validation of a 100,000-block chain at difficulty 1 held in memory
- * (links, hashes, proofs, shapes, ids, exact records), best of three:
+ * (links, hashes, proofs, shapes, ids, exact records), best of five:
  *   validate_blocks_per_s          the records of the JSON Lines chain in one
  *                                  buffer, as the node holds them (BlockRecords),
  *                                  checked by checkChainRecords (native where built)
@@ -20,7 +20,7 @@ import { recordResults } from "./lib/results.js";
  */
 
 const LENGTH = 100_000;
-const RUNS = 3;
+const RUNS = 5;
 
 const chain = Array.from(longChainBlocks(LENGTH));
 const recordsOf = (format: "json" | "binary") => {

@@ -1,14 +1,14 @@
-import { createHash } from "node:crypto";
 import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
 import { readChainBytes } from "../storage/chain-file.js";
 import { codecFor, detectFormat, FORMAT_NAMES, normalizeFormat } from "../storage/chain-format.js";
-import { loadCheckedChain } from "../storage/chain-load.js";
+import { loadCheckedChainInParallel } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { hashFilePath, readHashFile } from "../storage/hash-file.js";
 import { expandHome } from "../storage/home-path.js";
+import { digestOf } from "../storage/running-digest.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface VerifyFlags {
@@ -81,11 +81,15 @@ function printVerdict(verdict: Verdict, json: boolean | undefined): void {
  */
 async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number> {
   try {
-    const bytes = await readChainBytes(path);
+    // In shared memory: a large file is checked by several threads (storage/parallel-check.ts).
+    const bytes = await readChainBytes(path, true);
     const format = flags.chainSerialization
       ? normalizeFormat(flags.chainSerialization)
       : detectFormat(bytes);
     const codec = codecFor(format);
+    // The file's SHA-256 (for its .hash) is taken in the thread pool while this thread checks it.
+    const digesting = digestOf(bytes);
+    digesting.catch(() => {});
     // Framed only: every record is parsed once, by the full check (native where built).
     const file = codec.soundPart(bytes, path);
     if (file.torn) {
@@ -96,7 +100,7 @@ async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number
     if (file.completion) warn(`${path}: the last line lacks its newline; a node adds it on load`);
     const sound = bytes.subarray(0, file.end);
     const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-    const loaded = loadCheckedChain(path, records, codec, {
+    const loaded = await loadCheckedChainInParallel(path, records, codec, {
       difficulty: flags.difficulty ?? 1,
       rule: proofRuleNamed(flags.proofRule),
       maxMessageBytes: flags.maxMessageBytes,
@@ -109,7 +113,7 @@ async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number
     const blocks = loaded.records.length;
     const difficulty = flags.difficulty ?? (blocks > 1 ? Math.max(1, loaded.leastZeros ?? 1) : 1);
     const stored = await readHashFile(hashFilePath(path));
-    const digest = createHash("sha256").update(bytes).digest("hex");
+    const digest = (await digesting).hex();
     if (stored !== null && stored !== digest) {
       warn(`${hashFilePath(path)} does not match the chain file (its sha256 is ${digest})`);
     }

@@ -19,7 +19,7 @@ import {
 const HASH_BYTES = 32;
 const ID_BYTES = 16;
 
-/** The records of a whole chain (genesis first) checked in full. */
+/** Records checked in full: the valid ones with their hashes and ids, and the first failure. */
 export interface CheckedRecords {
   /** How many leading records are valid blocks (their records maybe not canonical: `notCanonical`). */
   count: number;
@@ -31,9 +31,9 @@ export interface CheckedRecords {
   ids: Buffer;
   /** The first block that breaks a rule, or whose record is damaged; null when none does. */
   failure: RecordRunFailure | null;
-  /** The first valid block whose record is not its exact encoding, or -1. */
+  /** The chain index of the first valid block whose record is not its exact encoding, or -1. */
   notCanonical: number;
-  /** With measureWork: the fewest trailing zeros of any canonical record's proof digest after genesis (64 when none). */
+  /** With measureWork: the fewest trailing zeros of any canonical record's proof digest (64 when none). */
   leastZeros?: number;
 }
 
@@ -48,6 +48,7 @@ export function checkChainRecords(
   codec: ChainCodec,
   bytes: Buffer,
   opts: RecordCheckOptions,
+  end = bytes.length,
 ): CheckedRecords {
   const first = codec.header.length;
   const genesis = checkGenesis(codec, bytes, first);
@@ -56,35 +57,49 @@ export function checkChainRecords(
       genesis === null
         ? { index: 0, reason: "block 0 is not the genesis block" }
         : { index: 0, reason: genesis, damaged: "BAD_RECORD" };
-    return {
-      count: 0,
-      starts: new Float64Array(0),
-      hashes: Buffer.alloc(0),
-      ids: Buffer.alloc(0),
-      failure,
-      notCanonical: -1,
-      ...(opts.measureWork ? { leastZeros: MAX_DIFFICULTY } : {}),
-    };
+    return { ...joined([], [], null), failure, notCanonical: -1, ...work(opts, MAX_DIFFICULTY) };
   }
-
-  // Most chains are one run; a record that is not canonical starts another after it.
-  const runs: { from: number; run: RecordRunResult }[] = [];
-  let notCanonical = genesis.exact ? -1 : 0;
-  let parent: RunParent = {
+  const parent: RunParent = {
     index: 0,
     timestamp: genesis.block.timestamp,
     proof: genesis.block.proof,
     hash: Buffer.from(GENESIS_HASH, "hex"),
   };
-  let from = genesis.end;
-  let known: KnownIds = { hasBytes: (b, at) => isZeroId(b, at) };
-  let seen: IdIndex | null = null;
-  const extra: { at: number; start: number; hash: Buffer; id: Buffer }[] = [];
+  const genesisId = Buffer.alloc(ID_BYTES); // all zeros
+  const head = { start: first, hash: parent.hash, id: genesisId };
+  const rest = checkRecordsFrom(codec, bytes, genesis.end, end, parent, genesisId, opts, head);
+  return { ...rest, notCanonical: genesis.exact ? rest.notCanonical : 0 };
+}
+
+/**
+ * Checks the records of bytes[from, to) that follow `parent`, whose data ids
+ * must not repeat `before` (16 raw bytes each) nor each other; as
+ * checkChainRecords, a valid record that is not canonical is noted and the
+ * check goes on after it. `head`, when given, is listed first in the result.
+ */
+export function checkRecordsFrom(
+  codec: ChainCodec,
+  bytes: Buffer,
+  from: number,
+  to: number,
+  parent: RunParent,
+  before: Buffer,
+  opts: RecordCheckOptions,
+  head: Listed | null = null,
+): CheckedRecords {
+  // Most runs are one; a record that is not canonical starts another after it.
+  const runs: { from: number; run: RecordRunResult }[] = [];
+  const between: Listed[] = [];
+  let notCanonical = -1;
   let failure: RecordRunFailure | null = null;
   let leastZeros = MAX_DIFFICULTY;
+  let known = idsIn(before);
+  let seen: IdIndex | null = null;
+  let at = from;
+  let follows = parent;
   for (;;) {
-    const run = checkRecordRun(codec, bytes.subarray(from), parent, known, opts);
-    runs.push({ from, run });
+    const run = checkRecordRun(codec, bytes.subarray(at, to), follows, known, opts);
+    runs.push({ from: at, run });
     leastZeros = Math.min(leastZeros, run.leastZeros ?? MAX_DIFFICULTY);
     if (run.failure === null) break;
     if (!run.failure.notCanonical) {
@@ -94,25 +109,57 @@ export function checkChainRecords(
     // Valid but not canonical: noted, taken as it is, and the check goes on after it.
     const index = run.failure.index;
     if (notCanonical < 0) notCanonical = index;
-    const start = from + runEnd(codec, bytes, from, run);
+    const start = at + runEnd(codec, bytes, at, run);
     const end = codec.recordEnd(bytes, start) as number;
     const block = codec.decodeRecord(bytes.subarray(start, end)) as Block;
-    const hash = sha256Bytes(encodeBlock(block));
-    const id = Buffer.from(block.data.id, "hex");
-    seen ??= IdIndex.fromIds(Buffer.alloc(ID_BYTES), 1, null).index;
+    const listed = {
+      start,
+      hash: sha256Bytes(encodeBlock(block)),
+      id: Buffer.from(block.data.id, "hex"),
+    };
+    seen ??= indexOf(before);
     for (let i = 0; i < run.count; i++) seen.addBytes(run.ids, i * ID_BYTES);
-    seen.addBytes(id, 0);
+    seen.addBytes(listed.id, 0);
     const all = seen;
-    known = { hasBytes: (b, at) => all.hasBytes(b, at) };
-    extra.push({ at: index, start, hash, id });
-    parent = { index, timestamp: block.timestamp, proof: block.proof, hash };
-    from = end;
+    known = { hasBytes: (b, offset) => all.hasBytes(b, offset) };
+    between.push(listed);
+    follows = { index, timestamp: block.timestamp, proof: block.proof, hash: listed.hash };
+    at = end;
   }
+  return { ...joined(runs, between, head), failure, notCanonical, ...work(opts, leastZeros) };
+}
+
+/** A record listed apart from the runs: genesis, or one that is valid but not canonical. */
+export interface Listed {
+  start: number;
+  hash: Buffer;
+  id: Buffer;
+}
+
+/** An IdIndex of the ids in `before` (16 raw bytes each). */
+function indexOf(before: Buffer): IdIndex {
+  const index = new IdIndex();
+  for (let at = 0; at < before.length; at += ID_BYTES) index.addBytes(before, at);
+  return index;
+}
+
+function work(opts: RecordCheckOptions, leastZeros: number): { leastZeros?: number } {
+  return opts.measureWork ? { leastZeros } : {};
+}
+
+/** The ids in `before` (16 raw bytes each) as KnownIds: a plain scan, as there are few (genesis's). */
+function idsIn(before: Buffer): KnownIds {
   return {
-    ...joined(runs, extra, first),
-    failure,
-    notCanonical,
-    ...(opts.measureWork ? { leastZeros } : {}),
+    few: before,
+    hasBytes: (bytes, at) => {
+      // Byte by byte in JavaScript: a native compare per id costs more than the 16 bytes.
+      for (let i = 0; i < before.length; i += ID_BYTES) {
+        let same = true;
+        for (let j = 0; j < ID_BYTES && same; j++) same = bytes[at + j] === before[i + j];
+        if (same) return true;
+      }
+      return false;
+    },
   };
 }
 
@@ -135,12 +182,6 @@ function checkGenesis(
   };
 }
 
-/** The genesis id (all zeros), the only id a chain holds before block 1. */
-function isZeroId(bytes: Buffer, at: number): boolean {
-  for (let i = 0; i < ID_BYTES; i++) if (bytes[at + i] !== 0) return false;
-  return true;
-}
-
 /** Where the valid records of `run` (checked from `from`) end, relative to `from`. */
 function runEnd(codec: ChainCodec, bytes: Buffer, from: number, run: RecordRunResult): number {
   if (run.count === 0) return 0;
@@ -148,31 +189,31 @@ function runEnd(codec: ChainCodec, bytes: Buffer, from: number, run: RecordRunRe
   return (codec.recordEnd(bytes, last) as number) - from;
 }
 
-/** The runs and the non-canonical records between them as one list, genesis first. */
+/** `head`, then the runs with the listed records between them, as one list. */
 function joined(
   runs: { from: number; run: RecordRunResult }[],
-  extra: { at: number; start: number; hash: Buffer; id: Buffer }[],
-  first: number,
+  between: Listed[],
+  head: Listed | null,
 ): { count: number; starts: Float64Array; hashes: Buffer; ids: Buffer } {
-  const count = 1 + extra.length + runs.reduce((n, r) => n + r.run.count, 0);
+  const count = (head ? 1 : 0) + between.length + runs.reduce((n, r) => n + r.run.count, 0);
   const starts = new Float64Array(count);
   const hashes = Buffer.allocUnsafe(count * HASH_BYTES);
-  const ids = Buffer.alloc(count * ID_BYTES);
-  starts[0] = first;
-  Buffer.from(GENESIS_HASH, "hex").copy(hashes, 0);
-  let at = 1;
+  const ids = Buffer.allocUnsafe(count * ID_BYTES);
+  let at = 0;
+  const list = (one: Listed) => {
+    starts[at] = one.start;
+    one.hash.copy(hashes, at * HASH_BYTES);
+    one.id.copy(ids, at * ID_BYTES);
+    at++;
+  };
+  if (head) list(head);
   for (const [i, { from, run }] of runs.entries()) {
     for (let r = 0; r < run.count; r++) starts[at + r] = from + (run.starts[r] as number);
     run.hashes.copy(hashes, at * HASH_BYTES);
     run.ids.copy(ids, at * ID_BYTES);
     at += run.count;
-    const between = extra[i];
-    if (between) {
-      starts[at] = between.start;
-      between.hash.copy(hashes, at * HASH_BYTES);
-      between.id.copy(ids, at * ID_BYTES);
-      at++;
-    }
+    const next = between[i];
+    if (next) list(next);
   }
   return { count, starts, hashes, ids };
 }

@@ -33,11 +33,12 @@ export function decodeChainFile(path: string, bytes: Buffer, format: ChainFormat
 /**
  * The bytes of a chain file; a ChainLoadError when it cannot be read or is a
  * chain file of the original Python node (which this node cannot load).
+ * `shared`: in a SharedArrayBuffer, which worker threads can read too.
  */
-export async function readChainBytes(path: string): Promise<Buffer> {
+export async function readChainBytes(path: string, shared = false): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readWhole(path);
+    bytes = await readWhole(path, shared);
   } catch (err) {
     const why =
       (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
@@ -66,11 +67,11 @@ export async function readChainBytes(path: string): Promise<Buffer> {
  * readFile's 512 KiB reads each wait for this thread, which a start keeps busy
  * loading modules meanwhile.
  */
-async function readWhole(path: string): Promise<Buffer> {
+async function readWhole(path: string, shared: boolean): Promise<Buffer> {
   const handle = await open(path, "r");
   try {
     const size = (await handle.stat()).size;
-    const bytes = Buffer.allocUnsafe(size);
+    const bytes = shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
     let done = 0;
     while (done < size) {
       const { bytesRead } = await handle.read(bytes, done, size - done, done);

@@ -5,12 +5,13 @@ import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
 import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { isGenesis, linkProblem, type ValidationOptions } from "../core/validate.js";
 import { BlockRecords } from "./block-records.js";
-import { checkChainRecords } from "./chain-check.js";
+import { type CheckedRecords, checkChainRecords } from "./chain-check.js";
 import type { ChainCodec } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { IdIndex } from "./id-index.js";
 import { type NativeChainIndex, nativeChainIndex, type RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
+import { checkChainRecordsInParallel } from "./parallel-check.js";
 import type { RecordCheckOptions } from "./record-check.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
@@ -140,9 +141,37 @@ export function loadCheckedChain(
   bytes: Buffer,
   codec: ChainCodec,
   opts: RecordCheckOptions,
-): (LoadedChain & { leastZeros?: number }) | null {
+): CheckedChain | null {
   if (bytes.length <= codec.header.length) return null;
-  const checked = checkChainRecords(codec, bytes, opts);
+  return loadedFrom(path, bytes, codec, opts, checkChainRecords(codec, bytes, opts));
+}
+
+/**
+ * loadCheckedChain on several threads where it pays: `bytes` in shared
+ * memory (a SharedArrayBuffer) and large (parallel-check.ts); the same result.
+ */
+export async function loadCheckedChainInParallel(
+  path: string,
+  bytes: Buffer,
+  codec: ChainCodec,
+  opts: RecordCheckOptions,
+): Promise<CheckedChain | null> {
+  if (bytes.length <= codec.header.length) return null;
+  const checked = await checkChainRecordsInParallel(codec, bytes, opts);
+  return loadedFrom(path, bytes, codec, opts, checked);
+}
+
+/** A chain checked in full, with the most difficulty every proof meets when asked (measureWork). */
+export type CheckedChain = LoadedChain & { leastZeros?: number };
+
+/** The chain the check found valid, or the ChainLoadError for its first failure. */
+function loadedFrom(
+  path: string,
+  bytes: Buffer,
+  codec: ChainCodec,
+  opts: RecordCheckOptions,
+  checked: CheckedRecords,
+): CheckedChain {
   const { count, starts, failure } = checked;
   if (failure !== null) {
     const offset =

@@ -48,6 +48,12 @@ export interface KnownIds {
    * -1: where given, a run's ids are checked in one call (natively, in bulk).
    */
   firstKnown?(ids: Buffer, from: number, to: number): number;
+  /**
+   * When they are few (a chain's genesis alone, say): all of them, 16 raw
+   * bytes each, so that they are looked up among the run's ids instead of
+   * each of the run's ids among them.
+   */
+  few?: Buffer;
 }
 
 /** Why a run of records stops being valid: the first bad block and the reason. */
@@ -212,8 +218,12 @@ export function checkRecordRunNative(
   }
 
   let count = params[P.at] as number;
-  const repeated = IdIndex.fromIds(out.ids, count, nativeChainIndex()).duplicate;
-  const clash = firstKnown(known, out.ids, 0, repeated < 0 ? count : repeated);
+  const run = IdIndex.fromIds(out.ids, count, nativeChainIndex());
+  const repeated = run.duplicate;
+  const clash =
+    known.few && repeated < 0
+      ? firstOfFew(known.few, run.index)
+      : firstKnown(known, out.ids, 0, repeated < 0 ? count : repeated);
   const first = clash >= 0 ? clash : repeated;
   if (first >= 0) {
     // Valid in every other way: TypeScript gives the reason (and must fail it).
@@ -264,6 +274,16 @@ function leastZerosOf(
     previous = block;
   }
   return least;
+}
+
+/** The first record of a run (its ids in `run`) that holds one of the `few` ids, or -1. */
+function firstOfFew(few: Buffer, run: IdIndex): number {
+  let first = -1;
+  for (let at = 0; at < few.length; at += ID_BYTES) {
+    const index = run.indexOfBytes(few, at);
+    if (index !== undefined && (first < 0 || index < first)) first = index;
+  }
+  return first;
 }
 
 /** The first record of [from, to) whose id (in `ids`) the chain holds, or -1. */

@@ -14,6 +14,7 @@ import { nativeRecordCheck } from "../../src/storage/native-record-check.js";
 import {
   checkRecordRunJs,
   checkRecordRunNative,
+  type KnownIds,
   type RecordRunResult,
 } from "../../src/storage/record-check.js";
 import { contentNonce, extendChain } from "../helpers/chain-factory.js";
@@ -214,6 +215,7 @@ describe("native record check = TypeScript record check (property)", { skip }, (
             { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 1 },
           ),
           fc.boolean(),
+          fc.boolean(),
           (
             { rule, messages, length, repeatedId },
             damage,
@@ -221,6 +223,7 @@ describe("native record check = TypeScript record check (property)", { skip }, (
             clockStep,
             maxMessageBytes,
             measureWork,
+            listed,
           ) => {
             let chain = extendChain([structuredClone(GENESIS_BLOCK) as Block], length - 1, {
               difficulty: D,
@@ -234,8 +237,15 @@ describe("native record check = TypeScript record check (property)", { skip }, (
             const from = 1 + (fromSeed % (chain.length - 1));
             const parentBlock = chain[from - 1] as Block;
             const bytes = recordsWith(format, chain.slice(from), damage);
-            const known = new IdIndex();
-            for (const b of chain.slice(0, from)) known.add(b.data.id);
+            const index = new IdIndex();
+            for (const b of chain.slice(0, from)) index.add(b.data.id);
+            // The chain's ids as an index, or also listed (`few`): looked up among the run's.
+            const few = Buffer.concat(
+              chain.slice(0, from).map((b) => Buffer.from(b.data.id, "hex")),
+            );
+            const known: KnownIds = listed
+              ? { hasBytes: (b, at) => index.hasBytes(b, at), few }
+              : index;
             const opts = {
               difficulty: D,
               rule: proofRuleNamed(rule),
