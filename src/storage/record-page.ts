@@ -88,7 +88,12 @@ export class RecordPage {
     if (this.codec === BINARY_CODEC && codec === JSON_LINES_CODEC) {
       const lines = binaryToJsonLines(this.bytes);
       if (typeof lines === "string") return lines;
-      return new RecordPage(codec, lines.bytes, lines.starts, this.from);
+      // The chain keeps the records it adopts as they are: no room to spare kept with them.
+      const fitted =
+        lines.bytes.buffer.byteLength > lines.bytes.length * 1.25
+          ? Buffer.from(lines.bytes)
+          : lines.bytes;
+      return new RecordPage(codec, fitted, lines.starts, this.from);
     }
     const blocks: Block[] = [];
     for (let i = 0; i < this.count; i++) {
