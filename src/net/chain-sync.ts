@@ -18,6 +18,8 @@ export interface ChainSyncOptions {
   pageLimit: number;
   /** Most bytes a peer puts in one page (its answer may hold fewer blocks than asked when it holds half this). */
   pageBytes: number;
+  /** The time-out of one request: pages grow only while they come well within it. */
+  requestTimeoutMs: number;
   /** Longest time one sync with one peer may take, however well it goes; it goes on at the next round. */
   maxSyncMs: number;
   /** Most syncs running at once (each with its own peer). */
@@ -178,11 +180,18 @@ export class ChainSync {
   private async syncWith(peer: string, status: PeerStatus): Promise<void> {
     const { chain } = this.deps;
     const deadline = Date.now() + this.opts.maxSyncMs;
-    const fetch = async (from: number, limit: number) =>
-      (await this.fetchPage(peer, from, limit)).page;
-    // Pages start small and double: the first comes soon, and each next one is
-    // ready about when the one before is checked (serving is faster than checking).
+    // Pages start small and double while they come quickly: the first comes soon,
+    // each next one is ready about when the one before is checked (serving is faster
+    // than checking), and on a slow link they shrink before they would time out.
     let pageSize = Math.min(this.opts.pageLimit, FIRST_PAGE_BLOCKS);
+    let lastTook = 0;
+    const timed = async (from: number, limit: number) => {
+      const began = Date.now();
+      const answer = await this.fetchPage(peer, from, limit);
+      lastTook = Date.now() - began;
+      return answer;
+    };
+    const fetch = async (from: number, limit: number) => (await timed(from, limit)).page;
     let found: ForkPoint;
     try {
       found = await findForkPoint(chain, fetch, pageSize);
@@ -201,9 +210,9 @@ export class ChainSync {
         ahead = null;
         return { page: kept, short: null };
       }
-      pageSize = Math.min(this.opts.pageLimit, pageSize * 2);
+      pageSize = nextPageSize(pageSize, lastTook, this.opts);
       const want = Math.min(pageSize, aheadAt - from, status.length - from);
-      const { page, asked, bytes } = await this.fetchPage(peer, from, want);
+      const { page, asked, bytes } = await timed(from, want);
       // Progress, not patience: a peer claiming more must send whole pages (or
       // pages as large in bytes as a page may be, for large messages).
       const short =
@@ -367,6 +376,20 @@ export class ChainSync {
       }
     }
   }
+}
+
+/**
+ * The size of the next page: twice the last while it came within a quarter of
+ * the time-out, half when it took more than half of it, else the same.
+ */
+export function nextPageSize(
+  size: number,
+  tookMs: number,
+  opts: Pick<ChainSyncOptions, "pageLimit" | "requestTimeoutMs">,
+): number {
+  if (tookMs > opts.requestTimeoutMs / 2) return Math.max(1, Math.floor(size / 2));
+  if (tookMs < opts.requestTimeoutMs / 4) return Math.min(opts.pageLimit, size * 2);
+  return size;
 }
 
 /** What the next block's validation reads of a block. */

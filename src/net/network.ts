@@ -164,6 +164,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       {
         pageLimit: opts.pageLimit,
         pageBytes: DEFAULTS.recordPageBytes,
+        requestTimeoutMs: opts.requestTimeoutMs,
         maxSyncMs: DEFAULTS.maxSyncMs,
         maxConcurrent: DEFAULTS.maxConcurrentSyncs,
         overlapAfterMs: DEFAULTS.syncOverlapAfterMs,

@@ -4,6 +4,7 @@ import { RECORDS_MEDIA_TYPES } from "../../src/config/config.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
+import { nextPageSize } from "../../src/net/chain-sync.js";
 import { codecFor } from "../../src/storage/chain-format.js";
 import { branch, localNode, longChain } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
@@ -112,6 +113,41 @@ for (const format of ["binary", "json"] as const) {
     });
   });
 }
+
+describe("page sizes", () => {
+  it("pages double while they come quickly and halve before they would time out", async () => {
+    const chain = longChain(12_000);
+    const peer = await recordsPeer(chain, "json");
+    const serve = peer.override;
+    // A slow link: 0.3 ms a block, so that a page of 8,000 would take 2.4 s, past the time-out.
+    peer.override = async (req, res) => {
+      if (req.path === "/blocks") {
+        await new Promise((resolve) => setTimeout(resolve, Number(req.query.get("limit")) * 0.3));
+      }
+      return (await serve?.(req, res)) ?? false;
+    };
+    const n = node(chain.slice(0, 1), {
+      neighbours: [peer.address],
+      pageLimit: 8000,
+      requestTimeoutMs: 2000,
+    });
+    await n.network.syncNow();
+    assert.equal(n.chain.length, 12_000);
+    const limits = peer.seen("/blocks").map((r) => Number(r.query.get("limit")));
+    assert.deepEqual(limits.slice(0, 2), [4096, 2048], `limits ${limits.join(",")}`);
+    assert.ok(Math.max(...limits) <= 4096, `limits ${limits.join(",")}`);
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+  });
+
+  it("the next page size: twice while quick, half when slow, up to the limit", () => {
+    const opts = { pageLimit: 50_000, requestTimeoutMs: 5000 };
+    assert.equal(nextPageSize(4096, 100, opts), 8192);
+    assert.equal(nextPageSize(40_000, 100, opts), 50_000);
+    assert.equal(nextPageSize(8192, 2000, opts), 8192);
+    assert.equal(nextPageSize(8192, 2600, opts), 4096);
+    assert.equal(nextPageSize(1, 4000, opts), 1);
+  });
+});
 
 describe("damaged and mismatched record pages", () => {
   it("bans a peer whose binary page holds a damaged record (its CRC fails)", async () => {
