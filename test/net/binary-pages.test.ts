@@ -13,7 +13,7 @@ import { PeerClient } from "../../src/net/peer-client.js";
 import { decodeBinaryRecords } from "../../src/storage/binary-codec.js";
 import { writeChainFile } from "../../src/storage/chain-store.js";
 import { buildChain } from "../helpers/chain-factory.js";
-import { startTestMiner } from "../helpers/start-miner.js";
+import { postJson, startTestMiner } from "../helpers/start-miner.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { PeerServer } from "./peer-server.js";
@@ -175,6 +175,39 @@ test("the peer client gets binary pages from a node that speaks them and JSON fr
     assert.deepEqual(page.blocks, LONG.slice(0, page.blocks.length));
   } finally {
     await jsonOnly.stop();
+  }
+});
+
+test("messages pending on a fresh node leave its pending set when a sync brings their blocks", async () => {
+  const peer = new PeerServer(LONG.slice(0, 1));
+  const address = await peer.start();
+  try {
+    await withTempDir(async (dir) => {
+      const fresh = await startTestMiner({
+        pathToChain: join(dir, "chain.json"),
+        difficulty: D,
+        mine: false,
+        neighbours: [address],
+        chainSyncIntervalS: 1,
+      });
+      try {
+        const confirmed = [LONG[7], LONG[2400]].map((b) => (b as Block).data);
+        const other = { id: "c".repeat(32), message: "still pending" };
+        const added = await postJson(`${fresh.url}/data`, { data: [...confirmed, other] });
+        assert.equal(added.status, 200);
+        assert.equal(fresh.miner.pendingMessages().length, 3);
+        peer.chain = LONG;
+        await waitFor(() => fresh.miner.chainLength() === LONG.length, {
+          timeoutMs: 60_000,
+          what: "the fresh node to hold the whole chain",
+        });
+        assert.deepEqual(fresh.miner.pendingMessages(), [other]);
+      } finally {
+        await fresh.stop();
+      }
+    });
+  } finally {
+    await peer.stop();
   }
 });
 
