@@ -20,13 +20,12 @@
  * lowercase hex) makes indexRecords give null: the caller then validates the
  * whole file, which names the problem. Nothing is read outside `bytes`.
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain-index.h"
+#include "napi-util.h"
 
 #define ID_BYTES 16
 #define HASH_BYTES 32
@@ -36,11 +35,6 @@
 #define MAX_VARINT 8
 /** Table slots whose lines are fetched ahead while the ids before them are placed. */
 #define PREFETCH 16
-
-#define CHECK(call)                                                                               \
-    do {                                                                                          \
-        if ((call) != napi_ok) return NULL;                                                       \
-    } while (0)
 
 static const char JSON_HEAD[] = "{\"index\":";
 static const char JSON_TIMESTAMP[] = ",\"timestamp\":";
@@ -241,48 +235,18 @@ static int index_records(const uint8_t *bytes, size_t size, int binary, const do
     return 1;
 }
 
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *len) {
-    bool is_typed = false;
-    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-    napi_typedarray_type type;
-    void *raw = NULL;
-    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
-    if (type != napi_uint8_array) return 0;
-    *data = raw;
-    return 1;
-}
-
 static int int32s_of(napi_env env, napi_value value, int32_t **data, size_t *len) {
-    bool is_typed = false;
-    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-    napi_typedarray_type type;
     void *raw = NULL;
-    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
-    if (type != napi_int32_array) return 0;
+    if (!js_typed_of(env, value, napi_int32_array, &raw, len)) return 0;
     *data = raw;
     return 1;
-}
-
-static int whole_of(napi_env env, napi_value value, double limit, double *out) {
-    napi_valuetype kind;
-    if (napi_typeof(env, value, &kind) != napi_ok || kind != napi_number) return 0;
-    if (napi_get_value_double(env, value, out) != napi_ok) return 0;
-    return *out >= 0 && *out <= limit && *out == (double)(uint64_t)*out;
-}
-
-static napi_value type_error(napi_env env, const char *message) {
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
 }
 
 /** indexRecords' answer for framed records: null when they are not laid out as this node writes them. */
 static napi_value index_result(napi_env env, int framed, const starts_t *found, const uint8_t *bytes,
                                size_t size, int binary) {
     napi_value result;
-    if (framed < 0) {
-        napi_throw_error(env, "ENOMEM", "out of memory");
-        return NULL;
-    }
+    if (framed < 0) return js_out_of_memory(env);
     CHECK(napi_get_null(env, &result));
     if (framed == 0 || found->count == 0) return result;
     const int64_t count = found->count;
@@ -302,16 +266,14 @@ static napi_value index_result(napi_env env, int framed, const starts_t *found, 
 }
 
 static napi_value index_records_js(napi_env env, napi_callback_info info) {
-    size_t argc = 3;
-    napi_value argv[3] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    JS_ARGS(3);
     uint8_t *bytes;
     size_t size;
     double from;
     bool binary = false;
-    if (argc < 3 || !bytes_of(env, argv[0], &bytes, &size) || !whole_of(env, argv[1], (double)size, &from) ||
+    if (argc < 3 || !js_bytes_of(env, argv[0], &bytes, &size) || !js_whole_of(env, argv[1], (double)size, &from) ||
         napi_get_value_bool(env, argv[2], &binary) != napi_ok)
-        return type_error(env, "indexRecords(bytes: Uint8Array, from: offset within bytes, binary: boolean)");
+        return js_type_error(env, "indexRecords(bytes: Uint8Array, from: offset within bytes, binary: boolean)");
 
     starts_t found = {NULL, 0, 0};
     const int framed = frame_records(bytes, (size_t)from, size, binary, &found);
@@ -369,26 +331,21 @@ static int64_t fill_id_table(const uint8_t *ids, int64_t count, uint32_t seed, i
 }
 
 static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
-    size_t argc = 4;
-    napi_value argv[4] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    JS_ARGS(4);
     uint8_t *ids;
     int32_t *table;
     size_t ids_len, slots;
     double count, seed;
     const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array)";
-    if (argc < 4 || !bytes_of(env, argv[0], &ids, &ids_len) || !whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &count) ||
-        !whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots))
-        return type_error(env, usage);
+    if (argc < 4 || !js_bytes_of(env, argv[0], &ids, &ids_len) || !js_whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &count) ||
+        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots))
+        return js_type_error(env, usage);
     /* A power of two with room to spare, all empty: the caller's fresh table. */
     if (slots == 0 || (slots & (slots - 1)) != 0 || count * 2 > (double)slots || count > 2147483646.0)
-        return type_error(env, "fillIdTable: the table must be a power of two at least twice count");
+        return js_type_error(env, "fillIdTable: the table must be a power of two at least twice count");
     memset(table, 0, slots * sizeof(int32_t));
-    napi_value out;
-    CHECK(napi_create_double(
-        env, (double)fill_id_table(ids, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1)),
-        &out));
-    return out;
+    return js_number(env, (double)fill_id_table(ids, (int64_t)count, (uint32_t)seed, table,
+                                                (uint32_t)(slots - 1)));
 }
 
 /**
@@ -453,58 +410,44 @@ static int table_of(napi_env env, napi_value value, int32_t **table, size_t *slo
 }
 
 static napi_value find_ids_js(napi_env env, napi_callback_info info) {
-    size_t argc = 7;
-    napi_value argv[7] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    JS_ARGS(7);
     uint8_t *ids, *query;
     int32_t *table;
     size_t ids_len, query_len, slots;
     double seed, from, to, below;
-    if (argc < 7 || !bytes_of(env, argv[0], &ids, &ids_len) || !table_of(env, argv[1], &table, &slots) ||
-        !whole_of(env, argv[2], 4294967295.0, &seed) || !bytes_of(env, argv[3], &query, &query_len) ||
-        !whole_of(env, argv[5], (double)(query_len / ID_BYTES), &to) || !whole_of(env, argv[4], to, &from) ||
-        !whole_of(env, argv[6], 2147483647.0, &below))
-        return type_error(env, "findIds(ids: Uint8Array, table: Int32Array, seed: uint32, query: Uint8Array, from, to, below)");
-    napi_value out;
-    CHECK(napi_create_double(env,
-                             (double)find_ids(ids, ids_len, table, (uint32_t)(slots - 1), (uint32_t)seed,
-                                              query, (int64_t)from, (int64_t)to, (int64_t)below),
-                             &out));
-    return out;
+    if (argc < 7 || !js_bytes_of(env, argv[0], &ids, &ids_len) || !table_of(env, argv[1], &table, &slots) ||
+        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !js_bytes_of(env, argv[3], &query, &query_len) ||
+        !js_whole_of(env, argv[5], (double)(query_len / ID_BYTES), &to) || !js_whole_of(env, argv[4], to, &from) ||
+        !js_whole_of(env, argv[6], 2147483647.0, &below))
+        return js_type_error(env, "findIds(ids: Uint8Array, table: Int32Array, seed: uint32, query: Uint8Array, from, to, below)");
+    return js_number(env, (double)find_ids(ids, ids_len, table, (uint32_t)(slots - 1), (uint32_t)seed,
+                                           query, (int64_t)from, (int64_t)to, (int64_t)below));
 }
 
 static napi_value place_ids_js(napi_env env, napi_callback_info info) {
-    size_t argc = 5;
-    napi_value argv[5] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    JS_ARGS(5);
     uint8_t *ids;
     int32_t *table;
     size_t ids_len, slots;
     double first, count, seed;
-    if (argc < 5 || !bytes_of(env, argv[0], &ids, &ids_len) ||
-        !whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &first) ||
-        !whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
-        !whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
-        return type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
+    if (argc < 5 || !js_bytes_of(env, argv[0], &ids, &ids_len) ||
+        !js_whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &first) ||
+        !js_whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
+        !js_whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
+        return js_type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
     /* Room to spare, so that a free slot is always found. */
     if ((first + count) * 2 > (double)slots || first + count > 2147483646.0)
-        return type_error(env, "placeIds: the table must be at least twice the ids it will hold");
+        return js_type_error(env, "placeIds: the table must be at least twice the ids it will hold");
     place_ids(ids, (int64_t)first, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
     return NULL;
 }
 
 napi_status chain_index_register(napi_env env, napi_value exports) {
-    napi_value fn;
-    napi_status status = napi_create_function(env, "indexRecords", NAPI_AUTO_LENGTH, index_records_js, NULL, &fn);
-    if (status == napi_ok) status = napi_set_named_property(env, exports, "indexRecords", fn);
-    if (status == napi_ok)
-        status = napi_create_function(env, "fillIdTable", NAPI_AUTO_LENGTH, fill_id_table_js, NULL, &fn);
-    if (status == napi_ok) status = napi_set_named_property(env, exports, "fillIdTable", fn);
-    if (status == napi_ok)
-        status = napi_create_function(env, "findIds", NAPI_AUTO_LENGTH, find_ids_js, NULL, &fn);
-    if (status == napi_ok) status = napi_set_named_property(env, exports, "findIds", fn);
-    if (status == napi_ok)
-        status = napi_create_function(env, "placeIds", NAPI_AUTO_LENGTH, place_ids_js, NULL, &fn);
-    if (status == napi_ok) status = napi_set_named_property(env, exports, "placeIds", fn);
-    return status;
+    static const js_export_fn fns[] = {
+        {"indexRecords", index_records_js},
+        {"fillIdTable", fill_id_table_js},
+        {"findIds", find_ids_js},
+        {"placeIds", place_ids_js},
+    };
+    return js_export_fns(env, exports, fns, sizeof fns / sizeof fns[0]);
 }

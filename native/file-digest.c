@@ -14,19 +14,13 @@
  *   digestFinal(state) -> the 32-byte digest of what was hashed so far (the
  *       state stays usable)
  */
-#define NAPI_VERSION 8
-#include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "file-digest.h"
+#include "napi-util.h"
 #include "sha256.h"
-
-#define CHECK(call)                                                                               \
-    do {                                                                                          \
-        if ((call) != napi_ok) return NULL;                                                       \
-    } while (0)
 
 /** The state a Buffer holds; `magic` tells a state apart from any other 112 bytes. */
 typedef struct {
@@ -93,22 +87,6 @@ static void digest_final(const digest_state *s, uint8_t out[32]) {
     }
 }
 
-static napi_value type_error(napi_env env, const char *message) {
-    napi_throw_type_error(env, NULL, message);
-    return NULL;
-}
-
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *len) {
-    bool is_typed = false;
-    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-    napi_typedarray_type type;
-    void *raw = NULL;
-    if (napi_get_typedarray_info(env, value, &type, len, &raw, NULL, NULL) != napi_ok) return 0;
-    if (type != napi_uint8_array) return 0;
-    *data = raw;
-    return 1;
-}
-
 /**
  * The bytes of a state Buffer (a copy is worked on: a Buffer's memory need
  * not be aligned for the struct); NULL, with a TypeError thrown, when the
@@ -117,11 +95,11 @@ static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *len)
 static uint8_t *state_of(napi_env env, napi_value value, digest_state *copy) {
     uint8_t *data;
     size_t len;
-    if (bytes_of(env, value, &data, &len) && len == sizeof(digest_state)) {
+    if (js_bytes_of(env, value, &data, &len) && len == sizeof(digest_state)) {
         memcpy(copy, data, sizeof *copy);
         if (copy->magic == DIGEST_MAGIC) return data;
     }
-    type_error(env, "not a digest state (from digestCreate)");
+    js_type_error(env, "not a digest state (from digestCreate)");
     return NULL;
 }
 
@@ -139,16 +117,14 @@ static napi_value digest_create_js(napi_env env, napi_callback_info info) {
 }
 
 static napi_value digest_update_js(napi_env env, napi_callback_info info) {
-    size_t argc = 2;
-    napi_value argv[2] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 2) return type_error(env, "digestUpdate(state, bytes)");
+    JS_ARGS(2);
+    if (argc < 2) return js_type_error(env, "digestUpdate(state, bytes)");
     digest_state s;
     uint8_t *state = state_of(env, argv[0], &s);
     if (!state) return NULL;
     uint8_t *bytes;
     size_t len;
-    if (!bytes_of(env, argv[1], &bytes, &len)) return type_error(env, "bytes must be a Uint8Array");
+    if (!js_bytes_of(env, argv[1], &bytes, &len)) return js_type_error(env, "bytes must be a Uint8Array");
     digest_update(&s, bytes, len);
     memcpy(state, &s, sizeof s);
     return NULL;
@@ -184,7 +160,7 @@ static void update_complete(napi_env env, napi_status status, void *data) {
     uint8_t *bytes;
     size_t len;
     if (status == napi_ok && napi_get_reference_value(env, job->state_ref, &state) == napi_ok &&
-        bytes_of(env, state, &bytes, &len) && len == sizeof job->state)
+        js_bytes_of(env, state, &bytes, &len) && len == sizeof job->state)
         memcpy(bytes, &job->state, sizeof job->state);
     if (napi_get_reference_value(env, job->callback_ref, &callback) == napi_ok &&
         napi_get_global(env, &global) == napi_ok) {
@@ -198,25 +174,20 @@ static void update_complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value digest_update_async_js(napi_env env, napi_callback_info info) {
-    size_t argc = 3;
-    napi_value argv[3] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 3) return type_error(env, "digestUpdateAsync(state, bytes, callback)");
+    JS_ARGS(3);
+    if (argc < 3) return js_type_error(env, "digestUpdateAsync(state, bytes, callback)");
     update_job *job = calloc(1, sizeof *job);
-    if (!job) {
-        napi_throw_error(env, "ENOMEM", "out of memory");
-        return NULL;
-    }
+    if (!job) return js_out_of_memory(env);
     uint8_t *bytes;
     napi_valuetype kind;
     if (!state_of(env, argv[0], &job->state)) {
         free(job);
         return NULL;
     }
-    if (!bytes_of(env, argv[1], &bytes, &job->len) || napi_typeof(env, argv[2], &kind) != napi_ok ||
+    if (!js_bytes_of(env, argv[1], &bytes, &job->len) || napi_typeof(env, argv[2], &kind) != napi_ok ||
         kind != napi_function) {
         free(job);
-        return type_error(env, "digestUpdateAsync(state, bytes: Uint8Array, callback: function)");
+        return js_type_error(env, "digestUpdateAsync(state, bytes: Uint8Array, callback: function)");
     }
     job->bytes = bytes;
     napi_value name;
@@ -234,10 +205,8 @@ static napi_value digest_update_async_js(napi_env env, napi_callback_info info) 
 }
 
 static napi_value digest_final_js(napi_env env, napi_callback_info info) {
-    size_t argc = 1;
-    napi_value argv[1] = {NULL};
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 1) return type_error(env, "digestFinal(state)");
+    JS_ARGS(1);
+    if (argc < 1) return js_type_error(env, "digestFinal(state)");
     digest_state s;
     if (!state_of(env, argv[0], &s)) return NULL;
     napi_value out;
@@ -251,20 +220,11 @@ napi_status file_digest_register(napi_env env, napi_value exports) {
 #if SHA256_HAVE_SHA_NI
     use_sha_ni = sha256_has_sha_ni();
 #endif
-    static const struct {
-        const char *name;
-        napi_callback fn;
-    } fns[] = {
+    static const js_export_fn fns[] = {
         {"digestCreate", digest_create_js},
         {"digestUpdate", digest_update_js},
         {"digestUpdateAsync", digest_update_async_js},
         {"digestFinal", digest_final_js},
     };
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-        napi_value fn;
-        napi_status status = napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn);
-        if (status == napi_ok) status = napi_set_named_property(env, exports, fns[i].name, fn);
-        if (status != napi_ok) return status;
-    }
-    return napi_ok;
+    return js_export_fns(env, exports, fns, sizeof fns / sizeof fns[0]);
 }

@@ -41,17 +41,10 @@ export const RECORD_PARAMS = {
   count: 12,
 } as const;
 
+/** The addon's exports: checkRecords as above, with the engine named last. */
 interface RecordCheckExports {
-  readonly engine: "sha-ni" | "portable";
-  checkRecords(
-    bytes: Uint8Array,
-    parentHash: Uint8Array,
-    starts: Float64Array,
-    hashes: Uint8Array,
-    ids: Uint8Array,
-    params: Float64Array,
-    engine: string,
-  ): number;
+  readonly engine: NativeRecordCheck["engine"];
+  checkRecords(...args: [...Parameters<NativeRecordCheck["checkRecords"]>, engine: string]): number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { afterEach } from "node:test";
 import { ChainState } from "../../src/chain/chain-state.js";
 import { DEFAULTS } from "../../src/config/config.js";
 import { silentLogger } from "../../src/config/logger.js";
@@ -9,6 +10,7 @@ import { Network, type NetworkOptions } from "../../src/net/network.js";
 import { newNodeId } from "../../src/net/node-id.js";
 import { PendingPool } from "../../src/pool/pending-pool.js";
 import { mineNext } from "../helpers/tiny-chain.js";
+import type { PeerServer } from "./peer-server.js";
 
 /** A branch: the first `forkAt + 1` blocks of `base`, then `extra` blocks of its own. */
 export function branch(
@@ -84,6 +86,30 @@ export function localNode(
     async stop() {
       await network.stop();
       await scheduler.stop();
+    },
+  };
+}
+
+/**
+ * Stops what each test started once it ends, last first, however it ends.
+ * Call once at the top level of a test file: `node` makes a localNode and
+ * `started` starts a peer, both stopped after the test.
+ */
+export function stoppedAfterEach() {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (stops.length > 0) await stops.pop()?.();
+  });
+  return {
+    node(...args: Parameters<typeof localNode>) {
+      const n = localNode(...args);
+      stops.push(() => n.stop());
+      return n;
+    },
+    async started(peer: PeerServer): Promise<PeerServer> {
+      await peer.start();
+      stops.push(() => peer.stop());
+      return peer;
     },
   };
 }

@@ -1,30 +1,18 @@
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import type { Data } from "../../src/core/data.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { branch, localNode, longChain } from "./net-fixture.js";
+import { branch, longChain, stoppedAfterEach } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
 
 const LONG = longChain(3000);
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const { node, started } = stoppedAfterEach();
 
-async function peerWith(chain: Block[]): Promise<PeerServer> {
-  const peer = new PeerServer(chain);
-  await peer.start();
-  cleanups.push(() => peer.stop());
-  return peer;
-}
-
-function node(...args: Parameters<typeof localNode>) {
-  const n = localNode(...args);
-  cleanups.push(() => n.stop());
-  return n;
+function peerWith(chain: Block[]): Promise<PeerServer> {
+  return started(new PeerServer(chain));
 }
 
 function message(i: number): Data {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { RECORDS_MEDIA_TYPES } from "../../src/config/config.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
 import { nextPageSize } from "../../src/net/chain-sync.js";
 import { codecFor } from "../../src/storage/chain-format.js";
-import { branch, localNode, longChain } from "./net-fixture.js";
+import { branch, longChain, stoppedAfterEach } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
 
 // Chain sync through pages of records (binary or JSON Lines), from stand-in peers
@@ -14,10 +14,7 @@ import { PeerServer } from "./peer-server.js";
 
 const LONG = longChain(2500);
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const { node, started } = stoppedAfterEach();
 
 type Format = "json" | "binary";
 
@@ -47,15 +44,7 @@ async function recordsPeer(
     res.end(Buffer.concat(records));
     return true;
   };
-  await peer.start();
-  cleanups.push(() => peer.stop());
-  return peer;
-}
-
-function node(...args: Parameters<typeof localNode>) {
-  const n = localNode(...args);
-  cleanups.push(() => n.stop());
-  return n;
+  return started(peer);
 }
 
 /** A record at `index` of the page from `from` replaced by `block`'s. */

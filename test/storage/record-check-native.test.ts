@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { crc32 } from "node:zlib";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
@@ -15,8 +14,11 @@ import {
   checkRecordRunJs,
   checkRecordRunNative,
   type KnownIds,
+  type RecordCheckOptions,
   type RecordRunResult,
+  type RunParent,
 } from "../../src/storage/record-check.js";
+import { binaryRecord } from "../helpers/binary-record.js";
 import { contentNonce, extendChain } from "../helpers/chain-factory.js";
 
 /*
@@ -201,6 +203,31 @@ function comparable(result: RecordRunResult) {
   };
 }
 
+/** Asserts that every native engine gives what the TypeScript check gives on `bytes`; returns that. */
+function sameOnEveryEngine(
+  format: "json" | "binary",
+  bytes: Buffer,
+  parent: RunParent,
+  known: KnownIds,
+  opts: RecordCheckOptions,
+  message?: string,
+) {
+  const codec = codecFor(format);
+  const expected = comparable(checkRecordRunJs(codec, bytes, parent, known, opts));
+  for (const { native } of engines) {
+    const actual = checkRecordRunNative(
+      codec,
+      bytes,
+      parent,
+      known,
+      opts,
+      native as NonNullable<typeof native>,
+    );
+    assert.deepEqual(comparable(actual), expected, message);
+  }
+  return expected;
+}
+
 describe("native record check = TypeScript record check (property)", { skip }, () => {
   for (const format of ["json", "binary"] as const) {
     it(`${format}: random chains, random damage, random clock and message limit`, () => {
@@ -260,19 +287,7 @@ describe("native record check = TypeScript record check (property)", { skip }, (
               proof: parentBlock.proof,
               hash: Buffer.from(hashBlock(parentBlock), "hex"),
             };
-            const codec = codecFor(format);
-            const expected = comparable(checkRecordRunJs(codec, bytes, parent, known, opts));
-            for (const { native } of engines) {
-              const actual = checkRecordRunNative(
-                codec,
-                bytes,
-                parent,
-                known,
-                opts,
-                native as NonNullable<typeof native>,
-              );
-              assert.deepEqual(comparable(actual), expected);
-            }
+            sameOnEveryEngine(format, bytes, parent, known, opts);
           },
         ),
         { numRuns: RUNS },
@@ -297,22 +312,8 @@ describe("native record check = TypeScript record check on hand-picked edge case
   const known = new IdIndex();
   known.add((chain[0] as Block).data.id);
   const opts = { difficulty: D, now: 1_800_000_000_000 };
-  const same = (format: "json" | "binary", bytes: Buffer) => {
-    const codec = codecFor(format);
-    const expected = comparable(checkRecordRunJs(codec, bytes, parent, known, opts));
-    for (const { native } of engines) {
-      const actual = checkRecordRunNative(
-        codec,
-        bytes,
-        parent,
-        known,
-        opts,
-        native as NonNullable<typeof native>,
-      );
-      assert.deepEqual(comparable(actual), expected, bytes.toString("latin1"));
-    }
-    return expected;
-  };
+  const same = (format: "json" | "binary", bytes: Buffer) =>
+    sameOnEveryEngine(format, bytes, parent, known, opts, bytes.toString("latin1"));
   const line = (i: number) => encodeBlock(chain[i] as Block);
   const rest = () => `${line(2)}\n${line(3)}\n`;
 
@@ -395,15 +396,6 @@ describe("native record check = TypeScript record check on hand-picked edge case
     const good = codec.encodeRecord(chain[1] as Block);
     const payload = good.subarray(8, good.length - 4);
     const tail = Buffer.concat([2, 3].map((i) => codec.encodeRecord(chain[i] as Block)));
-    const frame = (p: Buffer) => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(p.length, 0);
-      head.writeUInt32LE(~p.length >>> 0, 4);
-      const body = Buffer.concat([head, p]);
-      const crc = Buffer.alloc(4);
-      crc.writeUInt32LE(crc32(body), 0);
-      return Buffer.concat([body, crc]);
-    };
     const variants = [
       payload,
       Buffer.concat([payload.subarray(0, 1), Buffer.from([0x81, 0x00]), payload.subarray(2)]),
@@ -427,6 +419,6 @@ describe("native record check = TypeScript record check on hand-picked edge case
       Buffer.concat([payload, Buffer.from([0xed, 0xa0, 0x80])]),
       payload.subarray(0, payload.length - 5),
     ];
-    for (const variant of variants) same("binary", Buffer.concat([frame(variant), tail]));
+    for (const variant of variants) same("binary", Buffer.concat([binaryRecord(variant), tail]));
   });
 });

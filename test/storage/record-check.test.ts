@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { crc32 } from "node:zlib";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { hashBlock, sha256Bytes } from "../../src/core/hash.js";
@@ -21,6 +20,7 @@ import {
   type RecordRunResult,
   type RunParent,
 } from "../../src/storage/record-check.js";
+import { binaryRecord } from "../helpers/binary-record.js";
 import { buildChain, contentNonce } from "../helpers/chain-factory.js";
 
 const D = 1;
@@ -79,17 +79,6 @@ function knownIds(blocks: readonly Block[]): IdIndex {
   const ids = new IdIndex();
   for (const b of blocks) ids.add(b.data.id);
   return ids;
-}
-
-/** A binary record around `payload`, framed and with its CRC right. */
-function binaryRecord(payload: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32LE(payload.length, 0);
-  head.writeUInt32LE(~payload.length >>> 0, 4);
-  const body = Buffer.concat([head, payload]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32LE(crc32(body), 0);
-  return Buffer.concat([body, crc]);
 }
 
 interface Case {
