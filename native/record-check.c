@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "sha256.h"
 
 /** 2^53 - 1: every number of a block is a safe integer in JavaScript. */
@@ -176,18 +177,6 @@ static uint8_t *write_hex(uint8_t *out, const uint8_t *bytes, size_t n) {
         *out++ = (uint8_t)HEX_DIGITS[bytes[i] >> 4];
         *out++ = (uint8_t)HEX_DIGITS[bytes[i] & 0x0f];
     }
-    return out;
-}
-
-/** Decimal digits of `n`, as JavaScript writes a safe integer. */
-static uint8_t *write_decimal(uint8_t *out, uint64_t n) {
-    uint8_t reversed[20];
-    int len = 0;
-    do {
-        reversed[len++] = (uint8_t)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    while (len > 0) *out++ = reversed[--len];
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "sha256.h"
 
 /*
@@ -28,22 +29,12 @@ typedef struct {
 /** The largest tail: 63 prefix bytes, 20 digits (any uint64), the suffix, 9 bytes of padding. */
 static size_t tail_capacity(size_t suffix_len) { return ((63 + 20 + suffix_len + 9) / 64 + 1) * 64; }
 
-static int decimal(uint64_t n, uint8_t out[20]) {
-    uint8_t reversed[20];
-    int len = 0;
-    do {
-        reversed[len++] = (uint8_t)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    for (int i = 0; i < len; i++) out[i] = reversed[len - 1 - i];
-    return len;
-}
-
 /** Writes the tail for `nonce`: rest, digits, suffix, 0x80, zeros, the message length in bits. */
 static void layout(search_t *s, uint64_t nonce) {
     uint8_t *p = s->tail;
     memcpy(p, s->rest, s->rest_len);
-    s->digits = decimal(nonce, p + s->rest_len);
+    uint8_t *digits = p + s->rest_len;
+    s->digits = (int)(write_decimal(digits, nonce) - digits);
     size_t used = s->rest_len + (size_t)s->digits;
     memcpy(p + used, s->suffix, s->suffix_len);
     used += s->suffix_len;
