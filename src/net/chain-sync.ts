@@ -44,6 +44,12 @@ export interface ChainSyncStats {
 
 /** The size of the first page of a sync (the next ones double, up to the page limit). */
 const FIRST_PAGE_BLOCKS = 4096;
+/**
+ * How many times in a row a sync with one peer goes again at once (asked by
+ * announces that came while it ran, or because the peer's chain moved under
+ * it); past that, the next round.
+ */
+const MAX_RUNS_AGAIN = 3;
 /** Blocks validated (and adopted) between two turns of the event loop. */
 const SLICE_BLOCKS = 5000;
 
@@ -68,6 +74,8 @@ export class ChainSync {
     syncRequestsDropped: 0,
     syncsCutShort: 0,
   };
+  /** Peers whose sync running now is to go again when it ends (see request). */
+  private readonly again = new Set<string>();
   /** Peer -> its sync running now. */
   private readonly active = new Map<string, Promise<void>>();
   /** Syncs waiting for their turn. */
@@ -100,12 +108,15 @@ export class ChainSync {
   /**
    * A sync with one neighbour (a block it announced has a parent we lack),
    * unless one with it runs already: that one is returned, so that announces
-   * never pile up syncs.
+   * never pile up syncs. The running one then goes again once it ends: the
+   * announce may name blocks it began too early to see, and once the miners
+   * stop there may be no other announce to ask again before the next round.
    */
   request(peer: string): Promise<void> {
     const running = this.active.get(peer);
     if (running) {
       this.stats.syncRequestsDropped++;
+      this.again.add(peer);
       return running;
     }
     return this.syncPeer(peer);
@@ -114,9 +125,18 @@ export class ChainSync {
   private syncPeer(peer: string): Promise<void> {
     const running = this.active.get(peer);
     if (running) return running;
-    const task = this.withPeer(peer)
-      .catch((err) => this.log.warn({ err, peer }, "chain sync with a peer failed"))
-      .finally(() => this.active.delete(peer));
+    const task = (async () => {
+      for (let runs = 0; runs <= MAX_RUNS_AGAIN && !this.deps.signal.aborted; runs++) {
+        this.again.delete(peer);
+        await this.withPeer(peer).catch((err) =>
+          this.log.warn({ err, peer }, "chain sync with a peer failed"),
+        );
+        if (!this.again.has(peer)) break;
+      }
+    })().finally(() => {
+      this.again.delete(peer);
+      this.active.delete(peer);
+    });
     this.active.set(peer, task);
     return task;
   }
@@ -235,8 +255,11 @@ export class ChainSync {
         upcoming = null;
         const head = page.count > 0 ? page.blockAt(0) : null;
         if (head === null) break;
-        // The peer moved to another branch while we were fetching: try again next round.
-        if (typeof head === "string" || head.previous_hash !== branch.tipHash) break;
+        // The peer moved to another branch while we were fetching: go again from its new status.
+        if (typeof head === "string" || head.previous_hash !== branch.tipHash) {
+          this.again.add(peer);
+          break;
+        }
         next += page.count;
         if (next < status.length && !short) {
           upcoming = pageAt(next);

@@ -6,6 +6,7 @@ import { hashBlock } from "../../src/core/hash.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
 import { nextPageSize } from "../../src/net/chain-sync.js";
 import { codecFor } from "../../src/storage/chain-format.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { branch, longChain, stoppedAfterEach } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
 
@@ -161,7 +162,7 @@ describe("damaged and mismatched record pages", () => {
     assert.deepEqual(n.network.neighbours, []);
   });
 
-  it("stops for the round, without a ban, when the peer's next page is of another branch", async () => {
+  it("goes again at once from the peer's new status, without a ban, when the peer's next page is of another branch", async () => {
     const other = branch(LONG, 1200, 1400, "c");
     let pages = 0;
     const peer = await recordsPeer(LONG, "binary", () => {
@@ -170,9 +171,42 @@ describe("damaged and mismatched record pages", () => {
     });
     const n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
     await n.network.syncNow();
-    assert.equal(n.chain.length, 1299, "the first page was adopted");
-    assert.deepEqual(n.network.neighbours, [peer.address]);
-    await n.network.syncNow();
+    // The first page (to 1299) was adopted, the second did not follow it: the sync
+    // went again from the peer's new status in the same call, not at the next round.
     assert.equal(n.chain.tipHash, hashBlock(other[other.length - 1] as Block));
+    assert.equal(n.chain.length, other.length);
+    assert.deepEqual(n.network.neighbours, [peer.address]);
+    assert.equal(peer.seen("/status").length, 2, "asked for its status once more");
+  });
+
+  it("an announce that comes while a sync with the peer runs makes that sync go again when it ends", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let heldOnce = false;
+    const peer = await recordsPeer(LONG.slice(0, 1000), "json");
+    const answer = peer.override;
+    peer.override = async (req, res) => {
+      // The first page waits until the peer has grown and announced it.
+      if (req.path === "/blocks" && !heldOnce) {
+        heldOnce = true;
+        await held;
+      }
+      return answer ? answer(req, res) : false;
+    };
+    const n = node(LONG.slice(0, 10), { neighbours: [peer.address] });
+    n.network.syncFrom(peer.address);
+    await waitFor(() => heldOnce, { what: "the sync's first page asked for" });
+    peer.chain = LONG.slice(0, 1500);
+    // Its announce of block 1499: a sync with it runs already, so this one is not started.
+    n.network.syncFrom(peer.address);
+    release();
+    // No round runs in this test (every job's interval is long): only the sync going again gets 1500.
+    await waitFor(() => n.chain.length === 1500, {
+      what: "the node to hold the peer's grown chain",
+      timeoutMs: 10_000,
+    });
+    assert.equal(n.chain.tipHash, hashBlock(LONG[1499] as Block));
   });
 });
