@@ -5,6 +5,7 @@ import {
   digestMeetsDifficulty,
   type ProofSearchInput,
 } from "../core/pow.js";
+import { compressBlock } from "../core/sha256-block.js";
 import { SHA256_H0, SHA256_K } from "../core/sha256-constants.js";
 
 /**
@@ -101,48 +102,6 @@ export function lastDigestWord(w: Int32Array, state: Int32Array = H0): number {
   return (e + (state[7] as number)) | 0;
 }
 
-/** Folds one whole block (its 16 big-endian words in `w`, the rest scratch) into `state`. */
-function compress(w: Int32Array, state: Int32Array): void {
-  for (let i = 16; i < 64; i++) {
-    const w15 = w[i - 15] as number;
-    const w2 = w[i - 2] as number;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0;
-  }
-  let a = state[0] as number;
-  let b = state[1] as number;
-  let c = state[2] as number;
-  let d = state[3] as number;
-  let e = state[4] as number;
-  let f = state[5] as number;
-  let g = state[6] as number;
-  let h = state[7] as number;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + ch + (K[i] as number) + (w[i] as number)) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + s0 + maj) | 0;
-  }
-  state[0] = ((state[0] as number) + a) | 0;
-  state[1] = ((state[1] as number) + b) | 0;
-  state[2] = ((state[2] as number) + c) | 0;
-  state[3] = ((state[3] as number) + d) | 0;
-  state[4] = ((state[4] as number) + e) | 0;
-  state[5] = ((state[5] as number) + f) | 0;
-  state[6] = ((state[6] as number) + g) | 0;
-  state[7] = ((state[7] as number) + h) | 0;
-}
-
 /** Digits of the largest proof (Number.MAX_SAFE_INTEGER has 16). */
 const MAX_DIGITS = 16;
 /** Most SHA-256 blocks in a tail compressed in JS. */
@@ -233,7 +192,7 @@ function midstateOf(prefix: Uint8Array, fixedBytes: number): Int32Array {
   const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   for (let at = 0; at < fixedBytes; at += 64) {
     for (let i = 0; i < 16; i++) w[i] = view.getInt32(at + 4 * i);
-    compress(w, state);
+    compressBlock(w, state);
   }
   return state;
 }
@@ -270,7 +229,7 @@ function scanTail(scan: Scan, fixedBytes: number): ScanResult {
       word = lastDigestWord(w, midstate);
     } else {
       state.set(midstate);
-      compress(w, state);
+      compressBlock(w, state);
       w.set(second);
       word = lastDigestWord(w, state);
     }
