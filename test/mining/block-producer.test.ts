@@ -7,7 +7,7 @@ import { hashBlock } from "../../src/core/hash.js";
 import type { ProofSearchInput } from "../../src/core/pow.js";
 import { BlockProducer, type ProofSearcher } from "../../src/mining/block-producer.js";
 import { ProofSearchPool } from "../../src/mining/proof-search-pool.js";
-import { PendingPool } from "../../src/pool/pending-pool.js";
+import { memoryPool } from "../helpers/memory-pool.js";
 import { tinyChain } from "../helpers/tiny-chain.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -57,18 +57,7 @@ function smallerSibling(block: Block): Block {
 describe("the block producer", () => {
   it("goes on with its search when the tip goes to a sibling with the same proof, and builds on it", async () => {
     const chain = new ChainState(tinyChain(2, D), { difficulty: D });
-    const pending = new PendingPool(
-      {
-        journal: {
-          add: async () => {},
-          remove: async () => {},
-          compact: async () => {},
-          close: async () => {},
-        },
-        isInChain: (id) => chain.hasData(id),
-      },
-      { maxPending: 10 },
-    );
+    const pending = memoryPool(chain, 10);
     // As the node does: a message that joins the chain leaves the pending set.
     chain.on("blocks", (joined) => {
       for (const block of joined.blocks()) pending.forget(block.data.id);

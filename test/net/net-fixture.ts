@@ -8,7 +8,7 @@ import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { Network, type NetworkOptions } from "../../src/net/network.js";
 import { newNodeId } from "../../src/net/node-id.js";
-import { PendingPool } from "../../src/pool/pending-pool.js";
+import { memoryPool } from "../helpers/memory-pool.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 import type { PeerServer } from "./peer-server.js";
 
@@ -43,18 +43,7 @@ export function localNode(
   maxPending = 1000,
 ) {
   const state = new ChainState(chain, { difficulty: 1 });
-  const pending = new PendingPool(
-    {
-      journal: {
-        add: async () => {},
-        remove: async () => {},
-        compact: async () => {},
-        close: async () => {},
-      },
-      isInChain: (id) => state.hasData(id),
-    },
-    { maxPending },
-  );
+  const pending = memoryPool(state, maxPending);
   const logger = silentLogger();
   const scheduler = new JobScheduler({ logger });
   const metrics = new NodeMetrics();

@@ -10,7 +10,7 @@ import { genesisBlock } from "../../src/core/genesis.js";
 import { Network } from "../../src/net/network.js";
 import { newNodeId } from "../../src/net/node-id.js";
 import { PeerTable } from "../../src/net/peer-table.js";
-import { PendingPool } from "../../src/pool/pending-pool.js";
+import { memoryPool } from "../helpers/memory-pool.js";
 import { getJson, NodeProcess } from "../helpers/node-process.js";
 import { buildOriginalChain } from "../helpers/original-chain.js";
 import { OriginalNodeStandIn } from "../helpers/original-node.js";
@@ -31,18 +31,7 @@ function networkWith(neighbours: string[], banDurationS = 600) {
     }),
   );
   const chain = new ChainState([genesisBlock()], { difficulty: 1 });
-  const pending = new PendingPool(
-    {
-      journal: {
-        add: async () => {},
-        remove: async () => {},
-        compact: async () => {},
-        close: async () => {},
-      },
-      isInChain: (id) => chain.hasData(id),
-    },
-    { maxPending: 100 },
-  );
+  const pending = memoryPool(chain, 100);
   const scheduler = new JobScheduler({ logger });
   const network = new Network(
     {
