@@ -61,42 +61,46 @@ test("every event carries an id, and ids follow each other", async () => {
   }
 });
 
-test("a client that reconnects with Last-Event-ID gets exactly the blocks it missed", async () => {
+/**
+ * A client sees one block's event and goes away while `missing` blocks are
+ * added, then comes back through `reopen` with the id it saw: the events it
+ * is given up to the marker, and the indexes of the blocks it missed.
+ */
+async function missThenResume(
+  missing: number,
+  reopen: (seenId: string) => Promise<SseStream>,
+): Promise<{ caughtUp: SseEvent[]; missed: number[] }> {
   const first = await openEvents(`${node.url}/events`);
   await addBlocks(1);
   const seen = await first.next();
   first.close();
-  const missed = await addBlocks(3);
-  const again = await openEvents(`${node.url}/events`, { "Last-Event-ID": seen.id as string });
+  const missed = await addBlocks(missing);
+  const again = await reopen(seen.id as string);
   try {
-    const caughtUp = await eventsUntilMarker(again);
-    assert.deepEqual(
-      caughtUp.map((e) => [e.event, e.data.index]),
-      missed.map((index) => ["block", index]),
-    );
+    return { caughtUp: await eventsUntilMarker(again), missed };
   } finally {
     again.close();
   }
+}
+
+test("a client that reconnects with Last-Event-ID gets exactly the blocks it missed", async () => {
+  const { caughtUp, missed } = await missThenResume(3, (id) =>
+    openEvents(`${node.url}/events`, { "Last-Event-ID": id }),
+  );
+  assert.deepEqual(
+    caughtUp.map((e) => [e.event, e.data.index]),
+    missed.map((index) => ["block", index]),
+  );
 });
 
 test("?last_event_id= resumes like the header (for a client that reopens the stream itself)", async () => {
-  const first = await openEvents(`${node.url}/events`);
-  await addBlocks(1);
-  const seen = await first.next();
-  first.close();
-  const missed = await addBlocks(2);
-  const again = await openEvents(
-    `${node.url}/events?last_event_id=${encodeURIComponent(seen.id as string)}`,
+  const { caughtUp, missed } = await missThenResume(2, (id) =>
+    openEvents(`${node.url}/events?last_event_id=${encodeURIComponent(id)}`),
   );
-  try {
-    const caughtUp = await eventsUntilMarker(again);
-    assert.deepEqual(
-      caughtUp.map((e) => e.data.index),
-      missed,
-    );
-  } finally {
-    again.close();
-  }
+  assert.deepEqual(
+    caughtUp.map((e) => e.data.index),
+    missed,
+  );
 });
 
 test("an id the node does not know resumes nothing, and the stream goes on", async () => {
