@@ -47,7 +47,7 @@ export class Relay {
       client: PeerClient;
       guard: PeerGuard;
       neighbours: () => string[];
-      /** A peer answered an announce with a chain as long as ours or longer, which did not take ours. */
+      /** A peer that did not take our announced blocks holds a chain as long as ours or longer: sync from it. */
       onNotBetter: (peer: string) => void;
       /** Resolves true once `peer` answered our /status as a peer of its own (asking it if need be). */
       ready?: (peer: string) => Promise<boolean>;
@@ -149,15 +149,32 @@ export class Relay {
       await guard.run(peer, "relay data", () => client.relayData(peer, data));
   }
 
-  /** POST /blocks; a peer that did not take them and is as long as we are may be ahead: we ask. */
+  /**
+   * POST /blocks. A peer that answers 409 lacks the first block's parent: our
+   * chains part further back (a tie lost on one side, two branches grown
+   * apart). It syncs from us only when we are its neighbour, so the tail is
+   * sent again from `maxBlocksPerPush` blocks back, which holds the fork point
+   * of any short fork; without that resend, a peer that does not name us as a
+   * neighbour would wait for its next chain-sync round. A peer that did not
+   * take our blocks (not better, or still no parent) and holds a chain as long
+   * as ours may hold the better one: we ask it (onNotBetter).
+   */
   private async announce(peer: string, blocks: readonly Block[]): Promise<void> {
     const { chain, client, guard } = this.deps;
-    const answer = await guard.run(peer, "announce blocks", () =>
+    let answer = await guard.run(peer, "announce blocks", () =>
       client.announceBlocks(peer, blocks),
     );
+    const from = Math.max(chain.length - this.opts.maxBlocksPerPush, 1);
+    const first = blocks[0]?.index ?? from;
+    if (answer?.status === 409 && first > from && !this.stopped) {
+      const tail = chain.slice(from, chain.length - from);
+      answer = await guard.run(peer, "announce blocks", () => client.announceBlocks(peer, tail));
+    }
     const body = answer?.body as { accepted?: unknown; length?: unknown } | undefined;
-    if (answer?.status !== 200 || body?.accepted !== false) return;
-    if (typeof body.length === "number" && body.length >= chain.length) this.deps.onNotBetter(peer);
+    const refused = answer?.status === 409 || (answer?.status === 200 && body?.accepted === false);
+    if (!refused) return;
+    if (typeof body?.length === "number" && body.length >= chain.length)
+      this.deps.onNotBetter(peer);
   }
 
   /** Sends what the outbox holds until it is empty; stops when the peer is no longer a neighbour. */
