@@ -1,7 +1,7 @@
 // Runs the measurements under bench/ (compiled to dist/bench) one after another
 // and writes their figures to bench/results.json, one flat JSON object.
 // `npm run bench` runs them all and writes a fresh file; `npm run bench -- hashrate`
-// runs those whose name matches and updates only their keys in the file.
+// runs those whose name matches (a whole name: that one only) and updates only their keys in the file.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -10,12 +10,10 @@ import { join } from "node:path";
 const dir = "dist/bench";
 const output = "bench/results.json";
 const filter = process.argv.slice(2);
-const files = existsSync(dir)
-  ? readdirSync(dir)
-      .filter((f) => f.endsWith(".js"))
-      .filter((f) => filter.length === 0 || filter.some((p) => f.includes(p)))
-      .sort()
-  : [];
+const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".js")) : [];
+// A name that is a bench's whole name runs that bench only (`simnet`, not also `simnet32`).
+const matches = (f, p) => (all.includes(`${p}.js`) ? f === `${p}.js` : f.includes(p));
+const files = all.filter((f) => filter.length === 0 || filter.some((p) => matches(f, p))).sort();
 
 const scratch = mkdtempSync(join(tmpdir(), "bc-bench-results-"));
 const lines = join(scratch, "results.jsonl");

@@ -15,8 +15,19 @@ export interface NodeStatus {
   neighbours: string[];
 }
 
-/** Flags of the issue's measurements: difficulty 4, one worker, default job intervals. */
-export const SIMNET_NODE_FLAGS = ["--difficulty", "4", "--workers", "1", "--log-level", "info"];
+/**
+ * Flags of the issue's measurements: difficulty 4, one worker, default job
+ * intervals. SIMNET_LOG_LEVEL=debug puts each node's announces and syncs in its
+ * miner.log (with SIMNET_KEEP, to trace a slow run).
+ */
+export const SIMNET_NODE_FLAGS = [
+  "--difficulty",
+  "4",
+  "--workers",
+  "1",
+  "--log-level",
+  process.env.SIMNET_LOG_LEVEL ?? "info",
+];
 
 /** A small seeded PRNG (mulberry32), so that a run can be replayed with its seed. */
 export function prng(seed: number): () => number {
@@ -30,16 +41,20 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Starts nodes `indexes` together, each naming the next one (in `indexes`) as its neighbour. */
+/**
+ * Starts nodes `indexes` together, each naming the next one (in `indexes`) as
+ * its neighbour; `flags` are every node's, or each node's (e.g. `--no-mine` for some).
+ */
 export async function startRing(
   net: SimNet,
   indexes: readonly number[] = net.nodes.map((n) => n.index),
-  flags: readonly string[] = SIMNET_NODE_FLAGS,
+  flags: readonly string[] | ((index: number) => readonly string[]) = SIMNET_NODE_FLAGS,
 ): Promise<void> {
+  const flagsOf = typeof flags === "function" ? flags : () => flags;
   await Promise.all(
     indexes.map((index, i) => {
       const next = net.node(indexes[(i + 1) % indexes.length] as number);
-      return net.start(index, { args: [...flags, "--neighbours", next.address] });
+      return net.start(index, { args: [...flagsOf(index), "--neighbours", next.address] });
     }),
   );
 }
