@@ -46,8 +46,9 @@ export interface ChainSyncStats {
 const FIRST_PAGE_BLOCKS = 4096;
 /**
  * How many times in a row a sync with one peer goes again at once (asked by
- * announces that came while it ran, or because the peer's chain moved under
- * it); past that, the next round.
+ * announces that came while it ran, because the peer's chain moved under it,
+ * or because it ended without the better chain the peer's status told of);
+ * past that, the next round.
  */
 const MAX_RUNS_AGAIN = 3;
 /** Blocks validated (and adopted) between two turns of the event loop. */
@@ -149,12 +150,19 @@ export class ChainSync {
     if (!status || signal.aborted) return;
     if (this.deps.onStatus && !this.deps.onStatus(peer, status)) return;
     if (!this.deps.rules.accepts(peer, status)) return;
-    if (!winsForkChoice(status, chain.head)) return;
+    if (!winsForkChoice(status, chain.head)) {
+      this.log.debug({ peer, theirs: headOf(status), ours: chain.head }, "no better chain");
+      return;
+    }
     await this.takeSlot();
     try {
       // Another sync may have brought us up meanwhile.
       if (signal.aborted || !winsForkChoice(status, chain.head)) return;
       await guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+      this.log.debug({ peer, theirs: headOf(status), ours: chain.head }, "synced with a peer");
+      // It ended without the better chain the peer told of (our chain moved under it,
+      // a page failed, no fork point yet): go again at once, not at the next round.
+      if (!signal.aborted && winsForkChoice(status, chain.head)) this.again.add(peer);
     } finally {
       this.releaseSlot();
     }
@@ -418,4 +426,9 @@ export function nextPageSize(
 /** What the next block's validation reads of a block. */
 function tipOf(block: Block): BranchTip {
   return { index: block.index, timestamp: block.timestamp, proof: block.proof };
+}
+
+/** A status's length and tip hash's start, for a trace. */
+function headOf(status: PeerStatus): { length: number; tip: string } {
+  return { length: status.length, tip: String(status.tip).slice(0, 8) };
 }

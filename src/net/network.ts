@@ -273,7 +273,15 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /** Blocks a peer (or anyone) announced with POST /blocks. */
   receiveBlocks(blocks: unknown[], caller: Caller): AnnounceResult {
-    return this.inbound.receiveBlocks(blocks, caller);
+    const result = this.inbound.receiveBlocks(blocks, caller);
+    if (this.log.isLevelEnabled("debug")) {
+      const first = blocks[0] as { index?: unknown } | undefined;
+      this.log.debug(
+        { from: caller.address, first: first?.index, count: blocks.length, ...result },
+        "announced blocks",
+      );
+    }
+    return result;
   }
 
   /** Messages a peer relayed with POST /data; resolves to how many were new. */

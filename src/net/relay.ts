@@ -171,6 +171,17 @@ export class Relay {
       answer = await guard.run(peer, "announce blocks", () => client.announceBlocks(peer, tail));
     }
     const body = answer?.body as { accepted?: unknown; length?: unknown } | undefined;
+    this.deps.logger.debug(
+      {
+        peer,
+        first,
+        count: blocks.length,
+        status: answer?.status,
+        answer: body,
+        length: chain.length,
+      },
+      "announced blocks to a peer",
+    );
     const refused = answer?.status === 409 || (answer?.status === 200 && body?.accepted === false);
     if (!refused) return;
     if (typeof body?.length === "number" && body.length >= chain.length)
