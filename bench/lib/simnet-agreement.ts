@@ -9,6 +9,7 @@ import {
   waitAgreement,
 } from "../../test/simnet/scenario.js";
 import { SimNet } from "../../test/simnet/simnet.js";
+import { idleUse } from "./process-use.js";
 
 /*
  * The simnet agreement measurement shared by `bench/simnet.ts` (8 miners) and
@@ -38,7 +39,12 @@ interface RunResult {
   afterLast: number;
   afterHeal: number;
   problem: string | null;
+  /** Per node, once agreed and idle: mean RSS (MiB) and CPU (% of one core). */
+  idle: { rssMib: number; cpuPct: number } | null;
 }
+
+/** How long the nodes' idle CPU is measured for. */
+const IDLE_SAMPLE_MS = 10_000;
 
 const TIMEOUT_MS = 180_000;
 /** A partition starts this long after the start: the nodes' start-up grace (the gossip interval) is over. */
@@ -75,7 +81,9 @@ async function oneRun(shape: AgreementShape, run: number, seed: number): Promise
       console.log(`run ${run}: healed at ${new Date().toISOString()} (${net.dir})`);
     const afterHeal = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
     const problem = exactlyOnceProblem(await chainOf(net, 0), acked);
-    return { sendMs, afterLast, afterHeal, problem };
+    const pids = net.nodes.flatMap((n) => (n.process?.child.pid ? [n.process.child.pid] : []));
+    const idle = await idleUse(pids, IDLE_SAMPLE_MS);
+    return { sendMs, afterLast, afterHeal, problem, idle };
   } finally {
     await net.destroy();
   }
@@ -96,9 +104,12 @@ export async function measureAgreement(
     try {
       const result = await oneRun(shape, run, seed);
       results.push(result);
+      const idle = result.idle
+        ? `; idle node: ${result.idle.rssMib.toFixed(0)} MiB RSS, ${result.idle.cpuPct.toFixed(2)} % CPU`
+        : "";
       console.log(
         `run ${run}: 24 messages sent in ${(result.sendMs / 1000).toFixed(1)} s; agreement ${(result.afterLast / 1000).toFixed(1)} s after the last message, ` +
-          `${(result.afterHeal / 1000).toFixed(1)} s after the heal; ${result.problem ?? "every message exactly once"}`,
+          `${(result.afterHeal / 1000).toFixed(1)} s after the heal; ${result.problem ?? "every message exactly once"}${idle}`,
       );
     } catch (err) {
       console.log(`run ${run}: failed: ${(err as Error).message}`);
@@ -107,6 +118,7 @@ export async function measureAgreement(
         afterLast: Number.NaN,
         afterHeal: Number.NaN,
         problem: "failed",
+        idle: null,
       });
     }
   }
@@ -121,8 +133,16 @@ export async function measureAgreement(
   console.log(
     `runs that failed: ${results.length - ok.length}; runs with lost or duplicated messages: ${lost}`,
   );
+  const idle = ok.flatMap((r) => (r.idle ? [r.idle] : []));
+  const rss = spread(idle.map((u) => u.rssMib));
+  const cpu = spread(idle.map((u) => u.cpuPct));
+  console.log(
+    `an idle node (median over runs): ${rss.median.toFixed(0)} MiB RSS, ${cpu.median.toFixed(2)} % of a core`,
+  );
   const p = shape.prefix;
   return {
+    [`${p}_idle_rss_mib`]: rss.median,
+    [`${p}_idle_cpu_pct`]: cpu.median,
     [`${p}_last_min_s`]: last.min,
     [`${p}_last_median_s`]: last.median,
     [`${p}_last_max_s`]: last.max,

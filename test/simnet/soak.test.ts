@@ -12,8 +12,8 @@ import {
 import { SimNet, simnetUnavailable } from "./simnet.js";
 
 /*
- * The simnet soak, only with BLOCKCHAIN_SOAK=1: 16 miners on their own
- * addresses in a ring, a steady stream of messages to random running nodes,
+ * The simnet soak, only with BLOCKCHAIN_SOAK=1: 32 miners (BLOCKCHAIN_SOAK_NODES)
+ * on their own addresses in a ring, a steady stream of messages to random running nodes,
  * and, for BLOCKCHAIN_SOAK_MINUTES (default 3), repeated partitions into two
  * or three random groups and kill -9 of random nodes (restarted on their
  * address a little later). At the end, every acknowledged message is in the
@@ -28,7 +28,7 @@ const SKIP = !SOAK
     : false;
 const MINUTES = Number(process.env.BLOCKCHAIN_SOAK_MINUTES ?? 3);
 const SEED = Number(process.env.BLOCKCHAIN_SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const NODES = 16;
+const NODES = Number(process.env.BLOCKCHAIN_SOAK_NODES ?? 32);
 
 let net: SimNet | null = null;
 after(async () => {
@@ -47,11 +47,15 @@ function randomGroups(
   return out;
 }
 
-test("16 miners through repeated partitions and kills keep every acknowledged message exactly once", {
+test(`${NODES} miners through repeated partitions and kills keep every acknowledged message exactly once`, {
   skip: SKIP,
   timeout: (MINUTES + 10) * 60_000,
 }, async () => {
   assert.ok(Number.isFinite(MINUTES) && MINUTES > 0, "BLOCKCHAIN_SOAK_MINUTES must be positive");
+  assert.ok(
+    Number.isSafeInteger(NODES) && NODES >= 4,
+    "BLOCKCHAIN_SOAK_NODES must be an integer of at least 4",
+  );
   console.log(`simnet soak: ${NODES} nodes, ${MINUTES} min, seed ${SEED}`);
   const random = prng(SEED);
   net = await SimNet.create({ nodes: NODES });
