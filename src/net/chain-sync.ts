@@ -57,6 +57,9 @@ const SLICE_BLOCKS = 5000;
 /** Why a sync with one peer ended early; no punishment. */
 class CutShort extends Error {}
 
+/** How a sync ended: it ran its course, was cut short (short pages), or refused the peer's blocks. */
+type SyncEnd = "done" | "cut" | "refused";
+
 /**
  * Incremental chain sync: asks neighbours for their status, and from those
  * whose chain beats ours (longer, or as long with a smaller tip hash) fetches
@@ -94,6 +97,8 @@ export class ChainSync {
       logger: Logger;
       metrics: NodeMetrics | null;
       signal: AbortSignal;
+      /** Whether a sync with `peer` may go again at once (false: failing, banned or set aside meanwhile). */
+      mayRetry?: (peer: string) => boolean;
       /** Told every status a peer gave; false: do not sync with it (it is this node, or an alias). */
       onStatus?: (peer: string, status: PeerStatus) => boolean;
     },
@@ -158,11 +163,18 @@ export class ChainSync {
     try {
       // Another sync may have brought us up meanwhile.
       if (signal.aborted || !winsForkChoice(status, chain.head)) return;
-      await guard.run(peer, "chain sync", () => this.syncWith(peer, status));
-      this.log.debug({ peer, theirs: headOf(status), ours: chain.head }, "synced with a peer");
+      const ended = await guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+      this.log.debug(
+        { peer, theirs: headOf(status), ours: chain.head, ended },
+        "synced with a peer",
+      );
       // It ended without the better chain the peer told of (our chain moved under it,
-      // a page failed, no fork point yet): go again at once, not at the next round.
-      if (!signal.aborted && winsForkChoice(status, chain.head)) this.again.add(peer);
+      // a request failed, no fork point yet): go again at once, not at the next round;
+      // never with a peer cut short, refused or banned (the next round, if ever).
+      const retry = ended === "done" || ended === undefined;
+      if (retry && !signal.aborted && this.deps.mayRetry?.(peer) !== false) {
+        if (winsForkChoice(status, chain.head)) this.again.add(peer);
+      }
     } finally {
       this.releaseSlot();
     }
@@ -205,7 +217,7 @@ export class ChainSync {
    * validated as it comes (its hashes and ids kept), while the next is being
    * fetched, and adopted as soon as the branch so far wins the fork choice.
    */
-  private async syncWith(peer: string, status: PeerStatus): Promise<void> {
+  private async syncWith(peer: string, status: PeerStatus): Promise<SyncEnd> {
     const { chain } = this.deps;
     const deadline = Date.now() + this.opts.maxSyncMs;
     // Pages start small and double while they come quickly: the first comes soon,
@@ -226,7 +238,7 @@ export class ChainSync {
     } catch (err) {
       if (!(err instanceof ForkSearchError)) throw err;
       this.log.info({ peer, reason: err.message }, "no fork point with the peer this round");
-      return;
+      return "done";
     }
     let branch = this.branchAt(found.fork);
     let next = found.fork + 1;
@@ -277,14 +289,14 @@ export class ChainSync {
         // comes in meanwhile, and the node keeps answering.
         for (let at = 0; at < page.count; at += SLICE_BLOCKS) {
           if (at > 0) await setImmediate();
-          if (this.deps.signal.aborted) return;
+          if (this.deps.signal.aborted) return "done";
           // Invalid blocks are punished at once, however short the branch still is.
           const checked = this.checkPage(peer, branch, page.slice(at, at + SLICE_BLOCKS));
-          if (!checked) return;
+          if (!checked) return "refused";
           branch.add(checked.page, checked.last);
           if (this.wins(branch)) {
             const outcome = this.adopt(peer, branch);
-            if (outcome === "stop") return;
+            if (outcome === "stop") return "done";
             if (outcome === "accepted") branch = this.branchAfter(branch);
           }
         }
@@ -295,9 +307,10 @@ export class ChainSync {
       if (!(err instanceof CutShort)) throw err;
       this.stats.syncsCutShort++;
       this.log.info({ peer, reason: err.message }, "sync with a peer cut short for this round");
-      return;
+      return "cut";
     }
     if (branch.length > 0 && this.wins(branch)) this.adopt(peer, branch);
+    return "done";
   }
 
   /** An empty branch on our block `base`. */

@@ -176,6 +176,11 @@ export class Network extends EventEmitter<NetworkEvents> {
         logger: deps.logger,
         metrics: deps.metrics,
         onStatus: (peer, status) => this.identify(peer, status) === "peer",
+        // A failing peer is synced with again when it answers again (catchUpWith).
+        mayRetry: (peer) =>
+          this.peers.failuresOf(peer) === 0 &&
+          !this.peers.isBanned(peer) &&
+          !this.rules.isForeign(peer),
       },
     );
     this.dataSync = new DataSync(

@@ -131,6 +131,26 @@ describe("chain sync", () => {
     });
   });
 
+  it("goes again at once when a sync ends without the better chain the peer told of", async () => {
+    const peer = await peerWith(LONG.slice(0, 40));
+    let failed = 0;
+    // The first page of blocks fails (a dropped connection): the sync ends with nothing adopted.
+    peer.override = (req, res) => {
+      if (req.path !== "/blocks" || req.method !== "GET" || failed > 0) return false;
+      failed++;
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: "busy" }));
+      return true;
+    };
+    const n = node(LONG.slice(0, 10), { neighbours: [peer.address] });
+    n.network.syncFrom(peer.address);
+    await waitFor(() => n.chain.length === 40, {
+      timeoutMs: 5000,
+      what: "the chain synced by the sync that went again",
+    });
+    assert.equal(failed, 1);
+  });
+
   it("ends a sync for the round when the peer sends fewer blocks than asked while claiming more", async () => {
     const peer = await peerWith(LONG.slice(0, 100));
     // Ten blocks a page, whatever was asked: too little to be worth holding a sync slot.
@@ -285,6 +305,35 @@ describe("push", () => {
     );
     assert.equal(b.seen("/blocks").find((r) => r.method === "POST")?.caller, "127.0.0.1:9");
     assert.equal(a.requests.filter((r) => r.method === "POST").length, 0);
+  });
+
+  it("sends the last 32 blocks again to a peer that lacks an announced block's parent (409)", async () => {
+    const a = await peerWith(LONG.slice(0, 40));
+    // A peer that does not name us as a neighbour cannot sync from us: only the resend helps.
+    a.override = (req, res) => {
+      if (req.path !== "/blocks" || req.method !== "POST") return false;
+      const blocks = (req.body as { blocks: Block[] }).blocks;
+      const attaches = (blocks[0]?.index ?? 0) <= 20;
+      res.writeHead(attaches ? 200 : 409, { "content-type": "application/json" });
+      res.end(JSON.stringify({ accepted: attaches, length: 40, message: "no parent" }));
+      return true;
+    };
+    const n = node(LONG.slice(0, 40), { neighbours: [a.address] });
+    n.network.start();
+    n.chain.offer([LONG[40] as Block], null);
+    await waitFor(() => a.seen("/blocks").filter((r) => r.method === "POST").length === 2, {
+      timeoutMs: 5000,
+      what: "the announce sent again",
+    });
+    const [first, again] = a
+      .seen("/blocks")
+      .filter((r) => r.method === "POST")
+      .map((r) => (r.body as { blocks: Block[] }).blocks.map((b) => b.index));
+    assert.deepEqual(first, [40]);
+    assert.deepEqual(
+      again,
+      Array.from({ length: 32 }, (_, i) => 9 + i),
+    );
   });
 
   it("relays a burst of messages in few requests, never back to their origin", async () => {
