@@ -14,6 +14,7 @@ import { registerOpenApi } from "./openapi.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { callerOf, registerNodeRoutes } from "./routes/node-routes.js";
 import { registerOriginalRoutes } from "./routes/original.js";
+import { registerWatchRoutes } from "./routes/watch-routes.js";
 import { SHARED_SCHEMAS } from "./schemas.js";
 
 export interface ServerOptions {
@@ -162,6 +163,7 @@ export async function buildServer(
   await registerOpenApi(app, () => node.status().address);
   registerOriginalRoutes(app, node);
   registerNodeRoutes(app, node);
+  registerWatchRoutes(app, node);
   registerEventRoutes(app, node, opts.metrics);
   registerExplorer(app);
   return app;

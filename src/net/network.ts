@@ -18,7 +18,7 @@ import type { PeerGuard } from "./peer-guard.js";
 import { PeerIdentities } from "./peer-identity.js";
 import { PeerRuleCheck } from "./peer-rule.js";
 import type { PeerStatus } from "./peer-schemas.js";
-import { PeerTable } from "./peer-table.js";
+import { PeerTable, type PeerView } from "./peer-table.js";
 import { Relay } from "./relay.js";
 
 export { normalizeAddress };
@@ -214,6 +214,18 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** The current neighbours. */
   get neighbours(): string[] {
     return this.peers.list();
+  }
+
+  /** Every peer known, with its state, node id and last round trip (GET /peers). */
+  peerStates(): PeerView[] {
+    return this.peers.describe().map((peer) => ({
+      address: peer.address,
+      node_id: this.identities.idOf(peer.address),
+      state: peer.state,
+      rtt_ms: this.client.roundTripOf(peer.address),
+      failures: peer.failures,
+      last_ok: peer.last_ok,
+    }));
   }
 
   /** Counters for tests and benches: blocks fetched and requests made by chain sync, all peer requests. */
