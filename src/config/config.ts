@@ -133,6 +133,9 @@ export const DEFAULTS = Object.freeze({
   nativeProofChunkSize: { "native-portable": 1 << 18, "native-sha-ni": 1 << 20 },
   logLevel: "info" as LogLevel,
   uiPort: 8080,
+  /** The network view (`blockchain watch`): its port, and most nodes it follows. */
+  watchPort: 8090,
+  watchMaxNodes: 64,
   devnetNodes: 3,
   devnetDifficulty: 4,
 });
