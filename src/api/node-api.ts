@@ -115,6 +115,10 @@ export interface NodeApi {
   seenBlocks(afterMs: number, limit: number): SeenBlockView[];
   /** Every peer the node knows, with its state. */
   peers(): PeerView[];
+  /** A devnet's split: no request to or from these addresses until the next call (empty heals). */
+  cutOff(addresses: string[]): void;
+  /** Whether a caller claiming `address` is cut off by a devnet's split. */
+  isCutOff(address: string | null): boolean;
   pendingMessages(): Data[];
   /** One page of pending messages ordered by id: those after `after`, at most `limit` (and the byte budget). */
   pendingMessagesPage(after: string, limit: number): Data[];

@@ -216,6 +216,24 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.peers.list();
   }
 
+  /**
+   * A devnet's split: no request to these addresses, none taken from them,
+   * until the next call; those no longer cut off are tried again at once.
+   */
+  cutOff(addresses: readonly string[]): void {
+    const cut = new Set(addresses.flatMap((a) => tryNormalizeAddress(a) ?? []));
+    const healed = [...this.client.cutOff].filter((address) => !cut.has(address));
+    this.client.cutOff = cut;
+    this.log.info({ cut_off: [...cut] }, cut.size > 0 ? "split off by the devnet" : "split healed");
+    for (const address of healed) this.peers.noteAlive(address);
+  }
+
+  /** Whether a caller claiming `address` is cut off by a devnet's split. */
+  isCutOff(address: string | null): boolean {
+    const peer = tryNormalizeAddress(address);
+    return peer !== null && this.client.cutOff.has(peer);
+  }
+
   /** Every peer known, with its state, node id and last round trip (GET /peers). */
   peerStates(): PeerView[] {
     return this.peers.describe().map((peer) => ({

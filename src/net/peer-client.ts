@@ -96,6 +96,8 @@ const MAX_ROUND_TRIPS = 512;
 export class PeerClient {
   /** Requests made, whatever their outcome. */
   requests = 0;
+  /** Peers a devnet's split cuts this node off from: requests to them fail as if unreachable. */
+  cutOff: ReadonlySet<string> = new Set();
   /** Peer -> round trip of its last answered request, in ms. */
   private readonly roundTrips = new Map<string, number>();
   /** Connections to peers are kept open between requests (gossip, sync and push reuse them). */
@@ -327,6 +329,10 @@ export class PeerClient {
   ): Promise<PeerAnswer> {
     this.requests++;
     if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
+    if (this.cutOff.has(peer)) {
+      this.count("unreachable");
+      throw new PeerError(peer, "unreachable", `${method} ${path}: split off by the devnet`);
+    }
     let answer: HttpAnswer;
     const sentAt = performance.now();
     try {

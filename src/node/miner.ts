@@ -277,6 +277,7 @@ export class Miner implements NodeApi {
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
         maxConnections: o.maxConnections,
         corsOrigins: o.corsOrigins,
+        devnetToken: o.devnetToken,
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
@@ -541,6 +542,14 @@ export class Miner implements NodeApi {
 
   peers(): PeerView[] {
     return this.parts?.network.peerStates() ?? [];
+  }
+
+  cutOff(addresses: string[]): void {
+    this.requireParts().network.cutOff(addresses);
+  }
+
+  isCutOff(address: string | null): boolean {
+    return this.parts?.network.isCutOff(address) ?? false;
   }
 
   private seenView(record: SeenBlock): SeenBlockView {
