@@ -7,7 +7,13 @@ import type {
   NetworkSnapshot,
   NodeView,
   Propagation,
+  SpreadView,
 } from "./wire.js";
+
+/** Bins of the propagation histogram. */
+const HISTOGRAM_BINS = 20;
+/** Blocks in the waterfall. */
+const WATERFALL_BLOCKS = 16;
 
 export interface NetworkModelOptions {
   /** Most blocks kept (the oldest to arrive go first). */
@@ -233,6 +239,7 @@ export class NetworkModel {
       propagation: this.propagation(),
       events: [...this.events],
       links: this.links(),
+      waterfall: this.waterfall(),
       controls,
     };
   }
@@ -260,6 +267,7 @@ export class NetworkModel {
       events: this.newEvents,
       propagation: this.propagation(),
       links: this.linksChanged ? this.links() : null,
+      waterfall: this.waterfall(),
     };
     this.dirtyNodes = new Set();
     this.dirtyBlocks = new Set();
@@ -280,6 +288,13 @@ export class NetworkModel {
     // A block at the top may still be taken: only those below the longest tip count as stale.
     for (const block of this.blocks.values())
       if (!live.has(block.hash) && block.index < top) stale++;
+    const max = sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number);
+    const binMs = Math.max(1, Math.ceil((max + 1) / HISTOGRAM_BINS));
+    const bins = new Array<number>(HISTOGRAM_BINS).fill(0);
+    for (const ms of sorted) {
+      const bin = Math.min(HISTOGRAM_BINS - 1, Math.floor(ms / binMs));
+      bins[bin] = (bins[bin] ?? 0) + 1;
+    }
     return {
       p50_ms: at(0.5),
       p90_ms: at(0.9),
@@ -287,7 +302,26 @@ export class NetworkModel {
       samples: sorted.length,
       stale,
       seen: this.blocks.size,
+      bins,
+      bin_ms: binMs,
     };
+  }
+
+  /** The newest blocks seen arrive (not read from a chain), each with when every node saw it. */
+  waterfall(): SpreadView[] {
+    const spreads: SpreadView[] = [];
+    const newest = [...this.blocks.values()].reverse();
+    for (const block of newest) {
+      if (spreads.length >= WATERFALL_BLOCKS) break;
+      const offsets: SpreadView["offsets"] = [];
+      for (const [node, at] of block.seenBy) {
+        if (at !== undefined) offsets.push({ node, ms: Math.max(0, at - block.first_seen) });
+      }
+      if (offsets.length === 0) continue;
+      offsets.sort((a, b) => a.ms - b.ms);
+      spreads.push({ hash: block.hash, index: block.index, first_seen: block.first_seen, offsets });
+    }
+    return spreads;
   }
 
   private links(): LinkView[] {

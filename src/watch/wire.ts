@@ -40,6 +40,17 @@ export interface Propagation {
   stale: number;
   /** Blocks seen in all. */
   seen: number;
+  /** The samples' histogram: `bins` counts of equal width `bin_ms` from 0. */
+  bins: number[];
+  bin_ms: number;
+}
+
+/** One recent block's spread: when each node saw it, after the first. */
+export interface SpreadView {
+  hash: string;
+  index: number;
+  first_seen: number;
+  offsets: { node: string; ms: number }[];
 }
 
 /** One peer link of a node (its /peers), for the peer graph. */
@@ -72,6 +83,8 @@ export interface NetworkSnapshot {
   events: NetworkEvent[];
   /** Every node's peers and their round trips (the peer graph). */
   links: LinkView[];
+  /** The newest blocks' spread (the waterfall). */
+  waterfall: SpreadView[];
   /** Whether this view can split, heal, stop and start nodes (a devnet's). */
   controls: boolean;
 }
@@ -83,4 +96,5 @@ export interface NetworkDelta {
   events: NetworkEvent[];
   propagation: Propagation;
   links: LinkView[] | null;
+  waterfall: SpreadView[];
 }
