@@ -221,29 +221,31 @@ export function PropagationPanel(props: {
         ))}
       </svg>
       <h3>Waterfall (newest first)</h3>
-      <ol class="waterfall">
-        {waterfall.map((spread) => (
-          <li key={spread.hash}>
-            <span class="waterfall-label">
-              #{spread.index} <code>{shortHash(spread.hash, 4)}</code>
-            </span>
-            <span class="waterfall-bar" aria-hidden="true">
-              {spread.offsets.map((o) => (
-                <span
-                  key={o.node}
-                  class="waterfall-dot"
-                  title={`${props.names.get(o.node) ?? o.node}: +${o.ms} ms`}
-                  style={{ left: `${(100 * o.ms) / worst}%` }}
-                />
-              ))}
-            </span>
-            <span class="muted small">
-              {spread.offsets.length} nodes, all in{" "}
-              {formatDuration(spread.offsets[spread.offsets.length - 1]?.ms ?? 0)}
-            </span>
-          </li>
-        ))}
-      </ol>
+      <ScrollRegion label="Waterfall, newest first; scrolls" vertical>
+        <ol class="waterfall">
+          {waterfall.map((spread) => (
+            <li key={spread.hash}>
+              <span class="waterfall-label">
+                #{spread.index} <code>{shortHash(spread.hash, 4)}</code>
+              </span>
+              <span class="waterfall-bar" aria-hidden="true">
+                {spread.offsets.map((o) => (
+                  <span
+                    key={o.node}
+                    class="waterfall-dot"
+                    title={`${props.names.get(o.node) ?? o.node}: +${o.ms} ms`}
+                    style={{ left: `${(100 * o.ms) / worst}%` }}
+                  />
+                ))}
+              </span>
+              <span class="muted small">
+                {spread.offsets.length} nodes, all in{" "}
+                {formatDuration(spread.offsets[spread.offsets.length - 1]?.ms ?? 0)}
+              </span>
+            </li>
+          ))}
+        </ol>
+      </ScrollRegion>
     </section>
   );
 }
@@ -348,15 +350,17 @@ export function EventLog(props: { events: readonly NetworkEvent[]; names: Names;
   return (
     <section class="panel" aria-labelledby="log-title">
       <h2 id="log-title">Event log</h2>
-      <ol class="event-log" aria-live="off">
-        {shown.map((event, i) => (
-          <li key={`${event.at}-${i}`} data-kind={event.kind}>
-            <span class={`badge event-${event.kind}`}>{event.kind}</span>{" "}
-            {describe(event, props.names)}{" "}
-            <span class="muted small">{relativeTime(event.at, props.now)}</span>
-          </li>
-        ))}
-      </ol>
+      <ScrollRegion label="Event log, newest first; scrolls" vertical>
+        <ol class="event-log" aria-live="off">
+          {shown.map((event, i) => (
+            <li key={`${event.at}-${i}`} data-kind={event.kind}>
+              <span class={`badge event-${event.kind}`}>{event.kind}</span>{" "}
+              {describe(event, props.names)}{" "}
+              <span class="muted small">{relativeTime(event.at, props.now)}</span>
+            </li>
+          ))}
+        </ol>
+      </ScrollRegion>
     </section>
   );
 }
