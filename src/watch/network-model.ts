@@ -376,7 +376,9 @@ export class NetworkModel {
         node.behind = behind;
         this.dirtyNodes.add(node.address);
       }
-      const lagging = node.reachable && behind >= this.opts.lagBlocks;
+      // An unreachable node's lag is unknown: it is told again once the node answers.
+      if (!node.reachable) continue;
+      const lagging = behind >= this.opts.lagBlocks;
       if (lagging !== node.lagging) {
         node.lagging = lagging;
         this.event(lagging ? "lagging" : "caught-up", { node: node.address, behind });
