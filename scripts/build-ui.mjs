@@ -20,7 +20,21 @@ await build({
   outfile: "dist/ui/app.js",
   logLevel: "warning",
 });
-for (const file of ["index.html", "style.css", "favicon.svg"]) {
+// The network view's page (blockchain watch, devnet): same stack, its own bundle.
+await build({
+  entryPoints: ["src/ui/network/network-main.tsx"],
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  format: "esm",
+  target: "es2020",
+  platform: "browser",
+  jsx: "automatic",
+  jsxImportSource: "preact",
+  outfile: "dist/ui/network.js",
+  logLevel: "warning",
+});
+for (const file of ["index.html", "network.html", "style.css", "favicon.svg"]) {
   if (existsSync(`src/ui/${file}`)) copyFileSync(`src/ui/${file}`, `dist/ui/${file}`);
 }
 

@@ -11,12 +11,26 @@ import { fileURLToPath } from "node:url";
 
 /**
  * What each folder of src/ may import besides itself, top of the house first:
- * cli, index -> node -> api, net -> mining, pool, chain -> storage -> config, core.
+ * cli, index -> watch, node -> api, net -> mining, pool, chain -> storage -> config, core.
  * ui is the browser bundle: it may use the core and the API's wire types only.
  */
 export const MAY_IMPORT = {
-  ".": ["cli", "node", "api", "net", "mining", "pool", "chain", "storage", "config", "core"],
-  cli: ["node", "api", "net", "mining", "pool", "chain", "storage", "config", "core"],
+  ".": [
+    "cli",
+    "watch",
+    "node",
+    "api",
+    "net",
+    "mining",
+    "pool",
+    "chain",
+    "storage",
+    "config",
+    "core",
+  ],
+  cli: ["watch", "node", "api", "net", "mining", "pool", "chain", "storage", "config", "core"],
+  // The network view's watcher: a client of nodes, beside node/ (it knows them only by HTTP).
+  watch: ["net", "config", "core"],
   node: ["api", "net", "mining", "pool", "chain", "storage", "config", "core"],
   api: ["config", "core"],
   net: ["mining", "pool", "chain", "storage", "config", "core"],
@@ -26,7 +40,7 @@ export const MAY_IMPORT = {
   storage: ["config", "core"],
   config: ["core"],
   core: [],
-  ui: ["api", "core"],
+  ui: ["api", "watch", "core"],
 };
 
 const SOURCE = /\.(ts|tsx)$/;

@@ -49,6 +49,30 @@ export interface CallerClaim {
   ip: string;
 }
 
+/** A valid block the node saw, adopted or not (GET /blocks/seen, the `seen` event). */
+export interface SeenBlockView {
+  hash: string;
+  previous_hash: string | null;
+  index: number;
+  timestamp: number;
+  /** ms of the node's clock. */
+  first_seen: number;
+  /** "self" or the sender's host:port. */
+  from: string;
+  /** Whether the block is on the node's chain now. */
+  on_main: boolean;
+}
+
+/** A peer as GET /peers gives it. */
+export interface PeerView {
+  address: string;
+  node_id: string | null;
+  state: "connected" | "failing" | "set-aside" | "banned";
+  rtt_ms: number | null;
+  failures: number;
+  last_ok: number | null;
+}
+
 /** What the SSE stream relays: the SPEC's event names and payloads. */
 export interface NodeEvents {
   /** One block that joined the chain (emitted only while someone listens: a sync adds thousands at once). */
@@ -70,6 +94,8 @@ export interface NodeEvents {
     },
   ];
   neighbours: [neighbours: string[]];
+  /** A valid block received or mined, adopted or not. */
+  seen: [seen: SeenBlockView];
 }
 
 /** The narrow face of the node that the HTTP API talks to. */
@@ -85,6 +111,14 @@ export interface NodeApi {
   /** Blocks [from, from + limit) as records of `format`, at most `maxBytes` past the first block. */
   blockRecords(from: number, limit: number, maxBytes: number, format: ChainSerialization): Buffer;
   neighbourList(): string[];
+  /** Blocks seen after `afterMs` (this node's clock), oldest first, at most `limit`. */
+  seenBlocks(afterMs: number, limit: number): SeenBlockView[];
+  /** Every peer the node knows, with its state. */
+  peers(): PeerView[];
+  /** A devnet's split: no request to or from these addresses until the next call (empty heals). */
+  cutOff(addresses: string[]): void;
+  /** Whether a caller claiming `address` is cut off by a devnet's split. */
+  isCutOff(address: string | null): boolean;
   pendingMessages(): Data[];
   /** One page of pending messages ordered by id: those after `after`, at most `limit` (and the byte budget). */
   pendingMessagesPage(after: string, limit: number): Data[];

@@ -85,3 +85,39 @@ export const ERROR_RESPONSES = {
   503: Type.Ref("Error"),
   507: Type.Ref("Error"),
 };
+
+export const SeenBlockSchema = Type.Object(
+  {
+    hash: Type.String({ pattern: "^[0-9a-f]{64}$" }),
+    previous_hash: Type.Union([Type.String({ pattern: "^[0-9a-f]{64}$" }), Type.Null()]),
+    index: Type.Integer({ minimum: 0 }),
+    timestamp: Type.Integer({ minimum: 0, description: "the block's own timestamp (ms)" }),
+    first_seen: Type.Integer({ description: "when this node first saw it (ms of its clock)" }),
+    from: Type.String({ description: '"self" (mined here) or the sender\'s host:port' }),
+    on_main: Type.Boolean({ description: "whether the block is on this node's chain now" }),
+  },
+  { additionalProperties: false },
+);
+
+export const PeerSchema = Type.Object(
+  {
+    address: Type.String({ description: "host:port" }),
+    node_id: Type.Union([Type.String(), Type.Null()], {
+      description: "the id its /status gave this node's own request, null before one",
+    }),
+    state: Type.Union([
+      Type.Literal("connected"),
+      Type.Literal("failing"),
+      Type.Literal("set-aside"),
+      Type.Literal("banned"),
+    ]),
+    rtt_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: "round trip of the last request to it that got an answer",
+    }),
+    failures: Type.Integer({ minimum: 0, description: "failures in a row" }),
+    last_ok: Type.Union([Type.Integer(), Type.Null()], {
+      description: "when it last answered (ms since the epoch)",
+    }),
+  },
+  { additionalProperties: false },
+);

@@ -11,9 +11,11 @@ import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
 import type { NodeApi } from "./node-api.js";
 import { registerOpenApi } from "./openapi.js";
+import { registerDevnetRoutes } from "./routes/devnet-routes.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { callerOf, registerNodeRoutes } from "./routes/node-routes.js";
 import { registerOriginalRoutes } from "./routes/original.js";
+import { registerWatchRoutes } from "./routes/watch-routes.js";
 import { SHARED_SCHEMAS } from "./schemas.js";
 
 export interface ServerOptions {
@@ -36,6 +38,8 @@ export interface ServerOptions {
   stalledConnectionMs?: number;
   /** Browser origins allowed to write (--cors-origin), beyond the node's own. */
   corsOrigins?: readonly string[];
+  /** A devnet's token: POST /devnet/partition is served only with one (see devnet-routes). */
+  devnetToken?: string;
 }
 
 /**
@@ -139,6 +143,8 @@ export async function buildServer(
     corsOrigins: opts.corsOrigins ?? [],
     advertised: () => node.status().address,
   });
+  // Before the caller is noted: a node split off by the devnet must not be learnt either.
+  if (opts.devnetToken) registerDevnetRoutes(app, node, opts.devnetToken);
   app.addHook("onRequest", async (request) => {
     const caller = callerOf(request);
     if (caller.address) {
@@ -162,6 +168,7 @@ export async function buildServer(
   await registerOpenApi(app, () => node.status().address);
   registerOriginalRoutes(app, node);
   registerNodeRoutes(app, node);
+  registerWatchRoutes(app, node);
   registerEventRoutes(app, node, opts.metrics);
   registerExplorer(app);
   return app;

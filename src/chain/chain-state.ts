@@ -59,7 +59,16 @@ export interface ChainStateEvents {
   /** Blocks that joined the chain, in order; `origin` is the peer they came from, or null. */
   blocks: [joined: JoinedBlocks, origin: string | null];
   reorg: [reorg: Reorg];
+  /**
+   * Valid blocks new to this chain, adopted or not (a side branch, a mined
+   * block that lost a race), after the `blocks` and `reorg` events they
+   * cause; `from` is "self" for a mined block, else who sent them.
+   */
+  seen: [seen: { blocks: readonly Block[]; hashes: readonly string[]; from: string }];
 }
+
+/** Most blocks of one adopted sync branch told as `seen` (its newest): a sync may bring millions. */
+const MAX_SEEN_OF_BRANCH = 1000;
 
 /**
  * The node's chain in memory: it adopts a valid branch offered to it when the
@@ -186,15 +195,21 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   /** Appends a block mined on the tip; false (and nothing changes) when it no longer fits. */
   appendMined(block: Block): boolean {
-    const result = this.offer([block], null);
+    const result = this.offer([block], null, Date.now(), "self");
     return result.status === "accepted";
   }
 
   /**
    * Offers consecutive blocks whose first block's parent may be on this chain.
-   * Adopts the branch they make when it wins the fork choice.
+   * Adopts the branch they make when it wins the fork choice. `sender` is
+   * who they came from as the `seen` event tells it (default the origin).
    */
-  offer(blocks: readonly Block[], origin: string | null, now = Date.now()): AdoptResult {
+  offer(
+    blocks: readonly Block[],
+    origin: string | null,
+    now = Date.now(),
+    sender: string = origin ?? "unknown",
+  ): AdoptResult {
     const length = this.length;
     const first = blocks[0];
     if (!first) return { status: "not-better", length };
@@ -230,15 +245,15 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
       const { index, reason, future } = valid;
       return { status: "invalid", length, index, reason, ...(future ? { future } : {}) };
     }
+    const sighting = { blocks: fresh, hashes: valid.hashes, from: sender };
     const tip = valid.hashes[valid.hashes.length - 1] as string;
     if (!winsForkChoice({ length: candidateLength, tip }, this.head)) {
+      this.emit("seen", sighting);
       return { status: "not-better", length };
     }
-    return {
-      status: "accepted",
-      length: candidateLength,
-      reorg: this.switchTo(forkIndex, fresh, valid.hashes, origin),
-    };
+    const reorg = this.switchTo(forkIndex, fresh, valid.hashes, origin);
+    this.emit("seen", sighting);
+    return { status: "accepted", length: candidateLength, reorg };
   }
 
   /**
@@ -309,6 +324,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.dirty = Math.min(this.dirty, forkIndex + 1);
     const reorg = this.reorgOf(forkIndex, oldTip, abandoned);
     this.emitJoined(forkIndex + 1, candidateLength - forkIndex - 1, origin);
+    this.emitSeenBranch(forkIndex + 1, candidateLength, origin);
     return { status: "accepted", length: candidateLength, reorg };
   }
 
@@ -378,6 +394,15 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     };
     this.emit("reorg", reorg);
     return reorg;
+  }
+
+  /** The newest blocks [from, to) of an adopted sync branch as `seen` (checked page by page, now on the chain). */
+  private emitSeenBranch(from: number, to: number, origin: string | null): void {
+    if (this.listenerCount("seen") === 0) return;
+    const start = Math.max(from, to - MAX_SEEN_OF_BRANCH);
+    const blocks = this.slice(start, to - start);
+    const hashes = blocks.map((block) => this.records.hashAt(block.index) as string);
+    this.emit("seen", { blocks, hashes, from: origin ?? "unknown" });
   }
 
   private emitJoined(from: number, count: number, origin: string | null): void {

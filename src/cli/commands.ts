@@ -7,6 +7,7 @@ import { registerImportCommand } from "./import-command.js";
 import { registerMinerCommand } from "./miner-command.js";
 import { registerUiCommand } from "./ui-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
+import { registerWatchCommand } from "./watch-command.js";
 
 /** Every command of the CLI, each registered by its own module. */
 export function registerCommands(program: Command): void {
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerClientCommands(program);
   registerUiCommand(program);
   registerDevnetCommand(program);
+  registerWatchCommand(program);
   registerVerifyCommand(program);
   registerConvertCommand(program);
   registerImportCommand(program);

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -8,6 +9,7 @@ import { DEFAULTS, LOG_FORMATS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
+import { DevnetControls, type DevnetNode } from "./devnet-controls.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface DevnetFlags {
@@ -20,6 +22,8 @@ interface DevnetFlags {
   logLevel: string;
   logFormat: string;
   fresh?: boolean;
+  watchPort?: number;
+  watch: boolean;
 }
 
 /** The `blockchain` command of this checkout (from dist/src/cli/). */
@@ -71,6 +75,12 @@ export function registerDevnetCommand(program: Command): void {
         .default("pretty"),
     )
     .option("--fresh", "start new chains: delete DIR/node-*/ (chains, journals, logs) first")
+    .option(
+      "--watch-port <n>",
+      "port of the network view (default: base-port - 1; 0: any free port)",
+      intIn(0, 65535),
+    )
+    .option("--no-watch", "do not run the network view")
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {
         throw new Error(
@@ -81,17 +91,12 @@ export function registerDevnetCommand(program: Command): void {
     });
 }
 
-interface DevnetNode {
-  name: string;
-  port: number;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
 async function runDevnet(flags: DevnetFlags): Promise<number> {
   const workers = flags.workers ?? Math.max(1, Math.floor(availableParallelism() / flags.nodes));
   const nodes: DevnetNode[] = [];
   let stopping = false;
+  // Only the nodes started here get it: with it they serve the view's split control.
+  const token = randomBytes(32).toString("hex");
   // Children run in their own process group, so that Ctrl-C reaches devnet only and
   // each node gets exactly one SIGTERM from here; if devnet itself dies, they go too.
   const killAll = () => {
@@ -133,7 +138,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
       flags.logFormat,
     );
     if (flags.nodes > 1) args.push("--neighbours", `127.0.0.1:${next}`);
-    nodes.push(spawnNode(`node-${i}`, port, args));
+    nodes.push(spawnNode(`node-${i}`, port, args, token));
   }
   const ready = await Promise.race([
     Promise.all(nodes.map((node) => waitListening(node))).then(() => true),
@@ -147,11 +152,16 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
     }
     return false;
   });
+  let watcher: import("../watch/watcher.js").Watcher | null = null;
   if (ready) {
     for (const node of nodes) process.stdout.write(`${node.name} http://127.0.0.1:${node.port}\n`);
+    if (flags.watch) watcher = await startView(flags, nodes, token).catch(viewFailed);
     process.stdout.write("devnet ready; Ctrl-C stops every node\n");
-    await Promise.race([stopped, Promise.all(nodes.map((n) => n.exited))]);
+    const looking = new AbortController();
+    await Promise.race([stopped, allExited(nodes, looking.signal)]);
+    looking.abort();
   }
+  await watcher?.stop();
   const codes = await stopAll(nodes);
   process.off("exit", killAll);
   const clean = ready && codes.every((code) => code === 0);
@@ -174,18 +184,70 @@ function removeNodeFolders(dir: string): void {
   }
 }
 
-function spawnNode(name: string, port: number, args: string[]): DevnetNode {
+/** Starts the network view on the devnet's nodes, with its teaching controls; prints its URL. */
+async function startView(flags: DevnetFlags, nodes: DevnetNode[], token: string) {
+  const { Watcher } = await import("../watch/watcher.js");
+  const controls = new DevnetControls({
+    nodes,
+    token,
+    stopNode: async (node) => {
+      await stopAll([node]);
+    },
+    restart: async (node) => {
+      Object.assign(node, spawnNode(node.name, node.port, node.args, token));
+      await waitListening(node);
+    },
+  });
+  const watcher = new Watcher({
+    nodes: nodes.map((n) => `127.0.0.1:${n.port}`),
+    port: flags.watchPort ?? Math.max(0, flags.basePort - 1),
+    host: DEFAULTS.host,
+    maxNodes: Math.max(flags.nodes, DEFAULTS.watchMaxNodes),
+    controls,
+  });
+  await watcher.start();
+  process.stdout.write(`network view: ${watcher.url}\n`);
+  return watcher;
+}
+
+function viewFailed(err: Error): null {
+  process.stderr.write(`devnet: the network view did not start: ${err.message}\n`);
+  return null;
+}
+
+/** How often devnet looks whether its nodes are all gone. */
+const EXIT_CHECK_MS = 500;
+
+/**
+ * Resolves once every node has exited on its own. A node stopped from the
+ * view does not count (it may be started again, as a new process): so the
+ * processes are looked at, not awaited.
+ */
+function allExited(nodes: DevnetNode[], signal: AbortSignal): Promise<void> {
+  return new Promise((resolveAll) => {
+    const timer = setInterval(() => {
+      const down = nodes.every((n) => n.child.exitCode !== null || n.child.signalCode !== null);
+      if (!down || nodes.some((n) => n.stoppedOnPurpose)) return;
+      clearInterval(timer);
+      resolveAll();
+    }, EXIT_CHECK_MS);
+    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+  });
+}
+
+function spawnNode(name: string, port: number, args: string[], token: string): DevnetNode {
   // The IPC channel is the node's lifeline: when devnet ends, however it ends (SIGKILL
   // included), the channel closes and the node stops by itself.
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     detached: true,
+    env: { ...process.env, BLOCKCHAIN_DEVNET_TOKEN: token },
   });
   const exited = new Promise<number | null>((resolveExit) =>
     child.once("exit", (code) => resolveExit(code)),
   );
   prefixLines(child.stderr, process.stderr, name);
-  return { name, port, child, exited };
+  return { name, port, args, child, exited, stoppedOnPurpose: false };
 }
 
 /** Resolves when the node prints `listening on`; rejects when it exits first or takes too long. */
@@ -213,7 +275,9 @@ function waitListening(node: DevnetNode): Promise<void> {
 
 /** SIGTERM to every node still running, then waits (SIGKILL after a deadline); the exit codes. */
 async function stopAll(nodes: DevnetNode[]): Promise<(number | null)[]> {
-  for (const node of nodes) if (node.child.exitCode === null) node.child.kill("SIGTERM");
+  for (const node of nodes) {
+    if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill("SIGTERM");
+  }
   return Promise.all(
     nodes.map(async (node) => {
       const timer = setTimeout(() => node.child.kill("SIGKILL"), STOP_TIMEOUT_MS);

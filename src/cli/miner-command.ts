@@ -181,6 +181,8 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     logFormat: flags.logFormat,
     corsOrigins: flags.corsOrigin ?? [],
     acceptModifiedChain: flags.acceptModifiedChain ?? false,
+    // Set by `blockchain devnet` for the nodes it starts (the teaching controls); unset otherwise.
+    devnetToken: process.env.BLOCKCHAIN_DEVNET_TOKEN ?? "",
   });
   await node.start();
   process.stdout.write(`listening on ${node.url}\n`);

@@ -111,6 +111,10 @@ export const DEFAULTS = Object.freeze({
   maxEventBufferedBytes: 4 * 1024 * 1024,
   /** Recent events kept for clients that resume with Last-Event-ID (count and bytes). */
   eventRingEvents: 1024,
+  /** Blocks a node remembers having seen, adopted or not (GET /blocks/seen; SPEC: at least 1,000). */
+  seenBlocksKept: 2048,
+  /** Most entries of GET /blocks/seen in one answer. */
+  seenBlocksPageLimit: 1000,
   eventRingBytes: 8 * 1024 * 1024,
   /** A comment line this often keeps proxies from closing a quiet event stream. */
   eventHeartbeatMs: 15_000,
@@ -129,6 +133,9 @@ export const DEFAULTS = Object.freeze({
   nativeProofChunkSize: { "native-portable": 1 << 18, "native-sha-ni": 1 << 20 },
   logLevel: "info" as LogLevel,
   uiPort: 8080,
+  /** The network view (`blockchain watch`): its port, and most nodes it follows. */
+  watchPort: 8090,
+  watchMaxNodes: 64,
   devnetNodes: 3,
   devnetDifficulty: 4,
 });

@@ -62,7 +62,9 @@ export class Inbound {
       const reason = `this node follows the '${this.deps.rules.rule}' proof rule, the sender another`;
       return { status: "invalid", length: chain.length, index: first?.index ?? 0, reason };
     }
-    const result = chain.offer(blocks as Block[], peer);
+    // `from` of the `seen` record: the neighbour, else what the caller claims (a watcher shows it), else its IP.
+    const sender = peer ?? claimed ?? caller.ip;
+    const result = chain.offer(blocks as Block[], peer, Date.now(), sender);
     if (result.status === "invalid") {
       const other = this.deps.rules.otherRuleOf(blocks as Block[], result.index, chain);
       if (other) {

@@ -18,7 +18,7 @@ import type { PeerGuard } from "./peer-guard.js";
 import { PeerIdentities } from "./peer-identity.js";
 import { PeerRuleCheck } from "./peer-rule.js";
 import type { PeerStatus } from "./peer-schemas.js";
-import { PeerTable } from "./peer-table.js";
+import { PeerTable, type PeerView } from "./peer-table.js";
 import { Relay } from "./relay.js";
 
 export { normalizeAddress };
@@ -219,6 +219,36 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** The current neighbours. */
   get neighbours(): string[] {
     return this.peers.list();
+  }
+
+  /**
+   * A devnet's split: no request to these addresses, none taken from them,
+   * until the next call; those no longer cut off are tried again at once.
+   */
+  cutOff(addresses: readonly string[]): void {
+    const cut = new Set(addresses.flatMap((a) => tryNormalizeAddress(a) ?? []));
+    const healed = [...this.client.cutOff].filter((address) => !cut.has(address));
+    this.client.cutOff = cut;
+    this.log.info({ cut_off: [...cut] }, cut.size > 0 ? "split off by the devnet" : "split healed");
+    for (const address of healed) this.peers.noteAlive(address);
+  }
+
+  /** Whether a caller claiming `address` is cut off by a devnet's split. */
+  isCutOff(address: string | null): boolean {
+    const peer = tryNormalizeAddress(address);
+    return peer !== null && this.client.cutOff.has(peer);
+  }
+
+  /** Every peer known, with its state, node id and last round trip (GET /peers). */
+  peerStates(): PeerView[] {
+    return this.peers.describe().map((peer) => ({
+      address: peer.address,
+      node_id: this.identities.idOf(peer.address),
+      state: peer.state,
+      rtt_ms: this.client.roundTripOf(peer.address),
+      failures: peer.failures,
+      last_ok: peer.last_ok,
+    }));
   }
 
   /** Counters for tests and benches: blocks fetched and requests made by chain sync, all peer requests. */

@@ -84,6 +84,9 @@ export interface RecordsAnswer {
   bytes: number;
 }
 
+/** Most peers whose last round trip is remembered. */
+const MAX_ROUND_TRIPS = 512;
+
 /**
  * Talks HTTP to peers (node:http with keep-alive, any port): every request
  * has a time-out, reads at most `maxResponseBytes` (streamed, aborted
@@ -93,6 +96,10 @@ export interface RecordsAnswer {
 export class PeerClient {
   /** Requests made, whatever their outcome. */
   requests = 0;
+  /** Peers a devnet's split cuts this node off from: requests to them fail as if unreachable. */
+  cutOff: ReadonlySet<string> = new Set();
+  /** Peer -> round trip of its last answered request, in ms. */
+  private readonly roundTrips = new Map<string, number>();
   /** Connections to peers are kept open between requests (gossip, sync and push reuse them). */
   private readonly agent = keepAliveAgent();
 
@@ -322,7 +329,12 @@ export class PeerClient {
   ): Promise<PeerAnswer> {
     this.requests++;
     if (this.deps.signal.aborted) throw new PeerError(peer, "aborted", "the node is stopping");
+    if (this.cutOff.has(peer)) {
+      this.count("unreachable");
+      throw new PeerError(peer, "unreachable", `${method} ${path}: split off by the devnet`);
+    }
     let answer: HttpAnswer;
+    const sentAt = performance.now();
     try {
       answer = await httpRequest(peer, {
         method,
@@ -356,6 +368,7 @@ export class PeerClient {
       this.count("unreachable");
       throw new PeerError(peer, "unreachable", `${method} ${path} failed: ${err.detail}`);
     }
+    this.noteRoundTrip(peer, performance.now() - sentAt);
     if (answer.status >= 500) {
       this.count("server-error");
       throw new PeerError(
@@ -387,6 +400,21 @@ export class PeerClient {
       );
     }
     return { status: answer.status, body: parsed, size: answer.body.length };
+  }
+
+  /** The round trip of the last request to `peer` that got an answer (ms), or null. */
+  roundTripOf(peer: string): number | null {
+    return this.roundTrips.get(peer) ?? null;
+  }
+
+  private noteRoundTrip(peer: string, ms: number): void {
+    // Bounded like the peer table: the oldest peer goes first (a Map keeps insertion order).
+    this.roundTrips.delete(peer);
+    this.roundTrips.set(peer, Math.round(ms * 10) / 10);
+    if (this.roundTrips.size > MAX_ROUND_TRIPS) {
+      const oldest = this.roundTrips.keys().next().value;
+      if (oldest !== undefined) this.roundTrips.delete(oldest);
+    }
   }
 
   /** Closes the idle keep-alive connections. */

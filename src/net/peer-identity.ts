@@ -28,6 +28,11 @@ export class PeerIdentities {
     return "peer";
   }
 
+  /** The node id `address` answered with, or null (not asked yet, or it gives none). */
+  idOf(address: string): string | null {
+    return this.ids.get(address) || null;
+  }
+
   /** Whether `address` answered a /status of ours as a peer of its own. */
   isIdentified(address: string): boolean {
     return this.ids.has(address);

@@ -46,6 +46,22 @@ interface PeerEntry {
   lastSeen: number;
   /** The peers it knew at its last gossip answer: its place is filled from them. */
   knows: string[];
+  /** When it last answered (ms), or null before any answer. */
+  lastOk: number | null;
+}
+
+/** One peer as GET /peers tells it (without what the table does not own: id and round trip). */
+export interface PeerState {
+  address: string;
+  state: "connected" | "failing" | "set-aside" | "banned";
+  failures: number;
+  last_ok: number | null;
+}
+
+/** One peer as GET /peers gives it: its table state, node id and last round trip. */
+export interface PeerView extends PeerState {
+  node_id: string | null;
+  rtt_ms: number | null;
 }
 
 /** Most peers remembered, so that gossip cannot fill memory; pinned ones are always kept. */
@@ -204,6 +220,35 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     return this.bans.size;
   }
 
+  /**
+   * Every peer the table knows, neighbour or not, and every address banned or
+   * set aside now: what GET /peers lists.
+   */
+  describe(): PeerState[] {
+    const described = new Map<string, PeerState>();
+    for (const [address, entry] of this.entries) {
+      described.set(address, {
+        address,
+        state: this.stateOf(address, entry.failures),
+        failures: entry.failures,
+        last_ok: entry.lastOk,
+      });
+    }
+    for (const address of [...this.bans.keys(), ...this.asides.keys()]) {
+      if (described.has(address)) continue;
+      const state = this.stateOf(address, 0);
+      if (state !== "connected")
+        described.set(address, { address, state, failures: 0, last_ok: null });
+    }
+    return [...described.values()];
+  }
+
+  private stateOf(address: string, failures: number): PeerState["state"] {
+    if (this.isBanned(address)) return "banned";
+    if (this.isSetAside(address)) return "set-aside";
+    return failures > 0 ? "failing" : "connected";
+  }
+
   /** Whether `address` was named on the command line. */
   isPinned(address: string): boolean {
     return this.entries.get(address)?.pinned === true;
@@ -238,6 +283,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     const entry = this.entries.get(address);
     if (!entry) return;
     entry.lastSeen = this.now();
+    entry.lastOk = entry.lastSeen;
     if (entry.failures === 0) return;
     entry.failures = 0;
     entry.retryAt = 0;
@@ -419,6 +465,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       retryAt: 0,
       lastSeen: this.now(),
       knows: [],
+      lastOk: null,
     };
     this.entries.set(address, entry);
     return entry;

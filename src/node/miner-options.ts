@@ -44,6 +44,12 @@ export interface MinerOptions {
   corsOrigins?: string[];
   /** Start even when the chain file's part covered by its .hash changed (after a full validation). */
   acceptModifiedChain?: boolean;
+  /**
+   * The token of the devnet that started this node (from BLOCKCHAIN_DEVNET_TOKEN):
+   * with it, and only then, the node serves the teaching control POST /devnet/partition.
+   * "" (the default): no such endpoint.
+   */
+  devnetToken?: string;
 }
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
@@ -222,5 +228,15 @@ export function resolveMinerOptions(
     logFormat: opts.logFormat ?? "pretty",
     corsOrigins: [...new Set(origins)],
     acceptModifiedChain: opts.acceptModifiedChain ?? false,
+    devnetToken: devnetTokenOf(opts.devnetToken),
   };
+}
+
+/** A devnet token: "" for none, else at least 32 characters (a guess must not open the control). */
+function devnetTokenOf(token: unknown): string {
+  if (token === undefined || token === "") return "";
+  if (typeof token !== "string" || token.length < 32) {
+    throw new MinerOptionError("devnetToken", "must be a string of at least 32 characters");
+  }
+  return token;
 }

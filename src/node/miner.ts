@@ -9,10 +9,13 @@ import type {
   NodeApi,
   NodeEvents,
   NodeStatus,
+  PeerView,
+  SeenBlockView,
   StorageHealth,
 } from "../api/node-api.js";
 import { ChainState, type JoinedBlocks } from "../chain/chain-state.js";
 import { saveChain, unsavedMessages } from "../chain/save-chain.js";
+import { type SeenBlock, SeenBlocks } from "../chain/seen-blocks.js";
 import { type ChainSerialization, DEFAULTS } from "../config/config.js";
 import { BadInputError, NotStartedError } from "../config/errors.js";
 import { createNodeLogger, type NodeLogger } from "../config/logger.js";
@@ -105,6 +108,8 @@ export class Miner implements NodeApi {
   private lastBackupAt: number | null = null;
   private backupRetry: NodeJS.Timeout | null = null;
   private journalFailuresCounted = 0;
+  /** The valid blocks seen lately, adopted or not (GET /blocks/seen). */
+  private readonly seen = new SeenBlocks(DEFAULTS.seenBlocksKept);
 
   constructor(options: MinerOptions) {
     // Neighbours in the original's forms too; the advertised address exactly as peers will use it.
@@ -272,6 +277,7 @@ export class Miner implements NodeApi {
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
         maxConnections: o.maxConnections,
         corsOrigins: o.corsOrigins,
+        devnetToken: o.devnetToken,
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
@@ -403,6 +409,13 @@ export class Miner implements NodeApi {
   }
 
   private wireEvents(pool: PendingPool, network: Network, logger: Logger): void {
+    this.state.on("seen", ({ blocks, hashes, from }) => {
+      for (const [i, block] of blocks.entries()) {
+        const record = this.seen.note(block, hashes[i] as string, from);
+        // Told once the chain has taken or refused them: on_main is what it holds now.
+        if (record) this.events.emit("seen", this.seenView(record));
+      }
+    });
     this.state.on("blocks", (joined) => {
       // Only drop from memory: the journal keeps them until the block is on disk.
       this.forgetJoined(pool, joined);
@@ -521,6 +534,26 @@ export class Miner implements NodeApi {
 
   neighbourList(): string[] {
     return this.neighbours;
+  }
+
+  seenBlocks(afterMs: number, limit: number): SeenBlockView[] {
+    return this.seen.after(afterMs, limit).map((record) => this.seenView(record));
+  }
+
+  peers(): PeerView[] {
+    return this.parts?.network.peerStates() ?? [];
+  }
+
+  cutOff(addresses: string[]): void {
+    this.requireParts().network.cutOff(addresses);
+  }
+
+  isCutOff(address: string | null): boolean {
+    return this.parts?.network.isCutOff(address) ?? false;
+  }
+
+  private seenView(record: SeenBlock): SeenBlockView {
+    return { ...record, on_main: this.state.hashAt(record.index) === record.hash };
   }
 
   pendingMessages(): Data[] {

@@ -44,6 +44,8 @@ export function ChainView({ page }: { page: number }) {
         The chain
         {chain.window && chain.window.page > 1 ? `, page ${formatCount(chain.window.page)}` : ""}
       </h1>
+      {/* The blocks' cards are h3 (as under the overview's h2): no heading level is skipped. */}
+      <h2 class="visually-hidden">Blocks, newest first</h2>
       <ChainList {...chain} pager />
     </section>
   );

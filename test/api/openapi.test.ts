@@ -62,6 +62,7 @@ test("every endpoint of the SPEC is documented, and nothing internal", () => {
   assert.deepEqual(names, [
     "GET /",
     "GET /blocks",
+    "GET /blocks/seen",
     "GET /blocks/{index}",
     "GET /chain",
     "GET /data",
@@ -70,6 +71,7 @@ test("every endpoint of the SPEC is documented, and nothing internal", () => {
     "GET /metrics",
     "GET /neighbours",
     "GET /openapi.json",
+    "GET /peers",
     "GET /status",
     "POST /add",
     "POST /blocks",

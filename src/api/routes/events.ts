@@ -11,6 +11,7 @@ const EVENT_NAMES = [
   "data",
   "reorg",
   "neighbours",
+  "seen",
 ] as const satisfies readonly (keyof NodeEvents)[];
 
 /** GET /events: Server-Sent Events of blocks, pending messages, reorgs and neighbours. */
@@ -61,7 +62,7 @@ export function registerEventRoutes(
     "/events",
     {
       schema: {
-        summary: "Server-Sent Events: block, data, reorg, neighbours",
+        summary: "Server-Sent Events: block, data, reorg, neighbours, seen",
         operationId: "streamEvents",
         tags: ["node"],
         produces: ["text/event-stream"],
@@ -79,7 +80,7 @@ export function registerEventRoutes(
           200: {
             type: "string",
             description:
-              "A stream of events, each with `id:`, `event:` (block, data, reorg, neighbours) and `data:` (JSON); send `Last-Event-ID` (or `?last_event_id=`) to resume",
+              "A stream of events, each with `id:`, `event:` (block, data, reorg, neighbours, seen) and `data:` (JSON); send `Last-Event-ID` (or `?last_event_id=`) to resume",
           },
           429: { $ref: "Error" },
         },

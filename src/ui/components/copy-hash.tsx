@@ -45,11 +45,12 @@ export function CopyHash({ hash, label }: Props) {
       type="button"
       class="hash"
       title={`${hash} (click to copy)`}
-      aria-label={`Copy ${label} ${hash}`}
       data-hash={hash}
       onClick={async () => setCopied((await copyText(hash)) ? "yes" : "failed")}
     >
+      {/* The name is the visible text, then what the button does (WCAG 2.5.3, label in name). */}
       <code>{shortHash(hash)}</code>
+      <span class="visually-hidden">, copy the {label}</span>
       <span class="copy-state" aria-live="polite">
         {copied === "yes" ? "copied" : copied === "failed" ? "copy failed" : ""}
       </span>

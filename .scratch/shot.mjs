@@ -1,0 +1,13 @@
+import { chromium } from "playwright-core";
+const [url, out, scheme = "light", width = "1280"] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+const page = await browser.newPage({ viewport: { width: Number(width), height: 900 }, colorScheme: scheme });
+const errors = [];
+page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+page.on("pageerror", (e) => errors.push(e.message));
+await page.goto(url);
+await page.waitForSelector("[data-feed=live]", { timeout: 10000 });
+await page.waitForTimeout(2500);
+await page.screenshot({ path: out, fullPage: true });
+console.log("errors:", errors);
+await browser.close();

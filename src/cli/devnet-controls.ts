@@ -1,0 +1,100 @@
+import type { ChildProcess } from "node:child_process";
+import type { TeachingControls } from "../watch/watcher.js";
+
+/** One node a devnet runs: how to start it again once stopped. */
+export interface DevnetNode {
+  name: string;
+  port: number;
+  args: string[];
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** Stopped from the view: its exit is no reason to end the devnet. */
+  stoppedOnPurpose: boolean;
+}
+
+export interface DevnetControlDeps {
+  nodes: DevnetNode[];
+  token: string;
+  /** Starts a node again (the devnet's own spawn), resolving once it serves. */
+  restart: (node: DevnetNode) => Promise<void>;
+  /** Stops a node (SIGTERM, then SIGKILL after a deadline), resolving once it exited. */
+  stopNode: (node: DevnetNode) => Promise<void>;
+}
+
+/** How long a node may take to answer the devnet's control. */
+const CONTROL_TIMEOUT_MS = 5_000;
+
+/**
+ * The teaching controls of a devnet's view: split the nodes into two groups
+ * (each node told, with the devnet's token, which addresses it is cut off
+ * from), heal, stop a node, start it again (re-told the split if one holds).
+ */
+export class DevnetControls implements TeachingControls {
+  private groups: string[][] | null = null;
+
+  constructor(private readonly deps: DevnetControlDeps) {}
+
+  private addressOf(node: DevnetNode): string {
+    return `127.0.0.1:${node.port}`;
+  }
+
+  async split(): Promise<string[][]> {
+    const all = this.deps.nodes.map((n) => this.addressOf(n));
+    if (all.length < 2) throw new Error("a split needs at least two nodes");
+    const half = Math.ceil(all.length / 2);
+    this.groups = [all.slice(0, half), all.slice(half)];
+    await this.tellAll();
+    return this.groups;
+  }
+
+  async heal(): Promise<void> {
+    this.groups = null;
+    await this.tellAll();
+  }
+
+  async stop(address: string): Promise<void> {
+    const node = this.nodeAt(address);
+    if (node.child.exitCode !== null || node.child.signalCode !== null) {
+      throw new Error(`${node.name} (${address}) is not running`);
+    }
+    node.stoppedOnPurpose = true;
+    await this.deps.stopNode(node);
+  }
+
+  async start(address: string): Promise<void> {
+    const node = this.nodeAt(address);
+    if (node.child.exitCode === null && node.child.signalCode === null) {
+      throw new Error(`${node.name} (${address}) is running already`);
+    }
+    await this.deps.restart(node);
+    node.stoppedOnPurpose = false;
+    if (this.groups) await this.tell(node);
+  }
+
+  private nodeAt(address: string): DevnetNode {
+    const node = this.deps.nodes.find((n) => this.addressOf(n) === address);
+    if (!node) throw new Error(`${address} is no node of this devnet`);
+    return node;
+  }
+
+  private async tellAll(): Promise<void> {
+    const running = this.deps.nodes.filter((n) => n.child.exitCode === null);
+    await Promise.all(running.map((node) => this.tell(node)));
+  }
+
+  /** Tells one node which addresses it is cut off from now (none when healed). */
+  private async tell(node: DevnetNode): Promise<void> {
+    const own = this.addressOf(node);
+    const cutOff = this.groups?.find((group) => !group.includes(own)) ?? [];
+    const response = await fetch(`http://${own}/devnet/partition`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${this.deps.token}` },
+      body: JSON.stringify({ cut_off: cutOff }),
+      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status !== 200) {
+      throw new Error(`${node.name} refused the split (${response.status})`);
+    }
+  }
+}

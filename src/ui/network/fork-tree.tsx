@@ -1,0 +1,133 @@
+import { useLayoutEffect, useRef } from "preact/hooks";
+import type { NetworkEvent } from "../../watch/wire.js";
+import { shortHash } from "../lib/format.js";
+import { branchColour, type ForkTree, type TreeItem } from "./branches.js";
+import { ScrollRegion } from "./scroll-region.js";
+
+const COLUMN_W = 118;
+const LANE_H = 56;
+const BOX_W = 96;
+const BOX_H = 34;
+
+interface Props {
+  tree: ForkTree;
+  /** Node address -> short name (node-0...). */
+  names: ReadonlyMap<string, string>;
+  branches: ReadonlyMap<string, number>;
+  events: readonly NetworkEvent[];
+}
+
+/** The deepest reorg seen at each fork height (from the event log), for the fork points' marks. */
+function reorgDepths(events: readonly NetworkEvent[]): Map<number, number> {
+  const depths = new Map<number, number>();
+  for (const event of events) {
+    if (event.kind !== "reorg") continue;
+    const at = Number(event.fork_index);
+    depths.set(at, Math.max(depths.get(at) ?? 0, Number(event.depth) || 0));
+  }
+  return depths;
+}
+
+function label(item: TreeItem): string {
+  return item.from === item.to ? `#${item.from}` : `#${item.from}–${item.to}`;
+}
+
+/** The live fork tree: every block seen, side branches kept, straight runs drawn as one box. */
+export function ForkTreeView({ tree, names, branches, events }: Props) {
+  const depths = reorgDepths(events);
+  const width = Math.max(1, tree.columns) * COLUMN_W + 20;
+  const height = Math.max(1, tree.lanes) * LANE_H + 24;
+  const x = (item: TreeItem) => 10 + item.column * COLUMN_W;
+  const y = (item: TreeItem) => 18 + item.lane * LANE_H;
+  const forks = tree.items.filter((i) => i.fork).length;
+  const scroller = useRef<HTMLElement>(null);
+  const atEnd = useRef(true);
+  // The newest blocks are on the right: keep them in sight unless the reader scrolled back.
+  useLayoutEffect(() => {
+    const box = scroller.current;
+    if (box && atEnd.current) box.scrollLeft = box.scrollWidth;
+  });
+  const stale = tree.items.filter((i) => i.stale).length;
+  return (
+    <section class="panel" aria-labelledby="tree-title">
+      <h2 id="tree-title">Fork tree</h2>
+      {tree.race && (
+        <p class="race-banner" role="status">
+          Race open: {tree.race.blocks} blocks at height {tree.race.height}
+        </p>
+      )}
+      <p class="muted small">
+        {tree.items.length} boxes, {forks} fork point{forks === 1 ? "" : "s"}, {stale} abandoned
+        branch{stale === 1 ? "" : "es"}; straight runs are drawn as one box, abandoned branches
+        dashed, tips labelled with the nodes on them.
+      </p>
+      <ScrollRegion
+        label="Fork tree, scrolls sideways"
+        boxRef={scroller}
+        onScroll={(box) => {
+          atEnd.current = box.scrollLeft + box.clientWidth >= box.scrollWidth - 4;
+        }}
+      >
+        <svg
+          class="fork-tree"
+          width={width}
+          height={height}
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label={`Fork tree: ${tree.lanes} branch${tree.lanes === 1 ? "" : "es"}${tree.race ? `, a race at height ${tree.race.height}` : ""}`}
+        >
+          {tree.items.map((item) =>
+            item.parent ? (
+              <path
+                key={`e-${item.hash}`}
+                class={`tree-edge${item.stale ? " tree-stale" : ""}`}
+                d={`M ${x(item.parent) + BOX_W} ${y(item.parent) + BOX_H / 2} C ${x(item) - 10} ${y(item.parent) + BOX_H / 2}, ${x(item) - 10} ${y(item) + BOX_H / 2}, ${x(item)} ${y(item) + BOX_H / 2}`}
+              />
+            ) : null,
+          )}
+          {tree.items.map((item) => {
+            const tipNodes = item.tipOf;
+            const branch = tipNodes.length > 0 ? (branches.get(tipNodes[0] as string) ?? -1) : -1;
+            const depth = item.fork ? depths.get(item.to) : undefined;
+            return (
+              <g key={item.hash} data-hash={item.lastHash} data-stale={item.stale ? "yes" : "no"}>
+                <title>
+                  {`${label(item)} ${item.lastHash}${item.stale ? " (abandoned)" : ""}${tipNodes.length ? `, tip of ${tipNodes.map((a) => names.get(a) ?? a).join(", ")}` : ""}`}
+                </title>
+                <rect
+                  class={`tree-box${item.stale ? " tree-stale" : ""}${item.fork ? " tree-fork" : ""}`}
+                  x={x(item)}
+                  y={y(item)}
+                  width={BOX_W}
+                  height={BOX_H}
+                  rx={6}
+                  style={
+                    tipNodes.length > 0
+                      ? { stroke: branchColour(branch), strokeWidth: 3 }
+                      : undefined
+                  }
+                />
+                <text class="tree-label" x={x(item) + 6} y={y(item) + 14}>
+                  {label(item)}
+                </text>
+                <text class="tree-hash" x={x(item) + 6} y={y(item) + 28}>
+                  {shortHash(item.lastHash, 4)}
+                </text>
+                {item.fork && (
+                  <text class="tree-mark" x={x(item)} y={y(item) - 4}>
+                    fork{depth ? ` · depth ${depth}` : ""}
+                  </text>
+                )}
+                {tipNodes.length > 0 && (
+                  <text class="tree-tips" x={x(item)} y={y(item) + BOX_H + 13}>
+                    {tipNodes.map((a) => names.get(a) ?? a).join(", ")}
+                  </text>
+                )}
+              </g>
+            );
+          })}
+        </svg>
+      </ScrollRegion>
+    </section>
+  );
+}
