@@ -44,7 +44,8 @@ export function measureShaLimit(seconds: number, runs: number): ShaLimit | strin
         return "the CPU has no SHA extensions (the limit loop measures those)";
       for (const n of [1, 2, 3, 4]) {
         const rate = out[`streams_${n}`] as StreamRate;
-        const sum = (sums[n] ??= { wall: 0, cpu: 0 });
+        const sum = sums[n] ?? { wall: 0, cpu: 0 };
+        sums[n] = sum;
         sum.wall += rate.wall / runs;
         sum.cpu += rate.cpu / runs;
       }

@@ -9,6 +9,7 @@ import { installBrowserGuard } from "./browser-guard.js";
 import { guardConnections } from "./connection-guard.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
+import { lazyValidatorFactory } from "./lazy-validators.js";
 import type { NodeApi } from "./node-api.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -118,6 +119,7 @@ export async function buildServer(
     connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
   }) as unknown as FastifyInstance;
   guardConnections(app.server, { maxConnections: opts.maxConnections ?? DEFAULTS.maxConnections });
   // Response schemas document the API; answers are written with plain JSON.stringify.
