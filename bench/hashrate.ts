@@ -6,6 +6,7 @@ import { digestMeetsDifficulty, originalSearchInput } from "../src/core/pow.js";
 import { scanProofs } from "../src/mining/proof-scanner.js";
 import { ProofSearchPool } from "../src/mining/proof-search-pool.js";
 import { recordResults } from "./lib/results.js";
+import { measureShaLimit, type ShaLimit } from "./lib/sha-limit.js";
 
 /*
  * Proof-search hash rate: the worker pool with one thread and with every
@@ -14,7 +15,17 @@ import { recordResults } from "./lib/results.js";
  * reference `openssl speed -seconds 3 -bytes 16 sha256` (its per-call rate)
  * run on the same machine, each printed as a ratio to the reference. Keys:
  * hash_per_core, hash_all_cores, hash_openssl_ref, hash_engine, and
- * hash_per_core_js, hash_all_cores_js for the fallback.
+ * hash_per_core_js, hash_all_cores_js for the fallback, hash_per_core_portable
+ * for the portable C engine (8 AVX2 lanes where the CPU has AVX2).
+ *
+ * The SHA unit's limit on one core is measured in the same run, just before
+ * and just after the one-worker pool, by a small C loop of its own
+ * (bench/lib/sha-limit.c: 1 to 4 interleaved compression streams and nothing
+ * else): hash_limit_per_core (the best stream count, wall clock, beside
+ * hash_per_core) and hash_limit_per_core_cpu (per CPU second, beside
+ * hash_per_core_cpu). hash_of_limit is hash_per_core_cpu over
+ * hash_limit_per_core_cpu: per CPU second, so that a machine shared with
+ * other work does not move it as it moves wall-clock rates.
  */
 
 const SECONDS = 3;
@@ -100,6 +111,18 @@ function opensslRate(): number | string {
   return (Number(match[1]) * 1000) / 16;
 }
 
+/** The limit measured before and after the pool: the best stream count's mean rates, or why it is unknown. */
+function meanLimit(before: ShaLimit | string, after: ShaLimit | string) {
+  if (typeof before === "string") return before;
+  if (typeof after === "string") return after;
+  return {
+    wall: (before.best.wall + after.best.wall) / 2,
+    cpu: (before.best.cpu + after.best.cpu) / 2,
+    streams: before.streams,
+    after: after.streams,
+  };
+}
+
 function line(name: string, rate: number, reference: number | string): string {
   const ratio = typeof reference === "number" ? `${(rate / reference).toFixed(3)} x openssl` : "";
   return `${name.padEnd(44)} ${(rate / 1e6).toFixed(3).padStart(8)} M hashes/s  ${ratio}`;
@@ -111,8 +134,12 @@ console.log(
   `node ${process.version}, ${cores} cores, ${SECONDS} s per pool measure, engine ${engine}`,
 );
 const reference = opensslRate();
+const limitBefore = measureShaLimit(1, 1);
 const perCore = await poolRate(1);
+const limitAfter = measureShaLimit(1, 1);
+const limit = meanLimit(limitBefore, limitAfter);
 const allCores = await poolRate(cores);
+const perCorePortable = await poolRate(1, "portable");
 const perCoreJs = await poolRate(1, "0");
 const allCoresJs = await poolRate(cores, "0");
 const rows: Array<[string, number]> = [
@@ -123,6 +150,7 @@ const rows: Array<[string, number]> = [
     loopRate((start, end) => scanProofs(originalSearchInput(LAST_PROOF), start, end, UNREACHABLE)),
   ],
   ["ProofSearchPool js, 1 worker", perCoreJs.wall],
+  ["ProofSearchPool native-portable, 1 worker", perCorePortable.wall],
   [`ProofSearchPool js, ${cores} workers`, allCoresJs.wall],
   [`ProofSearchPool ${engine}, 1 worker`, perCore.wall],
   [`ProofSearchPool ${engine}, 1 worker, per CPU second`, perCore.cpu],
@@ -137,13 +165,34 @@ for (const [name, rate] of rows) console.log(line(name, rate, reference));
 console.log(
   `all cores / one: ${(allCores.wall / perCore.wall).toFixed(2)} (${engine}), ${(allCoresJs.wall / perCoreJs.wall).toFixed(2)} (js)`,
 );
+if (typeof limit === "string") {
+  console.log(`SHA unit limit: unknown (${limit})`);
+} else {
+  for (const n of [1, 2, 3, 4] as const) {
+    const [before, after] = [limit.streams[n], limit.after[n]];
+    console.log(
+      `limit loop, ${n} interleaved stream(s): ${(before.wall / 1e6).toFixed(2)} / ${(after.wall / 1e6).toFixed(2)} M/s wall, ${(before.cpu / 1e6).toFixed(2)} / ${(after.cpu / 1e6).toFixed(2)} M/s per CPU second (before / after the pool)`,
+    );
+  }
+  console.log(
+    `miner / limit: ${(perCore.wall / limit.wall).toFixed(3)} by the wall clock, ${(perCore.cpu / limit.cpu).toFixed(3)} per CPU second`,
+  );
+}
 recordResults({
   hash_per_core: perCore.wall,
   hash_all_cores: allCores.wall,
   ...(typeof reference === "number" ? { hash_openssl_ref: reference } : {}),
   hash_per_core_cpu: perCore.cpu,
   hash_engine: engine,
+  hash_per_core_portable: perCorePortable.wall,
   hash_per_core_js: perCoreJs.wall,
   hash_per_core_js_cpu: perCoreJs.cpu,
   hash_all_cores_js: allCoresJs.wall,
+  ...(typeof limit === "string"
+    ? {}
+    : {
+        hash_limit_per_core: limit.wall,
+        hash_limit_per_core_cpu: limit.cpu,
+        hash_of_limit: perCore.cpu / limit.cpu,
+      }),
 });

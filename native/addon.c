@@ -14,7 +14,7 @@
 #include "scanner.h"
 
 #define MAX_DIFFICULTY 64
-#define ENGINE_USAGE "engine must be \"sha-ni\" (where the CPU has it) or \"portable\""
+#define ENGINE_USAGE "engine must be \"sha-ni\" (where the CPU has it), \"portable\" or \"scalar\""
 
 static napi_value scan(napi_env env, napi_callback_info info) {
     JS_ARGS(6);

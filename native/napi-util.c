@@ -54,6 +54,7 @@ int js_engine_of(napi_env env, napi_value value) {
     size_t len = 0;
     if (napi_get_value_string_utf8(env, value, name, sizeof name, &len) != napi_ok) return -1;
     if (strcmp(name, "portable") == 0) return ENGINE_PORTABLE;
+    if (strcmp(name, "scalar") == 0) return ENGINE_SCALAR;
     if (strcmp(name, "sha-ni") == 0 && scan_best_engine() == ENGINE_SHA_NI) return ENGINE_SHA_NI;
     return -1;
 }

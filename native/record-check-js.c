@@ -43,7 +43,7 @@ static napi_value check_records(napi_env env, napi_callback_info info) {
         return js_fail(env, 0, "params must be a Float64Array of the checkRecords slots");
     double *params = params_raw;
     int engine = js_engine_of(env, argc > 6 ? argv[6] : NULL);
-    if (engine < 0) return js_fail(env, 1, "engine must be \"sha-ni\" (where the CPU has it) or \"portable\"");
+    if (engine < 0) return js_fail(env, 1, "engine must be \"sha-ni\" (where the CPU has it), \"portable\" or \"scalar\"");
 
     for (int i = 0; i < P_COUNT; i++)
         if (i != P_LATEST && i != P_PARENT_PROOF && !safe_count(params[i]))

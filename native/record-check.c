@@ -161,13 +161,18 @@ static const int8_t HEX_VALUE[256] = {
 };
 static const char HEX_DIGITS[] = "0123456789abcdef";
 
-/** `n` raw bytes from 2n lowercase hex digits; 0 when one is not a lowercase hex digit. */
+/**
+ * `n` raw bytes from 2n lowercase hex digits; 0 when one is not a lowercase
+ * hex digit (the bytes written then mean nothing). Unsigned arithmetic: a
+ * non-digit's value 0 - 1 must wrap, not be shifted as a negative int.
+ */
 static int hex_bytes(const uint8_t *text, size_t n, uint8_t *out) {
     int ok = 1;
     for (size_t i = 0; i < n; i++) {
-        const int hi = HEX_VALUE[text[2 * i]], lo = HEX_VALUE[text[2 * i + 1]];
+        const unsigned hi = (unsigned)HEX_VALUE[text[2 * i]];
+        const unsigned lo = (unsigned)HEX_VALUE[text[2 * i + 1]];
         ok &= (hi != 0) & (lo != 0);
-        out[i] = (uint8_t)(((hi - 1) << 4) | ((lo - 1) & 0x0f));
+        out[i] = (uint8_t)((((hi - 1u) & 0x0fu) << 4) | ((lo - 1u) & 0x0fu));
     }
     return ok;
 }

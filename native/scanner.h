@@ -8,7 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { ENGINE_PORTABLE = 0, ENGINE_SHA_NI = 1 } scan_engine;
+/**
+ * PORTABLE: plain C, in 8 lanes of AVX2 vectors where the CPU has AVX2;
+ * SHA_NI: the SHA extensions, 4 interleaved chains; SCALAR: plain C, one
+ * candidate at a time (the portable engine without AVX2, for tests anywhere).
+ */
+typedef enum { ENGINE_PORTABLE = 0, ENGINE_SHA_NI = 1, ENGINE_SCALAR = 2 } scan_engine;
 
 typedef struct {
     /** The smallest valid nonce of the range, or -1. */

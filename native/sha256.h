@@ -178,6 +178,72 @@ SHA_NI static inline __attribute__((always_inline)) void sha256_compress2_sha_ni
     _mm_storeu_si128((__m128i *)&sb[4], _mm_alignr_epi8(b1, tb, 8));
 }
 
+/* The state in the SHA-NI order (ABEF, CDGH) and back. */
+SHA_NI static inline __attribute__((always_inline)) void sha256_ni_state_in(const uint32_t state[8],
+                                                                            __m128i *abef, __m128i *cdgh) {
+    const __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);
+    const __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);
+    *abef = _mm_alignr_epi8(tmp, efgh, 8);
+    *cdgh = _mm_blend_epi16(efgh, tmp, 0xF0);
+}
+
+SHA_NI static inline __attribute__((always_inline)) void sha256_ni_state_out(__m128i abef, __m128i cdgh,
+                                                                             uint32_t state[8]) {
+    const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+/** Word 7 of the state (H, the digest's last word) from its CDGH vector. */
+SHA_NI static inline __attribute__((always_inline)) uint32_t sha256_ni_h(__m128i cdgh) {
+    return (uint32_t)_mm_cvtsi128_si32(cdgh);
+}
+
+/*
+ * `n` independent one-block compressions, interleaved round by round: each
+ * sha256rnds2 waits for the one before it in its own chain, and the SHA unit
+ * takes a new one from another chain meanwhile, so that 3 or 4 chains reach
+ * its throughput where one reaches only its latency (cpuminer-opt's
+ * sha256_ni2x_transform does 2). `n` is a constant where it is inlined: the
+ * loops unroll and the lanes' vectors stay in registers as far as the 16
+ * the SHA instructions address allow. States in the SHA-NI order.
+ */
+SHA_NI static inline __attribute__((always_inline)) void sha256_ni_lanes(int n, __m128i abef[], __m128i cdgh[],
+                                                                         const uint8_t *const data[]) {
+    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i s0[4], s1[4], m[4][4];
+#pragma GCC unroll 4
+    for (int l = 0; l < n; l++) {
+        s0[l] = abef[l];
+        s1[l] = cdgh[l];
+    }
+#pragma GCC unroll 16
+    for (int g = 0; g < 16; g++) {
+        const __m128i k = _mm_loadu_si128((const __m128i *)&SHA256_K[4 * g]);
+#pragma GCC unroll 4
+        for (int l = 0; l < n; l++) {
+            __m128i w;
+            if (g < 4) {
+                w = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data[l] + 16 * g)), byteswap);
+            } else {
+                __m128i x = _mm_sha256msg1_epu32(m[l][g & 3], m[l][(g + 1) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(m[l][(g + 3) & 3], m[l][(g + 2) & 3], 4));
+                w = _mm_sha256msg2_epu32(x, m[l][(g + 3) & 3]);
+            }
+            m[l][g & 3] = w;
+            const __m128i wk = _mm_add_epi32(w, k);
+            s1[l] = _mm_sha256rnds2_epu32(s1[l], s0[l], wk);
+            s0[l] = _mm_sha256rnds2_epu32(s0[l], s1[l], _mm_shuffle_epi32(wk, 0x0E));
+        }
+    }
+#pragma GCC unroll 4
+    for (int l = 0; l < n; l++) {
+        abef[l] = _mm_add_epi32(s0[l], abef[l]);
+        cdgh[l] = _mm_add_epi32(s1[l], cdgh[l]);
+    }
+}
+
 #define SHA256_HAVE_SHA_NI 1
 
 static inline int sha256_has_sha_ni(void) {

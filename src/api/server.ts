@@ -9,6 +9,7 @@ import { installBrowserGuard } from "./browser-guard.js";
 import { guardConnections } from "./connection-guard.js";
 import { installErrorHandlers } from "./errors.js";
 import { registerExplorer } from "./explorer.js";
+import { lazyValidatorFactory } from "./lazy-validators.js";
 import type { NodeApi } from "./node-api.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerDevnetRoutes } from "./routes/devnet-routes.js";
@@ -122,6 +123,7 @@ export async function buildServer(
     connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
   }) as unknown as FastifyInstance;
   guardConnections(app.server, { maxConnections: opts.maxConnections ?? DEFAULTS.maxConnections });
   // Response schemas document the API; answers are written with plain JSON.stringify.

@@ -6,7 +6,7 @@ import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { type ValidationOptions, validateExtension } from "../core/validate.js";
 import { BlockRecords } from "../storage/block-records.js";
-import type { ChainFormat } from "../storage/chain-codec.js";
+import type { ChainCodec, ChainFormat } from "../storage/chain-codec.js";
 import { codecFor } from "../storage/chain-format.js";
 import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
 import { IdIndex } from "../storage/id-index.js";
@@ -257,12 +257,20 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   /**
-   * Validates `page` (records of this chain's codec) as the next blocks of
-   * `branch`: each block after the one before, its data id in neither this
-   * chain up to the branch's base nor the branch. Gives the valid leading
-   * records with their hashes and ids, and the first failure.
+   * Validates `page` (records of `codec`, this chain's own by default) as the
+   * next blocks of `branch`: each block after the one before, its data id in
+   * neither this chain up to the branch's base nor the branch, and each record
+   * the exact encoding of its block in `codec`. Gives the valid leading
+   * records with their hashes and ids, and the first failure. A block's hash
+   * and id do not depend on the codec: a page checked in the format it came
+   * in may join the chain transcoded to this chain's own.
    */
-  checkRecords(branch: RecordBranch, page: Buffer, now = Date.now()): RecordRunResult {
+  checkRecords(
+    branch: RecordBranch,
+    page: Buffer,
+    now = Date.now(),
+    codec: ChainCodec = this.records.codec,
+  ): RecordRunResult {
     const { base } = branch;
     const known = {
       hasBytes: (bytes: Buffer, at: number) =>
@@ -278,7 +286,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
         return held;
       },
     };
-    return checkRecordRun(this.records.codec, page, branch.parent, known, {
+    return checkRecordRun(codec, page, branch.parent, known, {
       ...this.validation,
       now,
     });

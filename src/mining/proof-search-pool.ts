@@ -118,7 +118,7 @@ export class ProofSearchPool {
     }
     this.size = opts.workers;
     this.chunkSize = chunkSize;
-    this.workerUrl = opts.workerUrl ?? new URL("./proof-worker.js", import.meta.url);
+    this.workerUrl = opts.workerUrl ?? new URL("../mining/proof-worker.js", import.meta.url);
     this.onHashes = opts.onHashes;
   }
 

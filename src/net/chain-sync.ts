@@ -331,6 +331,13 @@ export class ChainSync {
    * null when it holds an invalid block (the peer punished, or set aside when
    * the block is valid under the other proof rule) or one from the future
    * (refused, no punishment).
+   *
+   * The records are checked as the bytes the peer sent, in the format it sent
+   * them, and only then put in the chain's own: a page in the other format
+   * with records that are not their blocks' exact encoding (an unknown field,
+   * a space, `11.0`, a varint longer than it must be) is punished exactly as
+   * the same fault in the chain's own format is, not rewritten into
+   * canonical records on the way. Hashes and ids are the same in both formats.
    */
   private checkPage(
     peer: string,
@@ -338,12 +345,7 @@ export class ChainSync {
     received: RecordPage,
   ): { page: CheckedPage; last: BranchTip } | null {
     const { chain, guard } = this.deps;
-    const page = received.inCodec(codecFor(chain.format));
-    if (typeof page === "string") {
-      guard.punish(peer, `sent a malformed page of blocks from ${received.from}: ${page}`);
-      return null;
-    }
-    const result = chain.checkRecords(branch, page.bytes);
+    const result = chain.checkRecords(branch, received.bytes, Date.now(), received.codec);
     const failure = result.failure;
     if (failure) {
       if (failure.future) {
@@ -354,7 +356,7 @@ export class ChainSync {
         return null;
       }
       const other = this.deps.rules.otherRuleOf(
-        this.blocksAround(branch, page, failure.index),
+        this.blocksAround(branch, received, failure.index),
         failure.index,
         chain,
       );
@@ -363,6 +365,11 @@ export class ChainSync {
       } else {
         guard.punish(peer, `sent an invalid block ${failure.index}: ${failure.reason}`);
       }
+      return null;
+    }
+    const page = received.inCodec(codecFor(chain.format));
+    if (typeof page === "string") {
+      guard.punish(peer, `sent a malformed page of blocks from ${received.from}: ${page}`);
       return null;
     }
     const last = page.blockAt(page.count - 1) as Block;
@@ -374,7 +381,8 @@ export class ChainSync {
   private blocksAround(branch: RecordBranch, page: RecordPage, index: number): Block[] {
     const blocks: Block[] = [];
     const at = index - page.from;
-    const parent = at > 0 ? page.blockAt(at - 1) : branch.lastBlock(page.codec);
+    const parent =
+      at > 0 ? page.blockAt(at - 1) : branch.lastBlock(codecFor(this.deps.chain.format));
     const block = page.blockAt(at);
     if (parent && typeof parent !== "string") blocks.push(parent);
     if (typeof block !== "string") blocks.push(block);

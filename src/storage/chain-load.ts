@@ -182,6 +182,17 @@ function loadedFrom(
           : (codec.recordEnd(bytes, starts[count - 1] as number) as number);
     const where = locateAt(codec, failure.index, offset);
     if (failure.damaged) throw new ChainLoadError(failure.damaged, path, failure.reason, where);
+    if (linksToRawRecord(codec, bytes, starts, count, failure.index)) {
+      // The fault is the record before: the next block's link only shows it.
+      const index = failure.index - 1;
+      const reason = `${notCanonical(codec)} (block ${failure.index} links to the hash of its bytes as they are)`;
+      throw new ChainLoadError(
+        "NOT_CANONICAL",
+        path,
+        reason,
+        locateAt(codec, index, starts[index] as number),
+      );
+    }
     const hint = failure.index === 0 ? "" : otherRuleHint(codec, bytes, opts);
     throw new ChainLoadError("INVALID_CHAIN", path, failure.reason + hint, where);
   }
@@ -206,6 +217,35 @@ function loadedFrom(
     ids,
     ...(checked.leastZeros !== undefined ? { leastZeros: checked.leastZeros } : {}),
   };
+}
+
+/**
+ * Whether block `index` fails only because it links to the raw bytes of the
+ * record before it, which is valid but not its block's canonical encoding
+ * (JSON Lines: bytes that are not UTF-8 decode to U+FFFD, so the block's hash
+ * is taken over other bytes than the line's). Then the record before is the
+ * one to name, not the block whose link merely shows it.
+ */
+function linksToRawRecord(
+  codec: ChainCodec,
+  bytes: Buffer,
+  starts: ArrayLike<number>,
+  count: number,
+  index: number,
+): boolean {
+  if (codec.format !== "json" || index < 1 || index - 1 >= count) return false;
+  const start = starts[index - 1] as number;
+  const end = codec.recordEnd(bytes, start);
+  if (typeof end === "string") return false;
+  const nextEnd = codec.recordEnd(bytes, end);
+  if (typeof nextEnd === "string") return false;
+  const before = codec.decodeRecord(bytes.subarray(start, end));
+  const block = codec.decodeRecord(bytes.subarray(end, nextEnd));
+  if (typeof before === "string" || typeof block === "string") return false;
+  const canonical = Buffer.from(encodeBlock(before), "utf8");
+  const raw = bytes.subarray(start, end - 1);
+  if (raw.equals(canonical)) return false;
+  return block.previous_hash === createHash("sha256").update(raw).digest("hex");
 }
 
 /**

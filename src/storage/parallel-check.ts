@@ -132,7 +132,7 @@ function cutPoints(codec: ChainCodec, bytes: Buffer, parts: number): Cut[] {
 
 function runJob(job: CheckJob): Promise<CheckJobResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./check-worker.js", import.meta.url), {
+    const worker = new Worker(new URL("../storage/check-worker.js", import.meta.url), {
       workerData: job,
       execArgv: [],
     });

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Block } from "../../src/core/block.js";
+import { encodeBlock } from "../../src/core/encoding.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { writeChainFile } from "../../src/storage/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
@@ -21,10 +23,19 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `node bin/blockchain ...args` to its end. */
-function cli(...args: string[]): Promise<Run> {
+/** Runs `node bin/blockchain ...args` to its end; an object among the args adds to its environment. */
+function cli(...args: (string | Record<string, string>)[]): Promise<Run> {
+  const env = { ...process.env };
+  const argv: string[] = [];
+  for (const arg of args) {
+    if (typeof arg === "string") argv.push(arg);
+    else Object.assign(env, arg);
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -105,6 +116,60 @@ test("verify of damage in the middle names the record; the file is not changed",
     assert.match(run.stdout, /^invalid: block 3: not valid JSON/);
     assert.match(run.stderr, /line 4, byte offset \d+/);
     assert.deepEqual(await readFile(path), before);
+  });
+});
+
+/**
+ * CHAIN as JSON Lines with block 5's message holding a byte that is not
+ * UTF-8 (it decodes to U+FFFD), and block 6 linking to `link`: the hash of
+ * that line's bytes as they are, or of its canonical encoding. The proofs
+ * (original rule) do not depend on the hashes, so every other block stays valid.
+ */
+function rawByteChain(link: "raw line" | "canonical"): Buffer {
+  const blocks = structuredClone(CHAIN);
+  (blocks[5] as Block).data.message = "not @ UTF-8";
+  const lines: Buffer[] = [];
+  let previous = "";
+  for (const [i, block] of blocks.entries()) {
+    if (i > 0) block.previous_hash = previous;
+    const line = Buffer.from(encodeBlock(block));
+    previous = hashBlock(block);
+    if (i === 5) {
+      line[line.indexOf("@")] = 0xff;
+      previous =
+        link === "raw line"
+          ? createHash("sha256").update(line).digest("hex")
+          : hashBlock(JSON.parse(line.toString("utf8")) as Block);
+    }
+    lines.push(line, Buffer.from("\n"));
+  }
+  return Buffer.concat(lines);
+}
+
+test("verify names the block whose line is not UTF-8, not the next one that links to its raw bytes", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.json");
+    await writeFile(path, rawByteChain("raw line"));
+    for (const native of ["1", "0"]) {
+      const run = await cli("verify", path, "--difficulty", String(D), {
+        BLOCKCHAIN_NATIVE: native,
+      });
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(
+        run.stdout,
+        "invalid: block 5: the record is not the canonical encoding of its block (block 6 links to the hash of its bytes as they are)\n",
+        `BLOCKCHAIN_NATIVE=${native}`,
+      );
+      assert.match(run.stderr, /record 5, line 6, byte offset \d+/);
+    }
+    // Linked by its canonical hash, block 6 is fine and block 5 is named for its bytes alone.
+    await writeFile(path, rawByteChain("canonical"));
+    const run = await cli("verify", path, "--difficulty", String(D));
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stdout,
+      "invalid: block 5: the record is not the canonical encoding of its block\n",
+    );
   });
 });
 

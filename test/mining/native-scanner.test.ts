@@ -2,13 +2,35 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { loadNativeAddon } from "../../src/config/native-addon.js";
 import { digestMeetsDifficulty, type ProofSearchInput } from "../../src/core/pow.js";
 import { loadNativeScanner, type NativeScanner } from "../../src/mining/native-scanner.js";
 import { scanProofs } from "../../src/mining/proof-scanner.js";
 
 const best = loadNativeScanner("1").scanner;
 const portable = loadNativeScanner("portable").scanner;
-const engines = [best, portable].filter((s): s is NativeScanner => s !== null);
+/**
+ * The portable engine one candidate at a time ("scalar", an engine name the
+ * addon takes for tests): on a CPU with AVX2, "portable" hashes 8 lanes at once.
+ */
+function scalarScanner(): NativeScanner | null {
+  const addon = loadNativeAddon();
+  if (addon instanceof Error || portable === null) return null;
+  const native = addon as unknown as {
+    scan(...args: [Uint8Array, Uint8Array, number, number, number, string]): {
+      found: number;
+      hashes: number;
+    };
+    digest(prefix: Uint8Array, suffix: Uint8Array, nonce: number, engine: string): Buffer;
+  };
+  return {
+    engine: "native-portable",
+    scan: (prefix, suffix, start, count, difficulty) =>
+      native.scan(prefix, suffix, start, count, difficulty, "scalar"),
+    digest: (prefix, suffix, nonce) => native.digest(prefix, suffix, nonce, "scalar"),
+  };
+}
+const engines = [best, portable, scalarScanner()].filter((s): s is NativeScanner => s !== null);
 const skip = engines.length === 0 ? "the native core is not built on this machine" : false;
 
 function bytes(input: ProofSearchInput): [Buffer, Buffer] {
@@ -78,17 +100,56 @@ describe("native scanner", { skip }, () => {
   });
 
   it("follows the nonce across a change in its number of digits", () => {
-    const input = { prefix: "42", suffix: "" };
-    for (const start of [0, 995, 9_999_990, 999_999_999_999_990]) {
-      for (const scanner of engines) {
-        let from = start;
-        // Every valid nonce of the range, in order, as node:crypto finds them.
-        while (from < start + 300) {
-          const want = reference(input, from, start + 300, 1);
-          const got = scanner.scan(...bytes(input), from, start + 300 - from, 1);
-          assert.equal(got.found, want, `${scanner.engine} from ${from}`);
-          if (want < 0) break;
-          from = want + 1;
+    // A prefix of 50 to 56 bytes: one more digit takes the candidate's tail from one
+    // block to two in the middle of a step, so lanes of one step differ in blocks.
+    const inputs = [{ prefix: "42", suffix: "" }];
+    for (let length = 50; length <= 56; length++) {
+      inputs.push({ prefix: "4".repeat(length), suffix: "" });
+    }
+    for (const input of inputs) {
+      for (const start of [0, 995, 9_999_990, 999_999_999_999_990]) {
+        for (const scanner of engines) {
+          let from = start;
+          // Every valid nonce of the range, in order, as node:crypto finds them.
+          while (from < start + 300) {
+            const want = reference(input, from, start + 300, 1);
+            const got = scanner.scan(...bytes(input), from, start + 300 - from, 1);
+            const what = `${scanner.engine}, prefix ${input.prefix.length} bytes, from ${from}`;
+            assert.equal(got.found, want, what);
+            if (want < 0) break;
+            from = want + 1;
+          }
+        }
+      }
+    }
+  });
+
+  it("finds the smallest valid nonce wherever it falls among the lanes, and at every range end", () => {
+    // Every valid nonce of a range, each as the first of a range starting at every offset
+    // before it (so at every lane of a 4- or 8-lane step), and ranges cut just after and
+    // just before it (the last lanes of a range, fewer than a step).
+    const input = { prefix: "1234567", suffix: "" };
+    const difficulty = 2;
+    const valid: number[] = [];
+    for (let nonce = 0; valid.length < 6 && nonce < 100_000; nonce++) {
+      if (digestMeetsDifficulty(sha256(input, nonce), difficulty)) valid.push(nonce);
+    }
+    assert.equal(valid.length, 6);
+    for (const scanner of engines) {
+      for (const nonce of valid) {
+        for (let offset = 0; offset <= 17; offset++) {
+          const start = Math.max(0, nonce - offset);
+          const want = reference(input, start, nonce + 1, difficulty);
+          const got = scanner.scan(...bytes(input), start, nonce + 1 - start, difficulty);
+          assert.deepEqual(
+            got,
+            { found: want, hashes: want - start + 1 },
+            `${scanner.engine} from ${start}`,
+          );
+          const before = scanner.scan(...bytes(input), start, nonce - start, difficulty);
+          const earlier = reference(input, start, nonce, difficulty);
+          assert.equal(before.found, earlier, `${scanner.engine} from ${start}, ${nonce} excluded`);
+          if (earlier < 0) assert.equal(before.hashes, nonce - start);
         }
       }
     }

@@ -6,8 +6,12 @@ import { NodeMetrics } from "../../src/config/metrics.js";
 import { JobScheduler } from "../../src/config/scheduler.js";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
+import { hashBlock } from "../../src/core/hash.js";
 import { Network, type NetworkOptions } from "../../src/net/network.js";
 import { newNodeId } from "../../src/net/node-id.js";
+import { BlockRecords } from "../../src/storage/block-records.js";
+import { type ChainFormat, codecFor } from "../../src/storage/chain-format.js";
+import { IdIndex } from "../../src/storage/id-index.js";
 import { memoryPool } from "../helpers/memory-pool.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 import type { PeerServer } from "./peer-server.js";
@@ -36,13 +40,29 @@ export function longChain(length: number): Block[] {
   return branch([genesisBlock()], 0, length - 1, "e");
 }
 
-/** A Network on real chain, pool and scheduler, with every job's interval long (tests run them). */
+/** A chain of `blocks` held as records of `format`, as a loaded chain file of that format holds them. */
+export function chainIn(blocks: readonly Block[], format: ChainFormat): ChainState {
+  if (format === "json") return new ChainState(blocks, { difficulty: 1 });
+  const records = BlockRecords.empty(codecFor(format));
+  const ids = new IdIndex();
+  for (const block of blocks) {
+    records.push(block, hashBlock(block));
+    ids.add(block.data.id);
+  }
+  return new ChainState({ records, ids }, { difficulty: 1 });
+}
+
+/**
+ * A Network on real chain (its records in `format`), pool and scheduler,
+ * with every job's interval long (tests run them).
+ */
 export function localNode(
   chain: readonly Block[],
   opts: Partial<NetworkOptions> = {},
   maxPending = 1000,
+  format: ChainFormat = "json",
 ) {
-  const state = new ChainState(chain, { difficulty: 1 });
+  const state = chainIn(chain, format);
   const pending = memoryPool(state, maxPending);
   const logger = silentLogger();
   const scheduler = new JobScheduler({ logger });

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RECORDS_MEDIA_TYPES } from "../../src/config/config.js";
 import type { Block } from "../../src/core/block.js";
+import { encodeBlock } from "../../src/core/encoding.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
 import { nextPageSize } from "../../src/net/chain-sync.js";
 import { codecFor } from "../../src/storage/chain-format.js";
+import { binaryRecord } from "../helpers/binary-record.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { branch, longChain, stoppedAfterEach } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
@@ -209,4 +211,133 @@ describe("damaged and mismatched record pages", () => {
     });
     assert.equal(n.chain.tipHash, hashBlock(LONG[1499] as Block));
   });
+});
+
+/** An unsigned LEB128 varint of `value`, `extra` bytes longer than it must be (0x80 ... 0x00). */
+function varint(value: number, extra = 0): number[] {
+  const out: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    out.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  out.push(rest);
+  for (let i = 0; i < extra; i++) {
+    out[out.length - 1] = (out[out.length - 1] as number) | 0x80;
+    out.push(0);
+  }
+  return out;
+}
+
+/** A binary record of a (non-genesis) block, written by hand: a longer proof varint, or its message in UTF-16. */
+function handBinaryRecord(block: Block, form: { proofExtra?: number; utf16?: boolean }): Buffer {
+  const message = Buffer.from(block.data.message, form.utf16 ? "utf16le" : "utf8");
+  const payload = Buffer.concat([
+    Buffer.from([form.utf16 ? 0x04 : 0x00]),
+    Buffer.from(varint(block.index)),
+    Buffer.from(varint(block.timestamp)),
+    Buffer.from(block.data.id, "hex"),
+    Buffer.from(block.previous_hash as string, "hex"),
+    Buffer.from(varint(block.proof as number, form.proofExtra ?? 0)),
+    message,
+  ]);
+  return binaryRecord(payload);
+}
+
+/** A JSON line of `block` with its canonical text edited by `edit`. */
+function editedLine(block: Block, edit: (canonical: string) => string): Buffer {
+  return Buffer.from(`${edit(encodeBlock(block))}\n`);
+}
+
+/**
+ * Records holding valid blocks, each in a form that is not the exact encoding
+ * of its block: the faults an outside fuzz sent in each format.
+ */
+const NOT_EXACT: { format: Format; what: string; record: (block: Block) => Buffer }[] = [
+  {
+    format: "json",
+    what: "an unknown field",
+    record: (b) => editedLine(b, (line) => `${line.slice(0, -1)},"extra":1}`),
+  },
+  {
+    format: "json",
+    what: "spaces",
+    record: (b) => editedLine(b, (line) => line.replace(/,/g, ", ")),
+  },
+  {
+    format: "json",
+    what: "a duplicate key",
+    record: (b) => editedLine(b, (line) => `{"index":${b.index},${line.slice(1)}`),
+  },
+  {
+    format: "json",
+    what: "a number written 11.0",
+    record: (b) =>
+      editedLine(b, (line) => line.replace(`"proof":${b.proof}`, `"proof":${b.proof}.0`)),
+  },
+  {
+    format: "binary",
+    what: "a varint longer than it must be",
+    record: (b) => handBinaryRecord(b, { proofExtra: 1 }),
+  },
+  {
+    format: "binary",
+    what: "a UTF-16 flag on a plain message",
+    record: (b) => handBinaryRecord(b, { utf16: true }),
+  },
+];
+
+describe("a page in the node's other format: its exact bytes are checked in the sender's format", () => {
+  it("each such record, decoded and encoded again in the other format, gives the exact record there", () => {
+    // Which is why a page must not be transcoded before it is checked: the fault would vanish.
+    const block = LONG[500] as Block;
+    assert.ok(handBinaryRecord(block, {}).equals(codecFor("binary").encodeRecord(block)));
+    for (const { format, what, record } of NOT_EXACT) {
+      const decoded = codecFor(format).decodeRecord(record(block));
+      assert.ok(typeof decoded !== "string", `${what}: ${decoded}`);
+      const other = codecFor(format === "json" ? "binary" : "json");
+      assert.ok(other.encodeRecord(decoded).equals(other.encodeRecord(block)), what);
+    }
+  });
+
+  for (const nodeFormat of ["json", "binary"] as const) {
+    const other: Format = nodeFormat === "json" ? "binary" : "json";
+
+    it(`a ${nodeFormat} node adopts an honest page of ${other} records`, async () => {
+      const peer = await recordsPeer(LONG, other);
+      const n = node(LONG.slice(0, 300), { neighbours: [peer.address] }, 1000, nodeFormat);
+      await n.network.syncNow();
+      assert.equal(n.chain.format, nodeFormat);
+      assert.deepEqual(n.chain.blocks, LONG);
+      assert.ok(
+        n.chain
+          .recordsFrom(0)
+          .bytes.equals(Buffer.concat(LONG.map((b) => codecFor(nodeFormat).encodeRecord(b)))),
+        "the records the chain holds are its own format's",
+      );
+      assert.deepEqual(n.network.neighbours, [peer.address]);
+    });
+
+    for (const { format, what, record } of NOT_EXACT) {
+      const where = format === nodeFormat ? "its own format" : "the other format";
+      it(`a ${nodeFormat} node bans a peer whose ${format} page holds ${what} (${where})`, async () => {
+        const peer = await recordsPeer(LONG, format, (records, from) => {
+          if (500 >= from && 500 < from + records.length)
+            records[500 - from] = record(LONG[500] as Block);
+        });
+        const n = node(LONG.slice(0, 300), { neighbours: [peer.address] }, 1000, nodeFormat);
+        const reasons: string[] = [];
+        const punish = n.network.punish.bind(n.network);
+        n.network.punish = (address, reason) => {
+          reasons.push(reason);
+          punish(address, reason);
+        };
+        await n.network.syncNow();
+        assert.equal(n.chain.length, 300, "no block of the page adopted");
+        assert.deepEqual(n.network.neighbours, [], "the peer is banned");
+        assert.equal(reasons.length, 1, reasons.join("; "));
+        assert.match(reasons[0] as string, /^sent an invalid block 500: /);
+      });
+    }
+  }
 });
