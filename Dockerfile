@@ -1,4 +1,4 @@
-# A blockchain node: `docker build -t blockchain .` then
+# A blockchain node: `docker build -t blockchain .` (labels: `--build-arg SOURCE=<repository URL>`) then
 # `docker run -p 12345:12345 -v chain:/data blockchain` (or `docker compose up` for a three-miner ring).
 
 # Build: every dependency (TypeScript, esbuild, Preact for the explorer bundle), then the build,
@@ -29,6 +29,17 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 
 FROM node:20-slim
+# OCI labels: the version is package.json's (a test keeps the default in step); the source
+# and the licence are given by whoever builds the image (the project has not named a licence
+# yet: NOASSERTION is SPDX's word for "not stated").
+ARG VERSION=0.1.0
+ARG SOURCE=
+ARG LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="blockchain-node" \
+  org.opencontainers.image.description="A proof-of-work blockchain node that keeps a replicated ledger of text messages" \
+  org.opencontainers.image.version="${VERSION}" \
+  org.opencontainers.image.source="${SOURCE}" \
+  org.opencontainers.image.licenses="${LICENSES}"
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-deps /app/package.json ./

@@ -4,6 +4,7 @@ import { checkChainFile, readChainFile, writeChainFile } from "../storage/chain-
 import { normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { ChainLock } from "../storage/chain-lock.js";
+import { vouchForNewChainFile } from "../storage/new-chain-file.js";
 
 export interface ConvertFlags {
   to: string;
@@ -45,7 +46,9 @@ export async function convertChainFile(
   // The output is a chain file like any other: not while a node (or another convert) owns it.
   const lock = await ChainLock.acquire(output);
   try {
-    await writeChainFile(output, to, blocks);
+    // The output's .hash vouches for it, even where it shares the .hash's name with its input
+    // (chain.json -> chain.bin): the record beside the .hash says which file it is for.
+    await vouchForNewChainFile(output, await writeChainFile(output, to, blocks));
   } finally {
     await lock.release();
   }

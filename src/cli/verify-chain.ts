@@ -4,7 +4,7 @@ import { readChainBytes } from "../storage/chain-file.js";
 import { codecFor, detectFormat, normalizeFormat } from "../storage/chain-format.js";
 import { loadCheckedChainInParallel } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { hashFilePath, readHashFile } from "../storage/hash-file.js";
+import { hashFilePath, readChainHash } from "../storage/hash-file.js";
 import { digestOf } from "../storage/running-digest.js";
 
 export interface VerifyFlags {
@@ -72,7 +72,8 @@ export async function verifyChainFile(path: string, flags: VerifyFlags): Promise
     }
     const blocks = loaded.records.length;
     const difficulty = flags.difficulty ?? (blocks > 1 ? Math.max(1, loaded.leastZeros ?? 1) : 1);
-    const stored = await readHashFile(hashFilePath(path));
+    // A .hash that vouches for another chain file of the same name says nothing about this one.
+    const stored = (await readChainHash(path)).digest;
     const digest = (await digesting).hex();
     if (stored !== null && stored !== digest) {
       warn(`${hashFilePath(path)} does not match the chain file (its sha256 is ${digest})`);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
@@ -99,16 +100,18 @@ export function checkChainFile(file: ChainFile, opts: ValidationOptions): Block[
   return file.records as Block[];
 }
 
-/** Writes a whole chain file atomically (temp file + rename), creating missing folders. */
+/**
+ * Writes a whole chain file atomically (temp file + rename), creating missing folders;
+ * returns the SHA-256 hex of the bytes written.
+ */
 export async function writeChainFile(
   path: string,
   format: ChainFormat,
   chain: readonly Block[],
-): Promise<void> {
+): Promise<string> {
   const codec = codecFor(format);
   await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(
-    path,
-    Buffer.concat([codec.header, ...chain.map((b) => codec.encodeRecord(b))]),
-  );
+  const bytes = Buffer.concat([codec.header, ...chain.map((b) => codec.encodeRecord(b))]);
+  await writeFileAtomic(path, bytes);
+  return createHash("sha256").update(bytes).digest("hex");
 }

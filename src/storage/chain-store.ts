@@ -18,7 +18,14 @@ import {
 } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
-import { hashFilePath, readHashFile, writeHashFile } from "./hash-file.js";
+import {
+  type ChainHash,
+  claimHashFile,
+  hashFilePath,
+  hashOwnerPath,
+  readChainHash,
+  writeHashFile,
+} from "./hash-file.js";
 import type { OffsetList } from "./offset-list.js";
 import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
 
@@ -101,6 +108,7 @@ export class ChainStore {
   private hasher: RunningDigest;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private ownsHash = true;
 
   private constructor(
     readonly path: string,
@@ -169,7 +177,10 @@ export class ChainStore {
     // as if the .hash vouched for them; the index is used only if it does.
     const codec = codecFor(opts.format);
     const digesting = digestOf(bytes);
-    const stored = await readHashFile(hashFilePath(path));
+    // A .hash that vouches for another chain file of the same name (a converted copy beside
+    // this one) says nothing about this file: it is checked in full, then the .hash is its own.
+    const chainHash = await readChainHash(path);
+    const stored = chainHash.digest;
     const indexed = !opts.verifyAll && stored !== null ? indexVouchedChain(bytes, codec) : null;
     let hasher = await digesting;
     const vouched = indexed !== null && stored === hasher.hex();
@@ -229,7 +240,9 @@ export class ChainStore {
       const covered = repair
         ? Buffer.concat([bytes.subarray(0, repair.keep), repair.append ?? Buffer.alloc(0)])
         : bytes;
-      await store.checkCoverage(covered, loaded.records, opened.stored, stored, opts, warn);
+      // The marks then belong to the same file the .hash vouched for.
+      const storedMarks = chainHash.otherOwner === null ? opened.stored : Buffer.alloc(0);
+      await store.checkCoverage(covered, loaded.records, storedMarks, chainHash, opts, warn);
       const result = loaded;
       return {
         store,
@@ -332,7 +345,7 @@ export class ChainStore {
     for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
     await this.marks.replaceFrom(from, [marksOf(run.hashes.subarray(skip * HASH_BYTES))]);
-    await writeHashFile(this.hashPath, this.digest());
+    await this.updateHashFile();
   }
 
   /**
@@ -343,7 +356,7 @@ export class ChainStore {
   private async truncateAt(from: number): Promise<void> {
     const size = this.offsets.at(from) ?? this.size;
     this.hasher = await this.hashPrefix(size);
-    await writeHashFile(this.hashPath, this.digest());
+    await this.updateHashFile();
     await this.marks.replaceFrom(from, []);
     await this.handle.truncate(size);
     this.offsets.truncate(from);
@@ -372,6 +385,21 @@ export class ChainStore {
   }
 
   /**
+   * Writes the file's digest to its .hash while the .hash is this file's: a
+   * node started meanwhile on another chain file of the same name (its
+   * converted copy) took the .hash over, and this file is then checked in
+   * full at its next start instead of being refused.
+   */
+  private async updateHashFile(): Promise<void> {
+    if (!this.ownsHash) return;
+    if ((await readChainHash(this.path)).otherOwner !== null) {
+      this.ownsHash = false;
+      return;
+    }
+    await writeHashFile(this.hashPath, this.digest());
+  }
+
+  /**
    * The .hash covers the bytes written by the last backup. Every record not
    * vouched for by it was just validated, so: a file that matches it is as
    * saved; a file whose covered part matches and that has more records after
@@ -384,15 +412,21 @@ export class ChainStore {
     bytes: Buffer,
     chain: ChainView,
     storedMarks: Buffer,
-    stored: string | null,
+    chainHash: ChainHash,
     opts: ChainStoreOptions,
     warn: (msg: string) => void,
   ): Promise<void> {
     const digest = this.digest();
+    const stored = chainHash.digest;
     const markCount = storedMarks.length / MARK_BYTES;
     if (stored === digest || stored === null) {
-      if (stored === null) await writeHashFile(this.hashPath, digest);
       if (markCount !== chain.length) await this.rewriteMarks(chain);
+      if (chainHash.otherOwner !== null) {
+        warn(
+          `${this.hashPath} vouched for ${chainHash.otherOwner}, another chain file beside ${this.path}; ${this.path} was checked in full and the .hash now vouches for it (${hashOwnerPath(this.path)} says which file)`,
+        );
+      }
+      if (stored === null || !chainHash.recorded) await claimHashFile(this.path, digest);
       return;
     }
     const covered = this.coveredRecords(bytes, stored);
@@ -418,7 +452,8 @@ export class ChainStore {
       warn(`${this.path}: ${which}; taken as it is (--accept-modified-chain, fully validated)`);
     }
     await this.rewriteMarks(chain);
-    await writeHashFile(this.hashPath, digest);
+    if (chainHash.recorded) await writeHashFile(this.hashPath, digest);
+    else await claimHashFile(this.path, digest);
   }
 
   /** How many leading records the stored digest covers exactly, or null when no prefix matches. */
@@ -483,13 +518,18 @@ async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
   return copy;
 }
 
-/** Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain path. */
+/**
+ * Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
+ * path. A .hash (and its marks) that vouches for another chain file beside it stays.
+ */
 async function moveToBackup(path: string): Promise<string> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
   let backup = `${path}.${stamp}.bak`;
   for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
+  const ownsHash = (await readChainHash(path)).otherOwner === null;
   await rename(path, backup);
-  for (const beside of [hashFilePath(path), marksFilePath(path)]) {
+  const besides = [hashFilePath(path), hashOwnerPath(path), marksFilePath(path)];
+  for (const beside of ownsHash ? besides : []) {
     if (await exists(beside)) await rename(beside, `${beside}${backup.slice(path.length)}`);
   }
   await syncDirectory(dirname(path));

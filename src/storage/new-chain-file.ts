@@ -4,8 +4,9 @@ import { copyFile, link, lstat, mkdir, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { syncDirectory } from "./atomic-write.js";
+import { marksFilePath } from "./block-marks.js";
 import { type ChainFormat, codecFor } from "./chain-format.js";
-import { hashFilePath, writeHashFile } from "./hash-file.js";
+import { claimHashFile, hashFilePath, readChainHash } from "./hash-file.js";
 
 /** A new chain file would replace a file that is already there. */
 export class ChainExistsError extends Error {
@@ -17,11 +18,15 @@ export class ChainExistsError extends Error {
 }
 
 /**
- * Throws ChainExistsError if `path` or its `.hash` exists (a `.hash` of
- * another chain of the same name would then no longer match its file).
+ * Throws ChainExistsError if `path` exists, or a `.hash` that vouches for it
+ * (one left by a chain file of that very name). A `.hash` its record says
+ * is another chain file's (a `chain.json` beside a new `chain.bin`) does not
+ * stand in the way: the new file takes it over, and the other file is
+ * checked in full at its next start.
  */
 export async function assertNoChainAt(path: string): Promise<void> {
-  for (const candidate of [path, hashFilePath(path)]) {
+  const otherOwnsHash = (await readChainHash(path)).otherOwner !== null;
+  for (const candidate of otherOwnsHash ? [path] : [path, hashFilePath(path)]) {
     try {
       await lstat(candidate);
     } catch (err) {
@@ -63,8 +68,18 @@ export async function writeNewChainFile(
   }
   await syncDirectory(dirname(path));
   const digest = createHash("sha256").update(bytes).digest("hex");
-  await writeHashFile(hashFilePath(path), digest);
+  await vouchForNewChainFile(path, digest);
   return { bytes: bytes.length, digest };
+}
+
+/**
+ * Makes the `.hash` beside a chain file just written whole vouch for it, and
+ * drops the block marks beside it, which may be those of another chain file
+ * of the same name: the first start writes them anew.
+ */
+export async function vouchForNewChainFile(path: string, digest: string): Promise<void> {
+  await rm(marksFilePath(path), { force: true });
+  await claimHashFile(path, digest);
 }
 
 /** Makes `temp` appear at `path` unless something is there; a copy where hard links are not allowed. */

@@ -8,9 +8,10 @@ import { type Copy, DockerfileParser, type Healthcheck, type Run } from "dockerf
 import { parse } from "yaml";
 
 /*
- * There is no Docker engine where the tests run, so the image is checked as far as a
- * parser of each file can: the Dockerfile by dockerfile-ast, compose.yaml by yaml, and
- * what the runtime needs against what the runtime stage installs.
+ * The image's files checked as far as a parser of each can, on every machine: the
+ * Dockerfile by dockerfile-ast, compose.yaml by yaml, and what the runtime needs against
+ * what the runtime stage installs. docker-run.test.ts builds and runs them on a real
+ * engine (BLOCKCHAIN_DOCKER=1).
  */
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -24,6 +25,7 @@ const runtime = (() => {
   return dockerfile.getInstructions().filter((i) => i.getRange().start.line >= start);
 })();
 const pkg = JSON.parse(read("package.json")) as {
+  version: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -170,5 +172,29 @@ test("compose runs one image for the three miners, built once", () => {
   assert.equal(builders.length, 1, "exactly one service builds it");
   for (const [name, s] of services) {
     if (s.build === undefined) assert.equal(s.pull_policy, "never", `${name} never pulls it`);
+  }
+});
+
+test("the image carries the OCI labels, its version package.json's by default", () => {
+  const args = new Map(
+    runtime
+      .filter((i) => i.getKeyword() === "ARG")
+      .map((i) => {
+        const [name, value = ""] = (i.getArgumentsContent() ?? "").split("=");
+        return [name as string, value];
+      }),
+  );
+  assert.equal(args.get("VERSION"), pkg.version, "ARG VERSION follows package.json");
+  assert.ok(args.has("SOURCE") && args.has("LICENSES"));
+  const labels = runtime
+    .filter((i) => i.getKeyword() === "LABEL")
+    .map((i) => i.getArgumentsContent() ?? "")
+    .join(" ");
+  for (const [label, arg] of [
+    ["org.opencontainers.image.version", "VERSION"],
+    ["org.opencontainers.image.source", "SOURCE"],
+    ["org.opencontainers.image.licenses", "LICENSES"],
+  ] as const) {
+    assert.match(labels, new RegExp(`${label.replaceAll(".", "\\.")}="\\$\\{${arg}\\}"`));
   }
 });
