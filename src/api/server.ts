@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../config/config.js";
 import { BadInputError } from "../config/errors.js";
+import { type AccessOptions, installAccessGate } from "./access-gate.js";
 import type { ApiMetrics } from "./api-metrics.js";
 import { installBrowserGuard } from "./browser-guard.js";
 import { guardConnections } from "./connection-guard.js";
@@ -36,6 +37,10 @@ export interface ServerOptions {
   stalledConnectionMs?: number;
   /** Browser origins allowed to write (--cors-origin), beyond the node's own. */
   corsOrigins?: readonly string[];
+  /** A private network's checks (network key, writer tokens, private reads); none: open. */
+  access?: AccessOptions;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -117,6 +122,7 @@ export async function buildServer(
     // Nothing moving on a connection (a client that does not read its answer): closed.
     connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
   }) as unknown as FastifyInstance;
   guardConnections(app.server, { maxConnections: opts.maxConnections ?? DEFAULTS.maxConnections });
@@ -125,7 +131,9 @@ export async function buildServer(
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // An empty JSON body is no body (a PUT /add?message= sent with a JSON content type is fine).
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // Kept for the network key's check: a peer's proof covers the body's exact bytes.
+    (request as typeof request & { rawBody?: string }).rawBody = body as string;
     if (body === "") return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
@@ -139,6 +147,8 @@ export async function buildServer(
     corsOrigins: opts.corsOrigins ?? [],
     advertised: () => node.status().address,
   });
+  // Before the caller is noted: a peer that cannot prove the network key is never learnt.
+  if (opts.access) installAccessGate(app, opts.access);
   app.addHook("onRequest", async (request) => {
     const caller = callerOf(request);
     if (caller.address) {
@@ -155,7 +165,7 @@ export async function buildServer(
       .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
       .header(
         "access-control-allow-headers",
-        "content-type, x-blockchain-node, x-blockchain-node-id",
+        "content-type, authorization, x-blockchain-node, x-blockchain-node-id",
       )
       .send(),
   );

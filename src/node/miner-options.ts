@@ -3,6 +3,7 @@ import { DEFAULTS, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../config/con
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
+import type { PrivateNetworkOptions } from "./private-network.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
 export interface MinerOptions {
@@ -44,6 +45,8 @@ export interface MinerOptions {
   corsOrigins?: string[];
   /** Start even when the chain file's part covered by its .hash changed (after a full validation). */
   acceptModifiedChain?: boolean;
+  /** A private network's switches (SPEC section 10): network key, writer tokens, private reads, TLS. */
+  privateNetwork?: PrivateNetworkOptions;
 }
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
@@ -222,5 +225,6 @@ export function resolveMinerOptions(
     logFormat: opts.logFormat ?? "pretty",
     corsOrigins: [...new Set(origins)],
     acceptModifiedChain: opts.acceptModifiedChain ?? false,
+    privateNetwork: opts.privateNetwork ?? {},
   };
 }

@@ -43,6 +43,12 @@ import {
   type ResolvedMinerOptions,
   resolveMinerOptions,
 } from "./miner-options.js";
+import {
+  loadPrivateNetwork,
+  type PrivateNetwork,
+  removeLocalCookie,
+  writeLocalCookie,
+} from "./private-network.js";
 
 export { MinerOptionError, type MinerOptions } from "./miner-options.js";
 
@@ -105,6 +111,8 @@ export class Miner implements NodeApi {
   private lastBackupAt: number | null = null;
   private backupRetry: NodeJS.Timeout | null = null;
   private journalFailuresCounted = 0;
+  /** The private network's secrets, loaded at start (empty: an open node). */
+  private access: PrivateNetwork = { privateReads: false };
 
   constructor(options: MinerOptions) {
     // Neighbours in the original's forms too; the advertised address exactly as peers will use it.
@@ -188,7 +196,7 @@ export class Miner implements NodeApi {
 
   get url(): string {
     const host = this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host;
-    return `http://${host}:${this.boundPort}`;
+    return `${this.access.serve ? "https" : "http"}://${host}:${this.boundPort}`;
   }
 
   get maxMessageBytes(): number {
@@ -200,6 +208,9 @@ export class Miner implements NodeApi {
     if (this.parts) throw new Error("the miner is already started");
     const o = this.opts;
     this.journalFailuresCounted = 0;
+    // Before anything is opened: a secret file others may read stops the start, named.
+    this.access = loadPrivateNetwork(o.privateNetwork);
+    const access = this.access;
     // The folder first: the log file lives in it, and a bad folder must be named as such.
     await prepareChainFolder(o.pathToChain);
     const log = await createNodeLogger({
@@ -272,9 +283,20 @@ export class Miner implements NodeApi {
         maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
         maxConnections: o.maxConnections,
         corsOrigins: o.corsOrigins,
+        access: {
+          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
+          ...(access.writers ? { writers: access.writers } : {}),
+          privateReads: access.privateReads,
+          logger: logger.child({ module: "access" }),
+        },
+        ...(access.serve ? { tls: access.serve } : {}),
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
+      if (access.cookieToken) {
+        await writeLocalCookie(o.pathToChain, `127.0.0.1:${this.boundPort}`, access.cookieToken);
+        opened.push(async () => removeLocalCookie(o.pathToChain));
+      }
       const network = new Network(
         {
           self: this.address,
@@ -291,6 +313,8 @@ export class Miner implements NodeApi {
           pageLimit: DEFAULTS.recordPageLimit,
           maxMessageBytes: o.maxMessageBytes,
           proofRule: o.proofRule,
+          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
+          ...(access.peers ? { tls: access.peers } : {}),
         },
         {
           chain: this.state,
@@ -344,6 +368,7 @@ export class Miner implements NodeApi {
     );
     await parts.pool.close();
     await parts.store.close();
+    if (this.access.cookieToken) removeLocalCookie(this.opts.pathToChain);
     if (saved) parts.log.logger.error({ err: saved }, "stopped; the chain could not be saved");
     else parts.log.logger.info("stopped; chain and pending messages saved");
     await parts.log.close();
