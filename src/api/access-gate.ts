@@ -68,8 +68,7 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
     const isPeerWrite = method === "POST" && (path === "/blocks" || path === "/data");
     const fromPeer = SENDER_HEADERS.some((name) => request.headers[name] !== undefined);
     const caller = String(request.headers["x-blockchain-node"] ?? request.ip);
-    if (!check) {
-      if (request.headers[PEER_AUTH_HEADER] === undefined) return;
+    if (!check && request.headers[PEER_AUTH_HEADER] !== undefined) {
       logOnce(
         `private:${caller}`,
         { caller },
@@ -81,7 +80,7 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
         "open",
       );
     }
-    if (isPeerWrite || fromPeer) {
+    if (check && (isPeerWrite || fromPeer)) {
       const outcome = check.check(
         {
           method,
