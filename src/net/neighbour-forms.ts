@@ -1,4 +1,4 @@
-import { AddressError, normalizeAddress } from "./address.js";
+import { normalizeAddress } from "./address.js";
 
 /** The original's port, taken when a neighbour is given as a host alone. */
 export const ORIGINAL_DEFAULT_PORT = 12345;
