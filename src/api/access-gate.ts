@@ -22,11 +22,10 @@ export interface AccessOptions {
   logger?: Logger;
 }
 
-/** What a request proved: the peer proof's nonce, the writer's name. */
+/** What a peer's request proved: its nonce (for the answer's proof) and the body digest it covers. */
 interface Proven {
-  nonce?: string;
-  digest?: string;
-  writer?: string;
+  nonce: string;
+  digest: string;
 }
 
 const SENDER_HEADERS = ["x-blockchain-node", "x-blockchain-node-id", PEER_AUTH_HEADER];
@@ -117,7 +116,7 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
           : "this node's reads are private: send 'Authorization: Bearer <token>' with a writer's token",
       });
     }
-    proven.set(request, { ...proven.get(request), writer });
+    (request as FastifyRequest & { writer?: string }).writer = writer;
   });
 
   if (check && opts.networkKey) {
@@ -142,12 +141,8 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
     });
   }
 
+  // Every request has the property from the start (one object shape for V8).
   app.decorateRequest("writer", null);
-  app.addHook("preHandler", async (request) => {
-    const writer = proven.get(request)?.writer;
-    if (writer !== undefined)
-      (request as FastifyRequest & { writer: string | null }).writer = writer;
-  });
 }
 
 /** The writer whose bearer token the Authorization header carries, or null. */
