@@ -297,6 +297,25 @@ export class Miner implements NodeApi {
         await writeLocalCookie(o.pathToChain, `127.0.0.1:${this.boundPort}`, access.cookieToken);
         opened.push(async () => removeLocalCookie(o.pathToChain));
       }
+      if (access.networkKey || access.writers || access.serve || access.peers) {
+        logger.info(
+          {
+            networkKey: access.networkKey !== undefined,
+            writeTokens: access.writers !== undefined,
+            privateReads: access.privateReads,
+            tls: access.serve !== undefined,
+            peersOverTls: access.peers !== undefined,
+          },
+          `private network: ${[
+            access.networkKey ? "members only (network key)" : "open membership",
+            access.writers
+              ? "writers only (tokens; local cookie beside the chain)"
+              : "anyone writes",
+            access.privateReads ? "private reads" : "open reads",
+            access.serve ? "HTTPS" : "HTTP",
+          ].join(", ")}`,
+        );
+      }
       const network = new Network(
         {
           self: this.address,
