@@ -53,7 +53,7 @@ test("the Miner takes neighbours in the original's forms, and ~ in its chain pat
   });
   assert.deepEqual(miner.neighbours, ["miner2:12345", "127.0.0.1:23456", "127.0.0.1:4000"]);
   assert.throws(
-    () => new Miner({ pathToChain: "x.json", neighbours: ["https://a"] }),
+    () => new Miner({ pathToChain: "x.json", neighbours: ["https://a:99999"] }),
     /neighbours/,
   );
 });
