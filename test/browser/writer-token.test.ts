@@ -38,14 +38,14 @@ describe("the explorer's add form on a node that takes writers only", {
       0,
       "no token field before the node asks",
     );
-    await page.click("button[type=submit]");
+    await page.click(".add-form button[type=submit]");
     await page.waitForSelector("#add-token", { timeout: WAIT_MS });
     assert.match(
       (await page.textContent(".add-form .error")) ?? "",
       /writers only: enter a writer's token/,
     );
     await page.fill("#add-token", group.token);
-    await page.click("button[type=submit]");
+    await page.click(".add-form button[type=submit]");
     await page.waitForSelector(".submitted-item", { timeout: WAIT_MS });
     await waitFor(
       () =>
