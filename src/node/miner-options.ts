@@ -170,6 +170,22 @@ export function resolveMinerOptions(
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
   }
+  const privateNetwork = opts.privateNetwork ?? {};
+  if (typeof privateNetwork !== "object" || privateNetwork === null)
+    throw new MinerOptionError("privateNetwork", "must be an object of file paths");
+  for (const file of [
+    "networkKeyFile",
+    "writeTokensFile",
+    "tlsCertFile",
+    "tlsKeyFile",
+    "tlsCaFile",
+  ] as const) {
+    const value = privateNetwork[file];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
+      throw new MinerOptionError(`privateNetwork.${file}`, "must be a non-empty file path");
+  }
+  if (privateNetwork.privateReads !== undefined && typeof privateNetwork.privateReads !== "boolean")
+    throw new MinerOptionError("privateNetwork.privateReads", "must be a boolean");
   return {
     // As the original (os.path.expanduser): `~` at the start is the user's home.
     pathToChain: expandHome(opts.pathToChain),
@@ -225,6 +241,6 @@ export function resolveMinerOptions(
     logFormat: opts.logFormat ?? "pretty",
     corsOrigins: [...new Set(origins)],
     acceptModifiedChain: opts.acceptModifiedChain ?? false,
-    privateNetwork: opts.privateNetwork ?? {},
+    privateNetwork,
   };
 }
