@@ -30,6 +30,7 @@ export async function preparePrivateDevnet(
   dir: string,
   opts: { private: boolean; tls: boolean },
 ): Promise<PrivateDevnet> {
+  if (!opts.private && !opts.tls) return { nodeArgs: [], token: null, caFile: null, lines: [] };
   const folder = join(dir, "private");
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const nodeArgs: string[] = [];
