@@ -1,21 +1,35 @@
 // Durable POST /add requests per second (every 200 is fsynced first) under
 // autocannon with 64 connections, against a bare route of the same node
 // (GET /status: no body, no disk) in the same run.
-// Keys: api_add_per_s, api_baseline_per_s.
+// Then the same writes with a writer's token (Authorization: Bearer) against a
+// node started with --write-tokens, the two kinds of node measured in turn,
+// three times each, the best run of each kept: on a shared machine a moment
+// of load elsewhere lowers one run, never raises it.
+// Keys: api_add_per_s, api_baseline_per_s, api_add_auth_per_s.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import autocannon from "autocannon";
+import { addWriter } from "../src/config/secret-files.js";
 import { NodeProcess } from "../test/helpers/node-process.js";
 import { recordResults } from "./lib/results.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const CONNECTIONS = 64;
 
-async function load(label: string, opts: { url: string; method?: string; body?: string }) {
+async function load(
+  label: string,
+  opts: { url: string; method?: string; body?: string; token?: string },
+) {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? "GET",
     connections: CONNECTIONS,
     duration: DURATION_S,
-    headers: { "content-type": "application/json" },
+    headers: {
+      "content-type": "application/json",
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    },
     ...(opts.body ? { body: opts.body } : {}),
   });
   const line = `${label.padEnd(34)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx ${result.non2xx}   errors ${result.errors}`;
@@ -26,27 +40,46 @@ async function load(label: string, opts: { url: string; method?: string; body?: 
   return result.requests.average;
 }
 
-const node = await NodeProcess.start({
-  args: [
-    "--no-mine",
-    "--log-level",
-    "warn",
-    "--max-pending",
-    "10000000",
-    "--backup-interval",
-    "3600",
-  ],
-});
+const NODE_FLAGS = [
+  "--no-mine",
+  "--log-level",
+  "warn",
+  "--max-pending",
+  "10000000",
+  "--backup-interval",
+  "3600",
+];
+const secrets = await mkdtemp(join(tmpdir(), "bc-bench-tokens-"));
+const tokensFile = join(secrets, "writers");
+const token = await addWriter(tokensFile, "bench");
+const node = await NodeProcess.start({ args: NODE_FLAGS });
+const authNode = await NodeProcess.start({ args: [...NODE_FLAGS, "--write-tokens", tokensFile] });
 try {
   console.log(`node ${node.url}, ${DURATION_S} s per run, ${CONNECTIONS} connections (autocannon)`);
   const baseline = await load("GET /status (bare route)", { url: `${node.url}/status` });
-  const add = await load("POST /add (durable)", {
-    url: `${node.url}/add`,
-    method: "POST",
-    body: JSON.stringify({ message: "a benchmark message of a typical length, some sixty bytes" }),
+  const body = JSON.stringify({
+    message: "a benchmark message of a typical length, some sixty bytes",
   });
-  console.log(`${"".padEnd(34)} ratio: ${(add / baseline).toFixed(3)}`);
-  recordResults({ api_add_per_s: add, api_baseline_per_s: baseline });
+  const adds: number[] = [];
+  const authAdds: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    adds.push(await load("POST /add (durable)", { url: `${node.url}/add`, method: "POST", body }));
+    authAdds.push(
+      await load("POST /add (durable, writer token)", {
+        url: `${authNode.url}/add`,
+        method: "POST",
+        body,
+        token,
+      }),
+    );
+  }
+  const add = Math.max(...adds);
+  const addAuth = Math.max(...authAdds);
+  console.log(`${"".padEnd(34)} add/baseline ratio: ${(add / baseline).toFixed(3)}`);
+  console.log(`${"".padEnd(34)} add with token/add ratio: ${(addAuth / add).toFixed(3)}`);
+  recordResults({ api_add_per_s: add, api_baseline_per_s: baseline, api_add_auth_per_s: addAuth });
 } finally {
   await node.stop();
+  await authNode.stop();
+  await rm(secrets, { recursive: true, force: true });
 }

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { startDevnet, stopDevnet } from "./lib/devnet.js";
+import { type Access, followEvents, jsonOf } from "./lib/node-http.js";
 import { recordResults } from "./lib/results.js";
 
 /*
@@ -23,28 +25,10 @@ class Arrivals {
   readonly times = new Map<string, number[]>();
   private readonly abort = new AbortController();
 
-  async listen(url: string): Promise<void> {
-    const res = await fetch(`${url}/events`, { signal: this.abort.signal });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let end = buffer.indexOf("\n\n");
-          while (end >= 0) {
-            this.onEvent(buffer.slice(0, end), performance.now());
-            buffer = buffer.slice(end + 2);
-            end = buffer.indexOf("\n\n");
-          }
-        }
-      } catch {
-        // Aborted at the end of the run.
-      }
-    })();
+  async listen(url: string, access: Access): Promise<void> {
+    await followEvents(url, access, this.abort.signal, (text) =>
+      this.onEvent(text, performance.now()),
+    );
   }
 
   private onEvent(text: string, at: number): void {
@@ -68,11 +52,6 @@ class Arrivals {
   }
 }
 
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  return (await res.json()) as T;
-}
-
 async function waitUntil(
   condition: () => Promise<boolean>,
   timeoutMs: number,
@@ -91,18 +70,29 @@ function percentile(sorted: number[], p: number): number {
   );
 }
 
-async function measure(nodes: number): Promise<{ p50: number; p95: number }> {
+async function measure(nodes: number, privateTls = false): Promise<{ p50: number; p95: number }> {
   const dir = await mkdtemp(join(tmpdir(), "bc-bench-prop-"));
-  const devnet = await startDevnet(nodes, dir, DIFFICULTY);
+  const devnet = await startDevnet(
+    nodes,
+    dir,
+    DIFFICULTY,
+    privateTls ? ["--private", "--tls"] : [],
+  );
+  const access: Access = {};
+  if (privateTls) {
+    access.ca = readFileSync(join(dir, "private", "tls", "ca.pem"));
+    access.token = /writer token: (\S+)/.exec(devnet.output)?.[1] ?? "";
+  }
+  const json = <T>(url: string, init?: { method?: string; body?: string }) =>
+    jsonOf<T>(url, access, init);
   const arrivals = new Arrivals();
   try {
-    for (const url of devnet.urls) await arrivals.listen(url);
+    for (const url of devnet.urls) await arrivals.listen(url, access);
     for (let i = 0; i < MESSAGES; i++) {
       const url = devnet.urls[Math.floor(Math.random() * devnet.urls.length)] as string;
       const { length } = await json<{ length: number }>(`${url}/status`);
       await json(`${url}/add`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
         body: JSON.stringify({ message: `bench ${i}` }),
       });
       await waitUntil(
@@ -131,7 +121,7 @@ async function measure(nodes: number): Promise<{ p50: number; p95: number }> {
     spreads.sort((a, b) => a - b);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     console.log(
-      `${nodes} nodes, difficulty ${DIFFICULTY}: ${spreads.length} blocks, mined -> on all nodes ` +
+      `${nodes} nodes${privateTls ? " (private, TLS)" : ""}, difficulty ${DIFFICULTY}: ${spreads.length} blocks, mined -> on all nodes ` +
         `p50 ${ms(percentile(spreads, 50))}, p95 ${ms(percentile(spreads, 95))}, max ${ms(spreads.at(-1) ?? Number.NaN)}`,
     );
     return { p50: percentile(spreads, 50), p95: percentile(spreads, 95) };
@@ -144,9 +134,12 @@ async function measure(nodes: number): Promise<{ p50: number; p95: number }> {
 
 const five = await measure(5);
 const ten = await measure(10);
+const privateTls = await measure(5, true);
 recordResults({
   propagation_p50_ms: five.p50,
   propagation_p95_ms: five.p95,
   propagation10_p50_ms: ten.p50,
   propagation10_p95_ms: ten.p95,
+  propagation_private_tls_p50_ms: privateTls.p50,
+  propagation_private_tls_p95_ms: privateTls.p95,
 });

@@ -8,6 +8,8 @@ const BIN = fileURLToPath(new URL("../../../bin/blockchain", import.meta.url));
 export interface Devnet {
   child: ChildProcess;
   urls: string[];
+  /** What devnet printed up to "devnet ready" (a private devnet's token among it). */
+  output: string;
 }
 
 /** Starts `blockchain devnet` on free ports (one worker a node, errors only) and waits until it says it is ready. */
@@ -31,13 +33,13 @@ export async function startDevnet(
       text += chunk;
       if (!text.includes("devnet ready")) return;
       clearTimeout(timer);
-      for (const match of text.matchAll(/^node-\d+ (http:\/\/\S+)$/gm))
+      for (const match of text.matchAll(/^node-\d+ (https?:\/\/\S+)$/gm))
         urls.push(match[1] as string);
       resolve();
     });
     child.once("exit", (code) => reject(new Error(`devnet exited (${code}) before it was ready`)));
   });
-  return { child, urls };
+  return { child, urls, output: text };
 }
 
 /** Stops a devnet with SIGINT (it saves and stops its nodes) and waits for it to exit. */

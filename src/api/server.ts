@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { DEFAULTS } from "../config/config.js";
 import { BadInputError } from "../config/errors.js";
+import { type AccessOptions, installAccessGate } from "./access-gate.js";
 import type { ApiMetrics } from "./api-metrics.js";
 import { installBrowserGuard } from "./browser-guard.js";
 import { guardConnections } from "./connection-guard.js";
@@ -41,6 +42,10 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** A devnet's token: POST /devnet/partition is served only with one (see devnet-routes). */
   devnetToken?: string;
+  /** A private network's checks (network key, writer tokens, private reads); none: open. */
+  access?: AccessOptions;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -122,6 +127,7 @@ export async function buildServer(
     // Nothing moving on a connection (a client that does not read its answer): closed.
     connectionTimeout: opts.stalledConnectionMs ?? DEFAULTS.stalledConnectionMs,
     clientErrorHandler: closeOnClientError,
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     ajv: { customOptions: { coerceTypes: "array", removeAdditional: false } },
     schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
   }) as unknown as FastifyInstance;
@@ -131,7 +137,9 @@ export async function buildServer(
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   // An empty JSON body is no body (a PUT /add?message= sent with a JSON content type is fine).
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // Kept for the network key's check: a peer's proof covers the body's exact bytes.
+    (request as typeof request & { rawBody?: string }).rawBody = body as string;
     if (body === "") return done(null, undefined);
     try {
       done(null, JSON.parse(body as string));
@@ -147,6 +155,8 @@ export async function buildServer(
   });
   // Before the caller is noted: a node split off by the devnet must not be learnt either.
   if (opts.devnetToken) registerDevnetRoutes(app, node, opts.devnetToken);
+  // Before the caller is noted: a peer that cannot prove the network key is never learnt.
+  if (opts.access) installAccessGate(app, opts.access);
   app.addHook("onRequest", async (request) => {
     const caller = callerOf(request);
     if (caller.address) {
@@ -163,7 +173,7 @@ export async function buildServer(
       .header("access-control-allow-methods", "GET, PUT, POST, OPTIONS")
       .header(
         "access-control-allow-headers",
-        "content-type, x-blockchain-node, x-blockchain-node-id",
+        "content-type, authorization, x-blockchain-node, x-blockchain-node-id",
       )
       .send(),
   );

@@ -12,12 +12,18 @@ interface TargetFlags {
   host: string;
   port: number;
   json?: boolean;
+  token?: string;
+  tlsCa?: string;
+  cookie?: string;
 }
 
 function withTarget(command: Command): Command {
   return command
     .addOption(
-      new Option("--host <addr>", "the node's address")
+      new Option(
+        "--host <addr>",
+        "the node's address, or its URL (https://host:port for a node with TLS)",
+      )
         .default(DEFAULTS.host)
         .env("BLOCKCHAIN_HOST"),
     )
@@ -27,7 +33,20 @@ function withTarget(command: Command): Command {
         .default(DEFAULTS.port)
         .env("BLOCKCHAIN_PORT"),
     )
-    .addOption(new Option("--json", "print the node's JSON answer"));
+    .addOption(new Option("--json", "print the node's JSON answer"))
+    .addOption(
+      new Option(
+        "--token <token>",
+        "a writer's token, for a node with --write-tokens or --private-reads",
+      ).env("BLOCKCHAIN_TOKEN"),
+    )
+    .addOption(
+      new Option(
+        "--cookie <file>",
+        "take the token from this node cookie file (default: the local node's)",
+      ).env("BLOCKCHAIN_COOKIE"),
+    )
+    .addOption(new Option("--tls-ca <pem>", "the group's CA, for an https:// node"));
 }
 
 /** The message of `add`: the argument, or stdin for `-` with one trailing newline dropped. */

@@ -5,6 +5,7 @@ import { registerConvertCommand } from "./convert-command.js";
 import { registerDevnetCommand } from "./devnet-command.js";
 import { registerImportCommand } from "./import-command.js";
 import { registerMinerCommand } from "./miner-command.js";
+import { registerPrivateCommands } from "./private-commands.js";
 import { registerUiCommand } from "./ui-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
 import { registerWatchCommand } from "./watch-command.js";
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerConvertCommand(program);
   registerImportCommand(program);
   registerCompletionCommand(program);
+  registerPrivateCommands(program);
 }

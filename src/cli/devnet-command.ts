@@ -10,6 +10,7 @@ import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
 import { DevnetControls, type DevnetNode } from "./devnet-controls.js";
+import { preparePrivateDevnet } from "./devnet-private.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface DevnetFlags {
@@ -24,6 +25,8 @@ interface DevnetFlags {
   fresh?: boolean;
   watchPort?: number;
   watch: boolean;
+  private?: boolean;
+  tls?: boolean;
 }
 
 /** The `blockchain` command of this checkout (from dist/src/cli/). */
@@ -81,6 +84,13 @@ export function registerDevnetCommand(program: Command): void {
       intIn(0, 65535),
     )
     .option("--no-watch", "do not run the network view")
+      "--private",
+      "a private network: a network key and a writer token (printed) in DIR/private, kept between runs",
+    )
+    .option(
+      "--tls",
+      "the nodes serve HTTPS with a group CA and certificates made in DIR/private/tls",
+    )
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {
         throw new Error(
@@ -119,6 +129,12 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
   process.stdout.write(
     `devnet: ${flags.nodes} nodes, difficulty ${flags.difficulty}, proof rule ${flags.proofRule}, chains under ${dir}\n`,
   );
+  const group = await preparePrivateDevnet(dir, {
+    private: flags.private ?? false,
+    tls: flags.tls ?? false,
+  });
+  for (const line of group.lines) process.stdout.write(`${line}\n`);
+  const scheme = flags.tls ? "https" : "http";
   for (let i = 0; i < flags.nodes; i++) {
     const port = flags.basePort + i;
     const next = flags.basePort + ((i + 1) % flags.nodes);
@@ -137,6 +153,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
       "--log-format",
       flags.logFormat,
     );
+    args.push(...group.nodeArgs);
     if (flags.nodes > 1) args.push("--neighbours", `127.0.0.1:${next}`);
     nodes.push(spawnNode(`node-${i}`, port, args, token));
   }
@@ -154,7 +171,8 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
   });
   let watcher: import("../watch/watcher.js").Watcher | null = null;
   if (ready) {
-    for (const node of nodes) process.stdout.write(`${node.name} http://127.0.0.1:${node.port}\n`);
+    for (const node of nodes)
+      process.stdout.write(`${node.name} ${scheme}://127.0.0.1:${node.port}\n`);
     if (flags.watch) watcher = await startView(flags, nodes, token).catch(viewFailed);
     process.stdout.write("devnet ready; Ctrl-C stops every node\n");
     const looking = new AbortController();

@@ -28,6 +28,12 @@ interface StartFlags {
   logFormat: "pretty" | "json";
   corsOrigin?: string[];
   acceptModifiedChain?: boolean;
+  networkKey?: string;
+  writeTokens?: string;
+  privateReads?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 function isJsonFormat(name: string): boolean {
@@ -133,6 +139,24 @@ export function registerMinerCommand(program: Command): void {
       "--accept-modified-chain",
       "start even when the chain file's part covered by its .hash changed (after a full validation)",
     )
+    .option(
+      "--network-key <file>",
+      "private network: the group's key (blockchain keygen); peers must prove it, and this node proves it to them",
+    )
+    .option(
+      "--write-tokens <file>",
+      "private network: PUT/POST /add need 'Authorization: Bearer <token>' of a writer of this file (blockchain token)",
+    )
+    .option(
+      "--private-reads",
+      "private network: every endpoint but the explorer's page needs a writer's token too (peers: the network key)",
+    )
+    .option("--tls-cert <pem>", "serve HTTPS with this certificate (blockchain tls-init)")
+    .option("--tls-key <pem>", "the private key of --tls-cert (mode 0600)")
+    .option(
+      "--tls-ca <pem>",
+      "the group's CA: peers are called over HTTPS and their certificates must chain to it",
+    )
     .addOption(
       new Option("--log-level <level>", "log level")
         .choices(LOG_LEVELS)
@@ -183,6 +207,14 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
     acceptModifiedChain: flags.acceptModifiedChain ?? false,
     // Set by `blockchain devnet` for the nodes it starts (the teaching controls); unset otherwise.
     devnetToken: process.env.BLOCKCHAIN_DEVNET_TOKEN ?? "",
+    privateNetwork: {
+      ...(flags.networkKey ? { networkKeyFile: flags.networkKey } : {}),
+      ...(flags.writeTokens ? { writeTokensFile: flags.writeTokens } : {}),
+      privateReads: flags.privateReads ?? false,
+      ...(flags.tlsCert ? { tlsCertFile: flags.tlsCert } : {}),
+      ...(flags.tlsKey ? { tlsKeyFile: flags.tlsKey } : {}),
+      ...(flags.tlsCa ? { tlsCaFile: flags.tlsCa } : {}),
+    },
   });
   await node.start();
   process.stdout.write(`listening on ${node.url}\n`);

@@ -1,4 +1,5 @@
 import { Agent, type ClientRequest, type IncomingHttpHeaders, request } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 /**
  * Why a request got no usable answer: `unreachable` (no connection, reset),
@@ -33,6 +34,8 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
   /** A keep-alive agent to reuse connections; none: one connection, closed after. */
   agent?: Agent;
+  /** HTTPS: the server's certificate must chain to `ca` (the group's CA), or to the system's CAs without one. */
+  tls?: { ca?: Buffer };
 }
 
 export interface HttpAnswer {
@@ -42,8 +45,9 @@ export interface HttpAnswer {
 }
 
 /** A keep-alive agent for talking to peers; idle connections close before a server would drop them. */
-export function keepAliveAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 4, timeout: 4_000 });
+export function keepAliveAgent(tls?: { ca?: Buffer }): Agent {
+  const opts = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4, timeout: 4_000 };
+  return tls ? new HttpsAgent({ ...opts, ...(tls.ca ? { ca: tls.ca } : {}) }) : new Agent(opts);
 }
 
 /**
@@ -76,7 +80,7 @@ class StaleSocketError extends Error {}
 function attempt(origin: string, opts: HttpRequestOptions): Promise<HttpAnswer> {
   let url: URL;
   try {
-    url = new URL(`http://${origin}${opts.path}`);
+    url = new URL(`${opts.tls ? "https" : "http"}://${origin}${opts.path}`);
   } catch {
     return Promise.reject(new HttpRequestError("unreachable", `not an address: ${origin}`));
   }
@@ -103,14 +107,17 @@ function attempt(origin: string, opts: HttpRequestOptions): Promise<HttpAnswer> 
     );
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     const body = opts.json === undefined ? undefined : Buffer.from(opts.json, "utf8");
-    req = request(url, {
+    const reqOpts = {
       method: opts.method,
       agent: opts.agent ?? false,
       headers: {
         ...opts.headers,
         ...(body ? { "content-type": "application/json", "content-length": body.length } : {}),
       },
-    });
+    };
+    req = opts.tls
+      ? httpsRequest(url, { ...reqOpts, ...(opts.tls.ca ? { ca: opts.tls.ca } : {}) })
+      : request(url, reqOpts);
     req.on("error", (err: NodeJS.ErrnoException) => {
       if (req.reusedSocket && err.code === "ECONNRESET" && !settled) {
         settled = true;

@@ -1,4 +1,4 @@
-import { AddressError, normalizeAddress } from "./address.js";
+import { normalizeAddress } from "./address.js";
 
 /** The original's port, taken when a neighbour is given as a host alone. */
 export const ORIGINAL_DEFAULT_PORT = 12345;
@@ -12,10 +12,10 @@ export const ORIGINAL_DEFAULT_PORT = 12345;
 export function parseNeighbour(input: string): string {
   if (typeof input !== "string") return normalizeAddress(input);
   let text = input.trim();
-  if (/^https:\/\//i.test(text)) {
-    throw new AddressError(input, "peers speak plain HTTP; write http:// or no scheme");
-  }
-  if (/^http:\/\//i.test(text)) text = text.slice("http://".length).replace(/\/$/, "");
+  // https:// is how a TLS group writes its members (SPEC section 10); a node with TLS
+  // calls every peer over HTTPS, so the scheme is not kept with the address.
+  const scheme = /^https?:\/\//i.exec(text);
+  if (scheme) text = text.slice(scheme[0].length).replace(/\/$/, "");
   if (!hasPort(text)) text = `${text}:${ORIGINAL_DEFAULT_PORT}`;
   const address = normalizeAddress(text);
   // 0.0.0.0 is where a node listens on every interface; to reach it, this machine is meant.

@@ -46,6 +46,10 @@ export interface NetworkOptions {
   evictAfterMs?: number;
   /** The node's proof rule: peers of another are not kept as neighbours (default original). */
   proofRule?: ProofRuleName;
+  /** A private network's key: requests are signed, peers that cannot prove it are set aside. */
+  networkKey?: Buffer;
+  /** Peers serve HTTPS, with certificates of this CA. */
+  tls?: { ca?: Buffer };
 }
 
 export interface NetworkDeps {
@@ -139,6 +143,8 @@ export class Network extends EventEmitter<NetworkEvents> {
         nodeId: opts.nodeId,
         timeoutMs: opts.requestTimeoutMs,
         maxResponseBytes: opts.maxResponseBytes,
+        ...(opts.networkKey ? { networkKey: opts.networkKey } : {}),
+        ...(opts.tls ? { tls: opts.tls } : {}),
       },
       { signal, metrics: deps.metrics },
     );
@@ -417,11 +423,11 @@ export class Network extends EventEmitter<NetworkEvents> {
    * A peer runs the original Python node: not kept as a neighbour, not banned
    * (it is of another network, not a liar), said once per address.
    */
-  private setAside(peer: string): void {
+  private setAside(peer: string, reason: string = ORIGINAL_PEER_REASON): void {
     this.peers.setAside(peer, this.opts.banDurationS * 1000);
     if (this.foreignLogged.has(peer)) return;
     this.foreignLogged.add(peer);
-    this.log.warn({ peer }, `${peer} ${ORIGINAL_PEER_REASON}; it is not kept as a neighbour`);
+    this.log.warn({ peer }, `${peer} ${reason}; it is not kept as a neighbour`);
   }
 
   /** Runs one chain sync round against every neighbour now. */
@@ -487,6 +493,15 @@ export class Network extends EventEmitter<NetworkEvents> {
       if (err.kind === "original") {
         this.setAside(peer);
         return undefined;
+      }
+      if (err.kind === "other-network") {
+        // Private and open never mix (SPEC section 10): neither down nor lying, of another network.
+        this.setAside(peer, err.message.slice(peer.length + 2));
+        return undefined;
+      }
+      if (err.kind === "refused" && !this.foreignLogged.has(`refused:${peer}`)) {
+        this.foreignLogged.add(`refused:${peer}`);
+        this.log.warn({ peer, reason: err.message }, "a member refused our request");
       }
       if (err.misbehaviour) {
         this.punish(peer, `${what}: ${err.message}`);

@@ -6,6 +6,13 @@ import {
   RECORDS_MEDIA_TYPES,
 } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
+import {
+  checkAnswerProof,
+  PEER_ANSWER_HEADER,
+  PEER_AUTH_HEADER,
+  PRIVATE_NETWORK_HEADER,
+  signRequest,
+} from "../config/peer-proof.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import { decodeBinaryRecords } from "../storage/binary-codec.js";
@@ -37,7 +44,11 @@ export type PeerErrorKind =
   | "malformed"
   | "aborted"
   /** The peer runs the original Python node: another network, neither down nor misbehaving. */
-  | "original";
+  | "original"
+  /** Private and open do not mix: the peer cannot prove our network key, or wants one we lack. */
+  | "other-network"
+  /** A member refused our proof (a clock off by more than the window): said, counted as a failure. */
+  | "refused";
 
 /** A request to a peer that did not give a usable answer. */
 export class PeerError extends Error {
@@ -65,6 +76,10 @@ export interface PeerClientOptions {
   nodeId?: string;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** The private network's key: every request is signed, every answer must prove it too. */
+  networkKey?: Buffer;
+  /** Peers serve HTTPS; their certificates must chain to `ca`. */
+  tls?: { ca?: Buffer };
 }
 
 export interface PeerAnswer {
@@ -101,12 +116,14 @@ export class PeerClient {
   /** Peer -> round trip of its last answered request, in ms. */
   private readonly roundTrips = new Map<string, number>();
   /** Connections to peers are kept open between requests (gossip, sync and push reuse them). */
-  private readonly agent = keepAliveAgent();
+  private readonly agent: ReturnType<typeof keepAliveAgent>;
 
   constructor(
     private readonly opts: PeerClientOptions,
     private readonly deps: { signal: AbortSignal; metrics: NodeMetrics | null },
-  ) {}
+  ) {
+    this.agent = keepAliveAgent(opts.tls);
+  }
 
   /** GET /status. */
   async status(peer: string): Promise<PeerStatus> {
@@ -335,6 +352,11 @@ export class PeerClient {
     }
     let answer: HttpAnswer;
     const sentAt = performance.now();
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const key = this.opts.networkKey;
+    const proof = key
+      ? signRequest(key, { method, url: path, nodeId: this.opts.nodeId ?? "" }, json)
+      : null;
     try {
       answer = await httpRequest(peer, {
         method,
@@ -342,13 +364,15 @@ export class PeerClient {
         headers: {
           "x-blockchain-node": this.opts.self,
           ...(this.opts.nodeId ? { [NODE_ID_HEADER]: this.opts.nodeId } : {}),
+          ...(proof ? { [PEER_AUTH_HEADER]: proof.header } : {}),
           accept: records ?? "application/json",
         },
-        ...(body === undefined ? {} : { json: JSON.stringify(body) }),
+        ...(json === undefined ? {} : { json }),
         timeoutMs: this.opts.timeoutMs,
         maxResponseBytes: this.opts.maxResponseBytes,
         signal: this.deps.signal,
         agent: this.agent,
+        ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       });
     } catch (err) {
       if (!(err instanceof HttpRequestError)) throw err;
@@ -369,6 +393,13 @@ export class PeerClient {
       throw new PeerError(peer, "unreachable", `${method} ${path} failed: ${err.detail}`);
     }
     this.noteRoundTrip(peer, performance.now() - sentAt);
+    this.checkMembership(
+      peer,
+      method,
+      path,
+      answer,
+      key && proof ? { key, nonce: proof.nonce } : null,
+    );
     if (answer.status >= 500) {
       this.count("server-error");
       throw new PeerError(
@@ -415,6 +446,53 @@ export class PeerClient {
       const oldest = this.roundTrips.keys().next().value;
       if (oldest !== undefined) this.roundTrips.delete(oldest);
     }
+  }
+
+  /**
+   * Private and open never mix: with a key, an answer must prove it (a 401
+   * says why the member refused us); without, a private node's 401 means
+   * another network.
+   */
+  private checkMembership(
+    peer: string,
+    method: string,
+    path: string,
+    answer: HttpAnswer,
+    signed: { key: Buffer; nonce: string } | null,
+  ): void {
+    const network = answer.headers[PRIVATE_NETWORK_HEADER];
+    const said = () => {
+      const parsed = parseJson(answer.body.toString("utf8")) as { message?: unknown } | undefined;
+      return typeof parsed?.message === "string" ? parsed.message.slice(0, 300) : "no reason given";
+    };
+    if (!signed) {
+      if (answer.status !== 401 || network !== "private") return;
+      this.count("other-network");
+      throw new PeerError(
+        peer,
+        "other-network",
+        "belongs to a private network (it wants a network key this node does not have)",
+        401,
+      );
+    }
+    if (answer.status === 401 && network === "private" && said().startsWith("wrong network key")) {
+      this.count("other-network");
+      throw new PeerError(peer, "other-network", `is of another group: ${said()}`, 401);
+    }
+    if (answer.status === 401 && network === "private") {
+      this.count("refused");
+      throw new PeerError(peer, "refused", `${method} ${path} was refused: ${said()}`, 401);
+    }
+    if (checkAnswerProof(signed.key, signed.nonce, answer.headers[PEER_ANSWER_HEADER])) return;
+    this.count("other-network");
+    throw new PeerError(
+      peer,
+      "other-network",
+      network === "open"
+        ? "belongs to an open network (it has no network key)"
+        : "cannot prove the network key (an open node, or another group's)",
+      answer.status,
+    );
   }
 
   /** Closes the idle keep-alive connections. */

@@ -3,6 +3,7 @@ import { DEFAULTS, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../config/con
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
+import type { PrivateNetworkOptions } from "./private-network.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */
 export interface MinerOptions {
@@ -50,6 +51,8 @@ export interface MinerOptions {
    * "" (the default): no such endpoint.
    */
   devnetToken?: string;
+  /** A private network's switches (SPEC section 10): network key, writer tokens, private reads, TLS. */
+  privateNetwork?: PrivateNetworkOptions;
 }
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
@@ -173,6 +176,22 @@ export function resolveMinerOptions(
     if (opts[flag] !== undefined && typeof opts[flag] !== "boolean")
       throw new MinerOptionError(flag, "must be a boolean");
   }
+  const privateNetwork = opts.privateNetwork ?? {};
+  if (typeof privateNetwork !== "object" || privateNetwork === null)
+    throw new MinerOptionError("privateNetwork", "must be an object of file paths");
+  for (const file of [
+    "networkKeyFile",
+    "writeTokensFile",
+    "tlsCertFile",
+    "tlsKeyFile",
+    "tlsCaFile",
+  ] as const) {
+    const value = privateNetwork[file];
+    if (value !== undefined && (typeof value !== "string" || value.trim() === ""))
+      throw new MinerOptionError(`privateNetwork.${file}`, "must be a non-empty file path");
+  }
+  if (privateNetwork.privateReads !== undefined && typeof privateNetwork.privateReads !== "boolean")
+    throw new MinerOptionError("privateNetwork.privateReads", "must be a boolean");
   return {
     // As the original (os.path.expanduser): `~` at the start is the user's home.
     pathToChain: expandHome(opts.pathToChain),
@@ -229,6 +248,7 @@ export function resolveMinerOptions(
     corsOrigins: [...new Set(origins)],
     acceptModifiedChain: opts.acceptModifiedChain ?? false,
     devnetToken: devnetTokenOf(opts.devnetToken),
+    privateNetwork,
   };
 }
 

@@ -46,6 +46,12 @@ import {
   type ResolvedMinerOptions,
   resolveMinerOptions,
 } from "./miner-options.js";
+import {
+  loadPrivateNetwork,
+  type PrivateNetwork,
+  removeLocalCookie,
+  writeLocalCookie,
+} from "./private-network.js";
 
 export { MinerOptionError, type MinerOptions } from "./miner-options.js";
 
@@ -110,6 +116,8 @@ export class Miner implements NodeApi {
   private journalFailuresCounted = 0;
   /** The valid blocks seen lately, adopted or not (GET /blocks/seen). */
   private readonly seen = new SeenBlocks(DEFAULTS.seenBlocksKept);
+  /** The private network's secrets, loaded at start (empty: an open node). */
+  private access: PrivateNetwork = { privateReads: false };
 
   constructor(options: MinerOptions) {
     // Neighbours in the original's forms too; the advertised address exactly as peers will use it.
@@ -193,7 +201,7 @@ export class Miner implements NodeApi {
 
   get url(): string {
     const host = this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host;
-    return `http://${host}:${this.boundPort}`;
+    return `${this.access.serve ? "https" : "http"}://${host}:${this.boundPort}`;
   }
 
   get maxMessageBytes(): number {
@@ -205,6 +213,9 @@ export class Miner implements NodeApi {
     if (this.parts) throw new Error("the miner is already started");
     const o = this.opts;
     this.journalFailuresCounted = 0;
+    // Before anything is opened: a secret file others may read stops the start, named.
+    this.access = loadPrivateNetwork(o.privateNetwork);
+    const access = this.access;
     // The folder first: the log file lives in it, and a bad folder must be named as such.
     await prepareChainFolder(o.pathToChain);
     const log = await createNodeLogger({
@@ -278,9 +289,39 @@ export class Miner implements NodeApi {
         maxConnections: o.maxConnections,
         corsOrigins: o.corsOrigins,
         devnetToken: o.devnetToken,
+        access: {
+          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
+          ...(access.writers ? { writers: access.writers } : {}),
+          privateReads: access.privateReads,
+          logger: logger.child({ module: "access" }),
+        },
+        ...(access.serve ? { tls: access.serve } : {}),
       });
       opened.push(() => server.close());
       this.boundPort = (server.server.address() as { port: number }).port;
+      if (access.cookieToken) {
+        await writeLocalCookie(o.pathToChain, `127.0.0.1:${this.boundPort}`, access.cookieToken);
+        opened.push(async () => removeLocalCookie(o.pathToChain));
+      }
+      if (access.networkKey || access.writers || access.serve || access.peers) {
+        logger.info(
+          {
+            networkKey: access.networkKey !== undefined,
+            writeTokens: access.writers !== undefined,
+            privateReads: access.privateReads,
+            tls: access.serve !== undefined,
+            peersOverTls: access.peers !== undefined,
+          },
+          `private network: ${[
+            access.networkKey ? "members only (network key)" : "open membership",
+            access.writers
+              ? "writers only (tokens; local cookie beside the chain)"
+              : "anyone writes",
+            access.privateReads ? "private reads" : "open reads",
+            access.serve ? "HTTPS" : "HTTP",
+          ].join(", ")}`,
+        );
+      }
       const network = new Network(
         {
           self: this.address,
@@ -297,6 +338,8 @@ export class Miner implements NodeApi {
           pageLimit: DEFAULTS.recordPageLimit,
           maxMessageBytes: o.maxMessageBytes,
           proofRule: o.proofRule,
+          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
+          ...(access.peers ? { tls: access.peers } : {}),
         },
         {
           chain: this.state,
@@ -350,6 +393,7 @@ export class Miner implements NodeApi {
     );
     await parts.pool.close();
     await parts.store.close();
+    if (this.access.cookieToken) removeLocalCookie(this.opts.pathToChain);
     if (saved) parts.log.logger.error({ err: saved }, "stopped; the chain could not be saved");
     else parts.log.logger.info("stopped; chain and pending messages saved");
     await parts.log.close();

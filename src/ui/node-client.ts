@@ -88,10 +88,14 @@ export class NodeClient {
     }
   }
 
-  add(message: string): Promise<AddAnswer> {
+  /** POST /add; with a writer's token when the node takes messages from its writers only. */
+  add(message: string, token?: string): Promise<AddAnswer> {
     return this.request("/add", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ message }),
     });
   }

@@ -32,7 +32,20 @@ test("bash completes commands, subcommands and each command's flags", async () =
       bashComplete(dir, [""])
         .filter((w) => !w.startsWith("-"))
         .sort(),
-      ["add", "completion", "convert", "devnet", "get", "import", "miner", "ui", "verify"],
+      [
+        "add",
+        "completion",
+        "convert",
+        "devnet",
+        "get",
+        "import",
+        "keygen",
+        "miner",
+        "tls-init",
+        "token",
+        "ui",
+        "verify",
+      ],
     );
     assert.deepEqual(bashComplete(dir, ["get", "b"]), ["block"]);
     assert.deepEqual(bashComplete(dir, ["miner", "start", "chain.json", "--log-f"]), [

@@ -103,7 +103,7 @@ export class NodeProcess {
       );
       this.collect(this.child.stderr, () => undefined);
       this.collect(this.child.stdout, (line) => {
-        const match = /listening on (http:\/\/(.+):(\d+))/.exec(line);
+        const match = /listening on (https?:\/\/(.+):(\d+))/.exec(line);
         if (!match) return;
         clearTimeout(timer);
         this.url = match[1] as string;

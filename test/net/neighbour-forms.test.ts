@@ -34,8 +34,12 @@ test("host:port forms are kept as before", () => {
   assert.equal(parseNeighbour("miner1:8888"), "miner1:8888");
 });
 
+test("a TLS group's https:// neighbours become host:port (the node's TLS decides the scheme)", () => {
+  assert.equal(parseNeighbour("https://miner1:443"), "miner1:443");
+  assert.equal(parseNeighbour("HTTPS://10.0.0.2:12345/"), "10.0.0.2:12345");
+});
+
 test("forms that are no neighbour still say what is wrong", () => {
-  assert.throws(() => parseNeighbour("https://miner1:443"), /plain HTTP/);
   assert.throws(() => parseNeighbour("http://miner1:8888/chain"), /without a scheme or a path/);
   assert.throws(() => parseNeighbour("miner 1"), /neither an IP address nor a DNS name/);
   assert.throws(() => parseNeighbour("miner1:99999"), /port 99999/);
@@ -49,7 +53,7 @@ test("the Miner takes neighbours in the original's forms, and ~ in its chain pat
   });
   assert.deepEqual(miner.neighbours, ["miner2:12345", "127.0.0.1:23456", "127.0.0.1:4000"]);
   assert.throws(
-    () => new Miner({ pathToChain: "x.json", neighbours: ["https://a"] }),
+    () => new Miner({ pathToChain: "x.json", neighbours: ["https://a:99999"] }),
     /neighbours/,
   );
 });

@@ -27,6 +27,8 @@ const badCases: [string, Record<string, unknown>, RegExp][] = [
   ["pathToChain", { pathToChain: 42 }, /pathToChain/],
   ["jsonFormat", { jsonFormat: "yes" }, /jsonFormat/],
   ["port", { port: 70000 }, /port/],
+  ["privateNetwork", { privateNetwork: { networkKeyFile: 5 } }, /privateNetwork\.networkKeyFile/],
+  ["privateNetwork", { privateNetwork: { privateReads: "yes" } }, /privateNetwork\.privateReads/],
   ["port", { port: -1 }, /port/],
   ["port", { port: 80.5 }, /port/],
   ["difficulty", { difficulty: 0 }, /difficulty/],

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DEFAULTS } from "../../config/config.js";
+import { writerOfRequest } from "../access-gate.js";
 import { pendingList, stallMsOf, streamed, wholeChain } from "../json-stream.js";
 import type { NodeApi } from "../node-api.js";
 import { AddedSchema, ERROR_RESPONSES } from "../schemas.js";
@@ -11,10 +12,14 @@ const MISSING_DATA = { message: "No Message added!", more_information: "Missing 
 export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): void {
   const addResponses = { 200: AddedSchema, ...ERROR_RESPONSES };
   /** Both forms of /add answer alike: the original's texts, with the new id. */
-  const add = async (message: unknown, reply: FastifyReply) => {
+  const add = async (message: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (typeof message !== "string" || message.length === 0)
       return reply.code(400).send(MISSING_DATA);
     const { id } = await node.addMessage(message);
+    // The writer is named, its token never is.
+    const writer = writerOfRequest(request);
+    if (writer !== null)
+      request.log.info({ writer, id }, `message ${id} added by writer ${writer}`);
     return { message: "Message added!", more_information: "Will be mined in a future block.", id };
   };
 
@@ -29,7 +34,7 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
         response: addResponses,
       },
     },
-    async (request, reply) => add((request.query as { message?: string }).message, reply),
+    async (request, reply) => add((request.query as { message?: string }).message, request, reply),
   );
 
   app.post(
@@ -53,7 +58,7 @@ export function registerOriginalRoutes(app: FastifyInstance, node: NodeApi): voi
       if (message !== undefined && typeof message !== "string") {
         return reply.code(400).send({ message: "message must be a string" });
       }
-      return add(message, reply);
+      return add(message, request, reply);
     },
   );
 

@@ -3,7 +3,19 @@ import { useExplorer } from "../context.js";
 import { formatCount } from "../lib/format.js";
 import { utf8Bytes } from "../lib/live.js";
 import { routeHref } from "../lib/route.js";
+import { NodeRequestError } from "../node-client.js";
 import { MessageTracker } from "./message-tracker.js";
+
+/** Where the writer's token is kept for this tab (never beyond it). */
+const TOKEN_KEY = "blockchain-writer-token";
+
+function storedToken(): string {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
 
 /** A message the node accepted: its 200 answer means it is pending from then on. */
 interface Submitted {
@@ -18,6 +30,9 @@ export function AddMessage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Submitted[]>([]);
+  // The token field shows once the node asks for one (a 401), or when one was given before.
+  const [token, setToken] = useState(storedToken);
+  const [needsToken, setNeedsToken] = useState(() => storedToken() !== "");
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -28,11 +43,21 @@ export function AddMessage() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await client.add(text);
+      const answer = await client.add(text, token.trim() || undefined);
+      if (token.trim()) sessionStorage.setItem(TOKEN_KEY, token.trim());
       setSubmitted((list) => [{ id: answer.id, message: text }, ...list].slice(0, 10));
       setText("");
       refreshStatus();
     } catch (err) {
+      if (err instanceof NodeRequestError && err.status === 401) {
+        setNeedsToken(true);
+        setError(
+          token.trim()
+            ? "The node refused this token: check it and try again."
+            : "This node takes messages from its writers only: enter a writer's token.",
+        );
+        return;
+      }
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -54,6 +79,19 @@ export function AddMessage() {
           aria-describedby="add-hint"
           aria-invalid={error ? "true" : undefined}
         />
+        {needsToken && (
+          <>
+            <label for="add-token">Writer token</label>
+            <input
+              id="add-token"
+              name="token"
+              type="password"
+              autoComplete="off"
+              value={token}
+              onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)}
+            />
+          </>
+        )}
         <div class="form-row">
           <span id="add-hint" class="muted">
             {formatCount(bytes)} bytes of UTF-8
