@@ -84,6 +84,7 @@ export function registerDevnetCommand(program: Command): void {
       intIn(0, 65535),
     )
     .option("--no-watch", "do not run the network view")
+    .option(
       "--private",
       "a private network: a network key and a writer token (printed) in DIR/private, kept between runs",
     )
