@@ -72,7 +72,7 @@ export const DEFAULTS = Object.freeze({
   keepAliveTimeoutMs: 10_000,
   /** A connection on which nothing moves this long (a client that does not read its answer) is closed. */
   stalledConnectionMs: 30_000,
-  /** Most connections served at once: half the open-file limit, at most 1024 (see the README). */
+  /** Most connections served at once: half the open-file limit, at most 1024 (see docs/design.md). */
   maxConnections: defaultMaxConnections(),
   /** Most pending messages in one page of GET /data?after=&limit= (data sync between peers). */
   dataPageLimit: 1000,

@@ -9,7 +9,7 @@ export class NodeMetrics {
     "Number of blocks in the chain, genesis included",
   );
   readonly pending = this.gauge("blockchain_pending_messages", "Number of pending messages");
-  /** Named with its unit (it was `blockchain_hashrate`; see the README). */
+  /** Named with its unit (it was `blockchain_hashrate`; see docs/http-api.md). */
   readonly hashrate = this.gauge(
     "blockchain_hashes_per_second",
     "Hashes per second of the running proof search, else of the last one",

@@ -82,7 +82,7 @@ export async function checkChainRecordsInParallel(
 /**
  * How many slices pay: one per core that the load average leaves idle (at
  * most 4). A worker on a core another process keeps busy only adds its start
- * to the check (measured: README, "Full validation").
+ * to the check (measured: docs/performance.md, "Full validation").
  */
 export function idleCores(): number {
   return Math.max(1, Math.min(4, Math.round(availableParallelism() - (loadavg()[0] ?? 0))));

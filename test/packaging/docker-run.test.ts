@@ -93,7 +93,8 @@ async function ensureBaseImage(): Promise<void> {
   process.stdout.write(
     `# no registry serves node:20-slim (${pulled.stderr.trim().split("\n").at(-1)}); making the stand-in base with scripts/make-stand-in-base.sh\n`,
   );
-  await must("sh", [join(ROOT, "scripts", "make-stand-in-base.sh")], 600_000);
+  const made = await must("sh", [join(ROOT, "scripts", "make-stand-in-base.sh")], 600_000);
+  process.stdout.write(`# ${made.split("\n").at(-1)}\n`);
 }
 
 /** The `127.0.0.1:<port>` Docker published a container's port 12345 on. */

@@ -2,7 +2,7 @@
 // a proof depends only on the previous proof, so an attacker takes the tip's
 // blocks, changes their messages under the same ids, re-links them, keeps the
 // proofs and wins the tie on the tip hash with one POST /blocks. The rewrite is
-// accepted (the rule allows it; the README says so), but no acknowledged text
+// accepted (the rule allows it; docs/security.md says so), but no acknowledged text
 // is lost: each replaced text is pending again under a new id, a reorg event
 // says which, a warning is logged and the deep reorg is counted.
 import assert from "node:assert/strict";
