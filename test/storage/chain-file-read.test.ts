@@ -14,7 +14,7 @@ import {
 } from "../../src/storage/chain-file.js";
 import { ChainLoadError } from "../../src/storage/chain-load-error.js";
 import { buildChain } from "../helpers/chain-factory.js";
-import { BIN } from "../helpers/node-process.js";
+import { BIN, NodeProcess } from "../helpers/node-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 
 const SOAK = process.env.BLOCKCHAIN_SOAK === "1";
@@ -58,7 +58,7 @@ test("a chain file larger than a Buffer can hold is refused with an error that s
   });
 });
 
-test("a chain file over 2 GiB opens and verifies (it aborted on one read before); BLOCKCHAIN_SOAK=1, 2.3 GB of disk", {
+test("a chain file over 2 GiB verifies and a node starts on it (both aborted before); BLOCKCHAIN_SOAK=1, 2.6 GB of disk", {
   skip: !SOAK && "BLOCKCHAIN_SOAK=1 runs it",
   timeout: 30 * 60_000,
 }, async () => {
@@ -75,6 +75,18 @@ test("a chain file over 2 GiB opens and verifies (it aborted on one read before)
     });
     assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
     assert.match(run.stdout, new RegExp(`^valid: ${length} blocks, tip [0-9a-f]{64}\\n$`));
+    // A node starts on it (the .hash vouching) and serves its length.
+    const node = await NodeProcess.start({
+      chainPath: path,
+      args: ["--no-mine", "--difficulty", "1", "--log-level", "warn"],
+      startTimeoutMs: 10 * 60_000,
+    });
+    try {
+      const status = (await (await fetch(`${node.url}/status`)).json()) as { length: number };
+      assert.equal(status.length, length);
+    } finally {
+      await node.stop();
+    }
     await rm(path);
   });
 });
