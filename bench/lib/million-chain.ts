@@ -38,8 +38,13 @@ async function fingerprint(length: number): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** The blocks of a valid difficulty-1 chain, one at a time (the proofs repeat, so they are memoised). */
-export function* longChainBlocks(length: number): Generator<Block> {
+/**
+ * The blocks of a valid difficulty-1 chain, one at a time (the proofs repeat,
+ * so they are memoised); with `messageBytes`, each message is padded to that
+ * many bytes (a large file from fewer blocks).
+ */
+export function* longChainBlocks(length: number, messageBytes = 0): Generator<Block> {
+  const padding = "x".repeat(messageBytes);
   const proofs = new Map<number | null, number>();
   let parent = genesisBlock();
   yield parent;
@@ -52,7 +57,13 @@ export function* longChainBlocks(length: number): Generator<Block> {
     const block: Block = {
       index,
       timestamp: 1_600_000_000_000 + index * 1000,
-      data: { id: index.toString(16).padStart(32, "0"), message: `bench message ${index}` },
+      data: {
+        id: index.toString(16).padStart(32, "0"),
+        message:
+          messageBytes > 0
+            ? `${index} ${padding}`.slice(0, messageBytes)
+            : `bench message ${index}`,
+      },
       previous_hash: hashBlock(parent),
       proof,
     };
@@ -130,4 +141,43 @@ export async function copyLongChain(
   await mkdir(dirname(dest), { recursive: true });
   await copyFile(paths[format], dest);
   await copyFile(hashFilePath(paths[format]), hashFilePath(dest));
+}
+
+/**
+ * Writes a `length`-block chain file of `format` at `path`, with its .hash
+ * (as a node leaves it), each message `messageBytes` long (0: short ones):
+ * files of any size, larger than memory's usual bounds, in one pass. Gives
+ * the file's size in bytes.
+ */
+export async function writeLongChain(
+  path: string,
+  format: "json" | "binary",
+  length: number,
+  messageBytes = 0,
+): Promise<number> {
+  const codec = codecFor(format);
+  const handle = await open(path, "w");
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    const write = async (bytes: Buffer) => {
+      hash.update(bytes);
+      size += bytes.length;
+      await handle.write(bytes);
+    };
+    await write(Buffer.from(codec.header));
+    let pending: Buffer[] = [];
+    for (const block of longChainBlocks(length, messageBytes)) {
+      pending.push(codec.encodeRecord(block));
+      if (pending.length === BATCH) {
+        await write(Buffer.concat(pending));
+        pending = [];
+      }
+    }
+    await write(Buffer.concat(pending));
+  } finally {
+    await handle.close();
+  }
+  await writeHashFile(hashFilePath(path), hash.digest("hex"));
+  return size;
 }

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -64,18 +65,41 @@ export async function readChainBytes(path: string, shared = false): Promise<Buff
 }
 
 /**
- * A file's bytes, read by as few calls as the system allows (one up to 2 GiB):
- * readFile's 512 KiB reads each wait for this thread, which a start keeps busy
- * loading modules meanwhile.
+ * The most bytes one read asks for: Node refuses a length past 2^31 - 1 (a
+ * file over 2 GiB read in one call aborted the process with a native
+ * assertion), and a bounded read is as fast.
  */
-async function readWhole(path: string, shared: boolean): Promise<Buffer> {
+export const READ_CHUNK_BYTES = 1 << 30;
+
+/**
+ * The largest chain file this node can open: it holds the file in one
+ * Buffer, which cannot exceed buffer.constants.MAX_LENGTH (4 GiB here).
+ */
+export const MAX_CHAIN_FILE_BYTES = bufferConstants.MAX_LENGTH;
+
+/**
+ * A file's bytes, read in as few calls as the bounds allow (READ_CHUNK_BYTES
+ * each): readFile's 512 KiB reads each wait for this thread, which a start
+ * keeps busy loading modules meanwhile. A file larger than one Buffer can
+ * hold is refused with an error that says so, before anything is read.
+ */
+export async function readWhole(
+  path: string,
+  shared: boolean,
+  chunkBytes = READ_CHUNK_BYTES,
+): Promise<Buffer> {
   const handle = await open(path, "r");
   try {
     const size = (await handle.stat()).size;
+    if (size > MAX_CHAIN_FILE_BYTES) {
+      throw new RangeError(
+        `the file is ${size} bytes; this node holds a chain file in memory and opens at most ${MAX_CHAIN_FILE_BYTES} bytes`,
+      );
+    }
     const bytes = shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);
     let done = 0;
     while (done < size) {
-      const { bytesRead } = await handle.read(bytes, done, size - done, done);
+      const { bytesRead } = await handle.read(bytes, done, Math.min(chunkBytes, size - done), done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }

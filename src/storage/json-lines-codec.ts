@@ -1,6 +1,7 @@
 import type { Block } from "../core/block.js";
 import { encodeBlock } from "../core/encoding.js";
 import { BINARY_MAGIC } from "./binary-codec.js";
+import { indexOfByte, lastIndexOfByte } from "./byte-search.js";
 import type { ChainCodec, DecodedChainFile, SoundPart } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
@@ -37,7 +38,7 @@ export const JSON_LINES_CODEC: ChainCodec = {
     const offsets: number[] = [];
     let pos = 0;
     while (pos < bytes.length) {
-      const newline = bytes.indexOf(NEWLINE, pos);
+      const newline = indexOfByte(bytes, NEWLINE, pos);
       const line = records.length + 1;
       if (newline === -1) {
         // A whole JSON value without its newline is a finished write whose "\n" was lost: keep it.
@@ -67,7 +68,7 @@ export const JSON_LINES_CODEC: ChainCodec = {
 
   soundPart(bytes: Buffer, path: string): SoundPart {
     refuseBinary(bytes, path);
-    const end = bytes.lastIndexOf(NEWLINE) + 1;
+    const end = lastIndexOfByte(bytes, NEWLINE) + 1;
     if (end === bytes.length) return { end, torn: null, completion: null };
     // As decode: a whole JSON value without its newline is a finished write whose "\n" was lost.
     if (tryParse(bytes.toString("utf8", end)).ok) {
@@ -75,9 +76,9 @@ export const JSON_LINES_CODEC: ChainCodec = {
     }
     let line = 1;
     for (
-      let at = bytes.indexOf(NEWLINE);
+      let at = indexOfByte(bytes, NEWLINE);
       at >= 0 && at < end;
-      at = bytes.indexOf(NEWLINE, at + 1)
+      at = indexOfByte(bytes, NEWLINE, at + 1)
     ) {
       line++;
     }
@@ -92,7 +93,7 @@ export const JSON_LINES_CODEC: ChainCodec = {
   },
 
   recordEnd(bytes: Buffer, start: number): number | string {
-    const newline = bytes.indexOf(NEWLINE, start);
+    const newline = indexOfByte(bytes, NEWLINE, start);
     return newline < 0 ? "the record is cut short (the bytes end before its newline)" : newline + 1;
   },
 
@@ -112,7 +113,7 @@ export const JSON_LINES_CODEC: ChainCodec = {
  */
 function indexLines(bytes: Buffer): RecordIndex | null {
   const lineStarts: number[] = [];
-  for (let pos = 0; pos < bytes.length; pos = bytes.indexOf(NEWLINE, pos) + 1) {
+  for (let pos = 0; pos < bytes.length; pos = indexOfByte(bytes, NEWLINE, pos) + 1) {
     lineStarts.push(pos);
   }
   const count = lineStarts.length;

@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE } from "../core/pow.js";
 import { isProofRuleName, type ProofRuleName } from "../core/proof-rules.js";
+import { indexOfByte, lastIndexOfByte } from "./byte-search.js";
 import { type CheckedRecords, checkChainRecords } from "./chain-check.js";
 import type { ChainCodec, ChainFormat } from "./chain-codec.js";
 import { IdIndex } from "./id-index.js";
@@ -107,9 +108,9 @@ function cutPoints(codec: ChainCodec, bytes: Buffer, parts: number): Cut[] {
   const size = bytes.length - genesisEnd;
   if (codec.format === "json") {
     for (let k = 1; k < parts; k++) {
-      const near = bytes.indexOf(NEWLINE, genesisEnd + Math.floor((size * k) / parts));
+      const near = indexOfByte(bytes, NEWLINE, genesisEnd + Math.floor((size * k) / parts));
       if (near < 0 || near + 1 >= bytes.length) break;
-      const previous = bytes.lastIndexOf(NEWLINE, near - 1) + 1;
+      const previous = lastIndexOfByte(bytes, NEWLINE, near - 1) + 1;
       if (near + 1 > (cuts[cuts.length - 1] as Cut).at) cuts.push({ at: near + 1, previous });
     }
   } else {

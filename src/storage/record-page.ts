@@ -1,5 +1,6 @@
 import type { Block } from "../core/block.js";
 import { BINARY_CODEC } from "./binary-codec.js";
+import { indexOfByte } from "./byte-search.js";
 import type { ChainCodec } from "./chain-codec.js";
 import { JSON_LINES_CODEC } from "./json-lines-codec.js";
 import { binaryToJsonLines } from "./record-transcode.js";
@@ -130,7 +131,7 @@ function binaryStarts(bytes: Buffer): number[] | string {
 function lineStarts(bytes: Buffer): number[] | string {
   const starts: number[] = [];
   for (let pos = 0; pos < bytes.length; ) {
-    const newline = bytes.indexOf(NEWLINE, pos);
+    const newline = indexOfByte(bytes, NEWLINE, pos);
     if (newline < 0) return `record ${starts.length} of the page is cut short (no newline)`;
     starts.push(pos);
     pos = newline + 1;
