@@ -3,8 +3,8 @@
 // (GET /status: no body, no disk) in the same run.
 // Then the same writes with a writer's token (Authorization: Bearer) against a
 // node started with --write-tokens, the two kinds of node measured in turn,
-// three times each, the best run of each kept: on a shared machine a moment
-// of load elsewhere lowers one run, never raises it.
+// three times each in ABBA order, the best run of each kept: on a shared
+// machine a moment of load elsewhere lowers one run, never raises it.
 // Keys: api_add_per_s, api_baseline_per_s, api_add_auth_per_s.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -62,8 +62,9 @@ try {
   });
   const adds: number[] = [];
   const authAdds: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  const runOpen = async () =>
     adds.push(await load("POST /add (durable)", { url: `${node.url}/add`, method: "POST", body }));
+  const runAuth = async () =>
     authAdds.push(
       await load("POST /add (durable, writer token)", {
         url: `${authNode.url}/add`,
@@ -72,7 +73,8 @@ try {
         token,
       }),
     );
-  }
+  // ABBA order: each kind runs as often right after the other's burst of disk writes.
+  for (const run of [runOpen, runAuth, runAuth, runOpen, runOpen, runAuth]) await run();
   const add = Math.max(...adds);
   const addAuth = Math.max(...authAdds);
   console.log(`${"".padEnd(34)} add/baseline ratio: ${(add / baseline).toFixed(3)}`);

@@ -29,7 +29,10 @@ interface Proven {
 }
 
 const SENDER_HEADERS = ["x-blockchain-node", "x-blockchain-node-id", PEER_AUTH_HEADER];
-/** Refusals logged once per caller and kind; beyond this many, no more lines (a flood stays quiet). */
+/**
+ * Refusals are logged once per connection address (not the claimed one, which
+ * a stranger may vary) and kind; beyond this many, no more lines (a flood stays quiet).
+ */
 const MAX_LOGGED_REFUSALS = 1000;
 
 /** Paths anyone may read even with --private-reads: the explorer's page, so that it can ask for a token. */
@@ -69,7 +72,7 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
     const caller = String(request.headers["x-blockchain-node"] ?? request.ip);
     if (!check && request.headers[PEER_AUTH_HEADER] !== undefined) {
       logOnce(
-        `private:${caller}`,
+        `private:${request.ip}`,
         { caller },
         `${caller} belongs to a private network (it proves a network key); this node is open: its requests are refused`,
       );
@@ -90,7 +93,7 @@ export function installAccessGate(app: FastifyInstance, opts: AccessOptions): vo
       );
       if (isRefusal(outcome)) {
         logOnce(
-          `${outcome.kind}:${caller}`,
+          `${outcome.kind}:${request.ip}`,
           { caller, ip: request.ip, reason: outcome.kind },
           `refused a peer request from ${caller}: ${outcome.message}`,
         );

@@ -303,6 +303,11 @@ export class Miner implements NodeApi {
         await writeLocalCookie(o.pathToChain, `127.0.0.1:${this.boundPort}`, access.cookieToken);
         opened.push(async () => removeLocalCookie(o.pathToChain));
       }
+      if (access.privateReads && !access.networkKey) {
+        logger.warn(
+          "--private-reads without --network-key: peers cannot read this node (they prove the key, not a token), so it neither syncs them nor is synced",
+        );
+      }
       if (access.networkKey || access.writers || access.serve || access.peers) {
         logger.info(
           {

@@ -167,10 +167,13 @@ describe("a private network of four members and an outsider on the same bridge",
         pending.every((d) => d.message !== "from the outsider"),
         `member ${i}'s pending`,
       );
-      const log = readFileSync(join(net.node(i).chainPath, "..", "miner.log"), "utf8");
-      assert.ok(
-        log.includes(`refused a peer request from ${net.node(OUTSIDER).address}`),
-        `member ${i} says once why it refused the outsider`,
+      // Its log says once why it refused the outsider (the file is written asynchronously).
+      await waitFor(
+        () =>
+          readFileSync(join(net.node(i).chainPath, "..", "miner.log"), "utf8").includes(
+            `refused a peer request from ${net.node(OUTSIDER).address}`,
+          ),
+        { timeoutMs: 10_000, what: `member ${i}'s log line about the outsider` },
       );
     }
   });
