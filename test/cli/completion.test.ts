@@ -45,6 +45,7 @@ test("bash completes commands, subcommands and each command's flags", async () =
         "token",
         "ui",
         "verify",
+        "watch",
       ],
     );
     assert.deepEqual(bashComplete(dir, ["get", "b"]), ["block"]);
