@@ -32,13 +32,14 @@ test("bash completes commands, subcommands and each command's flags", async () =
       bashComplete(dir, [""])
         .filter((w) => !w.startsWith("-"))
         .sort(),
-      ["add", "completion", "convert", "devnet", "get", "import", "miner", "ui", "verify"],
+      ["add", "completion", "convert", "devnet", "get", "import", "miner", "ui", "verify", "watch"],
     );
     assert.deepEqual(bashComplete(dir, ["get", "b"]), ["block"]);
     assert.deepEqual(bashComplete(dir, ["miner", "start", "chain.json", "--log-f"]), [
       "--log-format",
     ]);
     assert.deepEqual(bashComplete(dir, ["devnet", "--fr"]), ["--fresh"]);
+    assert.deepEqual(bashComplete(dir, ["watch", "--max"]), ["--max-nodes"]);
     assert.ok(bashComplete(dir, ["add", "hello", "--"]).includes("--json"));
   });
 });
