@@ -74,8 +74,11 @@ test("the fork tree collapses straight runs, puts the best branch on lane 0, mar
   const long = tree(100, ["r", "s1"], ["s1", "s2"], ["s2", "s3"], ["s3", "t"], ["s3", "u"]);
   const layout = layoutForkTree(long, [node("n0:1", "t", 105), node("n1:1", "t", 105)]);
   const run = layout.items.find((i) => i.from === 100);
-  assert.equal(run?.to, 103, "r..s3 is one straight run ending in the fork point");
-  assert.equal(run?.fork, true);
+  assert.equal(run?.to, 102, "r..s2 is one straight run");
+  assert.equal(run?.fork, false);
+  const forkPoint = layout.items.find((i) => i.from === 103);
+  assert.equal(forkPoint?.to, 103, "the fork point is a box of its own");
+  assert.equal(forkPoint?.fork, true);
   const tip = layout.items.find((i) => i.hash === hash("t"));
   const side = layout.items.find((i) => i.hash === hash("u"));
   assert.deepEqual(tip?.tipOf, ["n0:1", "n1:1"]);
