@@ -40,7 +40,7 @@ export function registerDevnetCommand(program: Command): void {
   program
     .command("devnet")
     .description(
-      "run N miner nodes on this machine in a ring (node i's neighbour is node i+1); Ctrl-C stops them all",
+      "run N miner nodes on this machine in a ring (node i's neighbour is node i+1), with the network view (split, heal, stop and start nodes from it); Ctrl-C stops them all",
     )
     .option("--nodes <n>", "how many nodes", intIn(1, 64), DEFAULTS.devnetNodes)
     .option(

@@ -77,9 +77,18 @@ export class DevnetControls implements TeachingControls {
     return node;
   }
 
+  /** Tells every running node (a stopped one is told when started again); fails naming those that did not take it. */
   private async tellAll(): Promise<void> {
-    const running = this.deps.nodes.filter((n) => n.child.exitCode === null);
-    await Promise.all(running.map((node) => this.tell(node)));
+    const running = this.deps.nodes.filter(
+      (n) => n.child.exitCode === null && n.child.signalCode === null && !n.stoppedOnPurpose,
+    );
+    const told = await Promise.allSettled(running.map((node) => this.tell(node)));
+    const failed = told.flatMap((result, i) =>
+      result.status === "rejected"
+        ? [`${running[i]?.name}: ${(result.reason as Error).message}`]
+        : [],
+    );
+    if (failed.length > 0) throw new Error(`not every node took it: ${failed.join("; ")}`);
   }
 
   /** Tells one node which addresses it is cut off from now (none when healed). */

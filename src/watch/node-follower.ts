@@ -80,16 +80,22 @@ export class NodeFollower {
   /** One reading of /status and /peers; a failure marks the node unreachable. */
   async pollOnce(): Promise<void> {
     const { model } = this.deps;
+    let status: StatusReading;
     try {
-      const status = statusOf(await this.read("/status"));
-      if (!this.trunkRead) await this.readTrunk(status.length);
-      model.noteStatus(this.address, status);
-      this.deps.discovered(status.neighbours);
+      status = statusOf(await this.read("/status"));
+    } catch (err) {
+      if (!this.stopped) model.noteUnreachable(this.address, (err as Error).message);
+      return;
+    }
+    // /status decides reachability; the rest may be missing (an older node has no /peers).
+    if (!this.trunkRead) await this.readTrunk(status.length).catch(() => undefined);
+    model.noteStatus(this.address, status);
+    this.deps.discovered(status.neighbours);
+    try {
       const peers = (await this.read("/peers")) as { peers?: unknown };
       if (Array.isArray(peers.peers)) model.notePeers(this.address, peers.peers.flatMap(peerOf));
-    } catch (err) {
-      if (this.stopped) return;
-      model.noteUnreachable(this.address, (err as Error).message);
+    } catch {
+      // Read again at the next poll.
     }
   }
 

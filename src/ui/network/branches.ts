@@ -117,24 +117,15 @@ export function layoutForkTree(
   const live = new Set<string>();
   for (const tip of tipsOf.keys()) for (const hash of ancestryOf(tip, blocks)) live.add(hash);
   // The best branch first: children ordered by the height they reach, then tips held.
+  // Worked out once, highest blocks first, each from its children's (no walk per fork).
   const reach = new Map<string, number>();
-  const reachOf = (block: PageBlock): number => {
-    const known = reach.get(block.hash);
-    if (known !== undefined) return known;
-    // Iterative walk down the single-child runs keeps deep chains off the call stack.
+  for (const block of [...inWindow].sort((a, b) => b.index - a.index)) {
     let best = block.index;
-    const stack = [block];
-    const visited = new Set<string>();
-    while (stack.length > 0) {
-      const b = stack.pop() as PageBlock;
-      if (visited.has(b.hash)) continue;
-      visited.add(b.hash);
-      best = Math.max(best, b.index);
-      for (const c of children.get(b.hash) ?? []) stack.push(c);
-    }
+    for (const child of children.get(block.hash) ?? [])
+      best = Math.max(best, reach.get(child.hash) ?? child.index);
     reach.set(block.hash, best);
-    return best;
-  };
+  }
+  const reachOf = (block: PageBlock): number => reach.get(block.hash) ?? block.index;
   const order = (list: PageBlock[]) =>
     [...list].sort(
       (a, b) =>
@@ -150,8 +141,9 @@ export function layoutForkTree(
   const work: { block: PageBlock; parent: TreeItem | null; column: number }[] = order(roots).map(
     (root) => ({ block: root, parent: null, column: 0 }),
   );
-  for (let steps = 0; work.length > 0 && steps < 20_000; steps++) {
-    const { block, parent, column } = work.shift() as (typeof work)[number];
+  // A queue read by position (shift() would copy it at every step).
+  for (let next = 0; next < work.length && next < 20_000; next++) {
+    const { block, parent, column } = work[next] as (typeof work)[number];
     let last = block;
     // Extend a straight run while it has one child, no tip, and the child is no tip or fork.
     for (;;) {

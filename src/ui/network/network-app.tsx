@@ -79,7 +79,7 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
     () => layoutForkTree(shown.blocks, shown.nodes),
     [shown.version, shown.nodes],
   );
-  const branchesAt = (frame: Frame) => branchesOf(frame.nodes, shown.blocks);
+  const branchesAt = (frame: Frame) => branchesOfFrame(frame, shown.blocks);
   const firstFrame = frozen.frames[0]?.at ?? now;
   const lastFrame = frozen.frames[frozen.frames.length - 1]?.at ?? now;
 
@@ -215,6 +215,20 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
       </main>
     </>
   );
+}
+
+/**
+ * Each frame's branches, worked out once per nodes array (a frame's array is replaced, never
+ * changed, when its nodes change): the strip reads 120 frames at every paint.
+ */
+const frameBranches = new WeakMap<readonly NodeView[], Map<string, number>>();
+function branchesOfFrame(frame: Frame, blocks: NetworkState["blocks"]): Map<string, number> {
+  let branches = frameBranches.get(frame.nodes);
+  if (!branches) {
+    branches = branchesOf(frame.nodes, blocks);
+    frameBranches.set(frame.nodes, branches);
+  }
+  return branches;
 }
 
 /** A paused picture: the live state goes on changing underneath, so its changing parts are copied. */

@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef } from "preact/hooks";
 import type {
   LinkView,
   NetworkEvent,
@@ -124,12 +125,34 @@ export function ConsensusStrip(props: {
   branchesAt: (frame: Frame) => Branches;
 }) {
   const frames = props.frames.slice(-120);
+  const canvas = useRef<HTMLCanvasElement>(null);
   const cell = 6;
   const rowH = 16;
   const labelW = 70;
   const width = labelW + Math.max(1, frames.length) * cell;
   const height = props.nodes.length * rowH + 4;
-  const coloured = frames.map((frame) => props.branchesAt(frame));
+  // A canvas, not an element a cell: 32 nodes × 120 s would be 3,840 elements to diff at each update.
+  useLayoutEffect(() => {
+    const context = canvas.current?.getContext("2d");
+    if (!context || !canvas.current) return;
+    const scale = window.devicePixelRatio || 1;
+    canvas.current.width = width * scale;
+    canvas.current.height = height * scale;
+    context.setTransform(scale, 0, 0, scale, 0, 0);
+    context.clearRect(0, 0, width, height);
+    context.font = "11px ui-monospace, monospace";
+    context.fillStyle = getComputedStyle(canvas.current).color;
+    props.nodes.forEach((node, row) => {
+      context.fillText(props.names.get(node.address) ?? node.address, 0, row * rowH + 12);
+    });
+    frames.forEach((frame, col) => {
+      const branches = props.branchesAt(frame);
+      props.nodes.forEach((node, row) => {
+        context.fillStyle = branchColour(branches.get(node.address) ?? -1);
+        context.fillRect(labelW + col * cell, row * rowH + 2, cell - 1, rowH - 4);
+      });
+    });
+  });
   return (
     <section class="panel" aria-labelledby="strip-title">
       <h2 id="strip-title">Consensus over time</h2>
@@ -137,30 +160,13 @@ export function ConsensusStrip(props: {
         One row a node, one column a second; one colour a branch, grey when unreachable.
       </p>
       <ScrollRegion label="Consensus strip, scrolls sideways">
-        <svg
-          width={width}
-          height={height}
+        <canvas
+          ref={canvas}
+          class="strip"
+          style={{ width: `${width}px`, height: `${height}px` }}
           role="img"
           aria-label={`Consensus strip over the last ${frames.length} seconds`}
-        >
-          {props.nodes.map((node, row) => (
-            <g key={node.address}>
-              <text class="strip-label" x={0} y={row * rowH + 12}>
-                {props.names.get(node.address)}
-              </text>
-              {coloured.map((branches, col) => (
-                <rect
-                  key={col}
-                  x={labelW + col * cell}
-                  y={row * rowH + 2}
-                  width={cell - 1}
-                  height={rowH - 4}
-                  fill={branchColour(branches.get(node.address) ?? -1)}
-                />
-              ))}
-            </g>
-          ))}
-        </svg>
+        />
       </ScrollRegion>
     </section>
   );
