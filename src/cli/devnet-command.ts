@@ -86,11 +86,11 @@ export function registerDevnetCommand(program: Command): void {
     .option("--no-watch", "do not run the network view")
     .option(
       "--private",
-      "a private network: a network key and a writer token (printed) in DIR/private, kept between runs",
+      "a private network: a network key and a writer token (printed) in DIR/private, kept between runs; the network view reads the nodes with that token",
     )
     .option(
       "--tls",
-      "the nodes serve HTTPS with a group CA and certificates made in DIR/private/tls",
+      "the nodes serve HTTPS with a group CA and certificates made in DIR/private/tls (the network view calls them with that CA)",
     )
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {

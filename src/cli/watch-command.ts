@@ -56,6 +56,12 @@ export function registerWatchCommand(program: Command): void {
 
 async function runWatch(nodes: string[], flags: WatchFlags): Promise<void> {
   // Loaded here: the other commands start faster without the server's modules.
+  // The CA would go unused: only https:// nodes (and those found through them) are called over TLS.
+  if (flags.tlsCa && !nodes.some((node) => node.startsWith("https://"))) {
+    throw new Error(
+      `--tls-ca is for nodes with TLS, and none of ${nodes.join(", ")} is one: write them https://host:port`,
+    );
+  }
   const { Watcher } = await import("../watch/watcher.js");
   const watcher = new Watcher({
     nodes,

@@ -6,6 +6,7 @@ import { Watcher } from "../../src/watch/watcher.js";
 import type { NetworkSnapshot } from "../../src/watch/wire.js";
 import { BIN } from "../helpers/node-process.js";
 import { makePrivateGroup, type PrivateGroup } from "../helpers/private-group.js";
+import { runCli } from "../helpers/run-cli.js";
 import { http, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -191,5 +192,12 @@ describe("the watcher on a private network (--private-reads, --write-tokens, TLS
       if (child.exitCode === null) child.kill("SIGKILL");
       await exited;
     }
+  });
+
+  it("`blockchain watch` refuses --tls-ca when no node given is https:// (the CA would go unused)", async () => {
+    const tls = group.tls as { ca: string };
+    const run = await runCli(["watch", second.miner.address, "--tls-ca", tls.ca, "--port", "0"]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /--tls-ca is for nodes with TLS, .* write them https:\/\/host:port/);
   });
 });
