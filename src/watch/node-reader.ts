@@ -80,7 +80,9 @@ export async function readJson(
         ? access.ca
           ? " (its certificate does not chain to the CA given with --tls-ca)"
           : " (its certificate is not one the system trusts: give the group's CA with --tls-ca)"
-        : "";
+        : !access.https && /ECONNRESET|hang up|cut off/.test(detail)
+          ? " (a node with TLS closes plain HTTP: if it has TLS, write it https://host:port)"
+          : "";
     throw new NodeReadError(address, `GET ${path} failed: ${detail}${hint}`);
   }
   const text = answer.body.toString("utf8");
@@ -119,8 +121,12 @@ export function openEventStream(
           ...(access.ca ? { ca: access.ca } : {}),
         })
       : httpRequestRaw(url, { headers, agent: false, signal: opts.signal });
-    req.once("error", (err) => reject(new NodeReadError(address, `GET /events: ${err.message}`)));
+    // `on`, not `once`: an abort after the answer may raise a second error, which must not go unheard.
+    req.on("error", (err) => reject(new NodeReadError(address, `GET /events: ${err.message}`)));
     req.once("response", (res) => {
+      // The reader (a for-await) sees a broken stream itself; until it starts (the gap is
+      // filled first), an error with no listener would end the process.
+      res.on("error", () => undefined);
       if (res.statusCode === 200) {
         resolve(res);
         return;

@@ -106,7 +106,7 @@ describe("the watcher on a private network (--private-reads, --write-tokens, TLS
     }
   });
 
-  it("without the token, or without the group's CA, marks the node unreachable and says why", async () => {
+  it("without the token, without the group's CA, or over plain HTTP, marks the node unreachable and says why", async () => {
     const noToken = new Watcher({
       nodes: [`https://${second.miner.address}`],
       port: 0,
@@ -125,9 +125,19 @@ describe("the watcher on a private network (--private-reads, --write-tokens, TLS
       follower: FAST,
       token: group.token,
     });
+    const plain = new Watcher({
+      nodes: [second.miner.address],
+      port: 0,
+      host: "127.0.0.1",
+      maxNodes: 8,
+      flushMs: 50,
+      follower: FAST,
+      token: group.token,
+    });
     try {
       await noToken.start();
       await noCa.start();
+      await plain.start();
       const why = async (watcher: Watcher) =>
         waitFor(
           async () => {
@@ -151,12 +161,15 @@ describe("the watcher on a private network (--private-reads, --write-tokens, TLS
       const untrusted = await why(noCa);
       assert.match(untrusted.reason, /GET \/status failed: .*give the group's CA with --tls-ca/);
       assert.equal(untrusted.s.nodes[0]?.reachable, false);
+      const overHttp = await why(plain);
+      assert.match(overHttp.reason, /GET \/status failed: .*write it https:\/\/host:port/);
       // Told once, not at every poll.
       const later = await snapshotAt(noToken.port);
       assert.equal(later.events.filter((e) => e.kind === "unreachable").length, 1);
     } finally {
       await noToken.stop();
       await noCa.stop();
+      await plain.stop();
     }
   });
 
