@@ -60,11 +60,6 @@ export class NodeFollower {
     this.access = { ...access, agent };
   }
 
-  /** Whether the node is called over HTTPS (its neighbours are too). */
-  get https(): boolean {
-    return this.access.https;
-  }
-
   start(): void {
     this.deps.model.addNode(this.address);
     this.loops = [this.pollLoop(), this.streamLoop()];
