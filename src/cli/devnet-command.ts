@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
 import { expandHome } from "../storage/home-path.js";
 import { DevnetControls, type DevnetNode } from "./devnet-controls.js";
-import { preparePrivateDevnet } from "./devnet-private.js";
+import { type PrivateDevnet, preparePrivateDevnet } from "./devnet-private.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 
 interface DevnetFlags {
@@ -86,11 +86,11 @@ export function registerDevnetCommand(program: Command): void {
     .option("--no-watch", "do not run the network view")
     .option(
       "--private",
-      "a private network: a network key and a writer token (printed) in DIR/private, kept between runs",
+      "a private network: a network key and a writer token (printed) in DIR/private, kept between runs; the network view reads the nodes with that token",
     )
     .option(
       "--tls",
-      "the nodes serve HTTPS with a group CA and certificates made in DIR/private/tls",
+      "the nodes serve HTTPS with a group CA and certificates made in DIR/private/tls (the network view calls them with that CA)",
     )
     .action(async (flags: DevnetFlags) => {
       if (flags.basePort + flags.nodes - 1 > 65535) {
@@ -174,7 +174,7 @@ async function runDevnet(flags: DevnetFlags): Promise<number> {
   if (ready) {
     for (const node of nodes)
       process.stdout.write(`${node.name} ${scheme}://127.0.0.1:${node.port}\n`);
-    if (flags.watch) watcher = await startView(flags, nodes, token).catch(viewFailed);
+    if (flags.watch) watcher = await startView(flags, nodes, token, group).catch(viewFailed);
     process.stdout.write("devnet ready; Ctrl-C stops every node\n");
     const looking = new AbortController();
     await Promise.race([stopped, allExited(nodes, looking.signal)]);
@@ -203,12 +203,23 @@ function removeNodeFolders(dir: string): void {
   }
 }
 
-/** Starts the network view on the devnet's nodes, with its teaching controls; prints its URL. */
-async function startView(flags: DevnetFlags, nodes: DevnetNode[], token: string) {
+/**
+ * Starts the network view on the devnet's nodes, with its teaching controls;
+ * prints its URL. On a private devnet the view reads with the writer token,
+ * and with --tls calls the nodes (and the controls) over HTTPS with the group's CA.
+ */
+async function startView(
+  flags: DevnetFlags,
+  nodes: DevnetNode[],
+  token: string,
+  group: PrivateDevnet,
+) {
   const { Watcher } = await import("../watch/watcher.js");
+  const tlsCa = group.caFile ? readFileSync(group.caFile) : undefined;
   const controls = new DevnetControls({
     nodes,
     token,
+    ...(tlsCa ? { tlsCa } : {}),
     stopNode: async (node) => {
       await stopAll([node]);
     },
@@ -218,7 +229,9 @@ async function startView(flags: DevnetFlags, nodes: DevnetNode[], token: string)
     },
   });
   const watcher = new Watcher({
-    nodes: nodes.map((n) => `127.0.0.1:${n.port}`),
+    nodes: nodes.map((n) => `${tlsCa ? "https://" : ""}127.0.0.1:${n.port}`),
+    ...(group.token ? { token: group.token } : {}),
+    ...(tlsCa ? { tlsCa } : {}),
     port: flags.watchPort ?? Math.max(0, flags.basePort - 1),
     host: DEFAULTS.host,
     maxNodes: Math.max(flags.nodes, DEFAULTS.watchMaxNodes),

@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { HttpRequestError, httpRequest } from "../net/http-client.js";
 import type { TeachingControls } from "../watch/watcher.js";
 
 /** One node a devnet runs: how to start it again once stopped. */
@@ -15,6 +16,8 @@ export interface DevnetNode {
 export interface DevnetControlDeps {
   nodes: DevnetNode[];
   token: string;
+  /** A devnet with --tls: its nodes serve HTTPS with certificates of this CA. */
+  tlsCa?: Buffer;
   /** Starts a node again (the devnet's own spawn), resolving once it serves. */
   restart: (node: DevnetNode) => Promise<void>;
   /** Stops a node (SIGTERM, then SIGKILL after a deadline), resolving once it exited. */
@@ -95,15 +98,24 @@ export class DevnetControls implements TeachingControls {
   private async tell(node: DevnetNode): Promise<void> {
     const own = this.addressOf(node);
     const cutOff = this.groups?.find((group) => !group.includes(own)) ?? [];
-    const response = await fetch(`http://${own}/devnet/partition`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.deps.token}` },
-      body: JSON.stringify({ cut_off: cutOff }),
-      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
-    });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status !== 200) {
-      throw new Error(`${node.name} refused the split (${response.status})`);
+    let status: number;
+    try {
+      const answer = await httpRequest(own, {
+        method: "POST",
+        path: "/devnet/partition",
+        headers: { authorization: `Bearer ${this.deps.token}` },
+        json: JSON.stringify({ cut_off: cutOff }),
+        timeoutMs: CONTROL_TIMEOUT_MS,
+        maxResponseBytes: 64 * 1024,
+        ...(this.deps.tlsCa ? { tls: { ca: this.deps.tlsCa } } : {}),
+      });
+      status = answer.status;
+    } catch (err) {
+      if (!(err instanceof HttpRequestError)) throw err;
+      throw new Error(`${node.name} did not take the split (${err.detail})`);
+    }
+    if (status !== 200) {
+      throw new Error(`${node.name} refused the split (${status})`);
     }
   }
 }

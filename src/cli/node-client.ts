@@ -1,9 +1,14 @@
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { DEFAULTS } from "../config/config.js";
-import { COOKIE_FILE, cookieTokenFor } from "../config/secret-files.js";
 import { type HttpAnswer, HttpRequestError, httpRequest } from "../net/http-client.js";
+import {
+  bearerHeader,
+  endpointOrigin,
+  endpointUrl,
+  type NodeEndpoint,
+  parseNodeEndpoint,
+  readTlsCa,
+  tokenForNode,
+} from "../net/node-endpoint.js";
 import { escapeControl } from "./terminal-text.js";
 
 /** The node could not be reached, or answered with an error. */
@@ -31,60 +36,23 @@ export interface NodeTarget {
 }
 
 /** Where a target is: scheme, host (IPv6 without brackets) and port. */
-function locate(target: NodeTarget): { https: boolean; host: string; port: number } {
-  const scheme = /^(https?):\/\//i.exec(target.host);
-  if (!scheme) return { https: false, host: target.host, port: target.port };
-  let url: URL;
+function locate(target: NodeTarget): NodeEndpoint {
   try {
-    url = new URL(target.host);
-  } catch {
-    throw new NodeRequestError(
-      `'${target.host}' is not a node address (expected https://host:port)`,
-    );
+    return parseNodeEndpoint(target.host, target.port);
+  } catch (err) {
+    throw new NodeRequestError((err as Error).message);
   }
-  return {
-    https: scheme[1]?.toLowerCase() === "https",
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port === "" ? target.port : Number(url.port),
-  };
 }
 
 export function nodeUrl(target: NodeTarget): string {
-  const { https, host, port } = locate(target);
-  return `${https ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-}
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
-
-/**
- * The token to send: --token (or BLOCKCHAIN_TOKEN); else, for a node on this
- * machine, the cookie it wrote beside its chain (as bitcoin-cli reads
- * bitcoind's .cookie): --cookie, BLOCKCHAIN_COOKIE, ./.blockchain/.cookie,
- * ~/.blockchain/.cookie, the first written by the node at that port.
- */
-function tokenFor(target: NodeTarget, host: string, port: number): string | undefined {
-  if (target.token) return target.token;
-  if (target.cookie) return cookieTokenFor(target.cookie, port) ?? undefined;
-  if (!LOOPBACK.has(host)) return undefined;
-  const candidates = [
-    process.env.BLOCKCHAIN_COOKIE,
-    join(".blockchain", COOKIE_FILE),
-    join(homedir(), ".blockchain", COOKIE_FILE),
-  ];
-  for (const path of candidates) {
-    const token = path ? cookieTokenFor(path, port) : null;
-    if (token) return token;
-  }
-  return undefined;
+  return endpointUrl(locate(target));
 }
 
 function caOf(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readTlsCa(path);
   } catch (err) {
-    throw new NodeRequestError(
-      `cannot read the TLS CA ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw new NodeRequestError((err as Error).message);
   }
 }
 
@@ -99,14 +67,14 @@ export async function callNode(
   body?: unknown,
 ): Promise<unknown> {
   const where = locate(target);
-  const origin = `${where.host.includes(":") ? `[${where.host}]` : where.host}:${where.port}`;
-  const token = tokenFor(target, where.host, where.port);
+  const origin = endpointOrigin(where);
+  const token = tokenForNode(target, where.host, where.port);
   let answer: HttpAnswer;
   try {
     answer = await httpRequest(origin, {
       method,
       path,
-      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      headers: bearerHeader(token),
       ...(where.https ? { tls: target.tlsCa ? { ca: caOf(target.tlsCa) } : {} } : {}),
       ...(body === undefined ? {} : { json: JSON.stringify(body) }),
       timeoutMs: DEFAULTS.peerRequestTimeoutMs * 2,

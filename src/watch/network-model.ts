@@ -58,6 +58,8 @@ interface NodeState extends NodeView {
   lagging: boolean;
   /** Ever answered: the first answer is "joined", later ones after a silence "reachable". */
   known: boolean;
+  /** A node that never answered was told unreachable once (with why: down, refused, wrong CA). */
+  toldWhy: boolean;
   banned: Set<string>;
   links: LinkView[];
 }
@@ -127,6 +129,7 @@ export class NetworkModel {
       last_block_ms: null,
       lagging: false,
       known: false,
+      toldWhy: false,
       banned: new Set(),
       links: [],
     });
@@ -152,7 +155,15 @@ export class NetworkModel {
 
   noteUnreachable(address: string, reason: string): void {
     const node = this.nodes.get(address);
-    if (!node?.reachable) return;
+    if (!node) return;
+    if (!node.reachable) {
+      // A node that never answered (down from the start, or refusing the view: no token,
+      // a certificate not of the group's CA) is told once, with why; not at every poll.
+      if (node.known || node.toldWhy) return;
+      node.toldWhy = true;
+      this.event("unreachable", { node: address, reason });
+      return;
+    }
     node.reachable = false;
     this.event("unreachable", { node: address, reason });
     this.dirtyNodes.add(address);

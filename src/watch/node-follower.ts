@@ -1,8 +1,15 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
+import { keepAliveAgent } from "../net/http-client.js";
 import type { NetworkModel, PeerReading, Sighting, StatusReading } from "./network-model.js";
-import { nodeUrl, readJson, SseParser, type StreamEvent } from "./node-reader.js";
+import {
+  type NodeAccess,
+  openEventStream,
+  readJson,
+  SseParser,
+  type StreamEvent,
+} from "./node-reader.js";
 
 export interface NodeFollowerOptions {
   /** Between two polls of /status and /peers. */
@@ -21,6 +28,8 @@ export interface NodeFollowerDeps {
   model: NetworkModel;
   /** Addresses a node named as its neighbours: the watcher may follow them too. */
   discovered: (addresses: string[]) => void;
+  /** HTTPS, CA and token for this node (none: plain HTTP, no token). */
+  access?: Omit<NodeAccess, "agent">;
 }
 
 /** Most pages of /blocks/seen read to fill one gap. */
@@ -38,12 +47,18 @@ export class NodeFollower {
   private lastFirstSeen = 0;
   private trunkRead = false;
   private loops: Promise<void>[] = [];
+  private readonly access: NodeAccess;
 
   constructor(
     readonly address: string,
     private readonly opts: NodeFollowerOptions,
     private readonly deps: NodeFollowerDeps,
-  ) {}
+  ) {
+    const access = deps.access ?? { https: false };
+    // The polls reuse their connections: a TLS handshake every 1-2 s per node is work for nothing.
+    const agent = keepAliveAgent(access.https ? (access.ca ? { ca: access.ca } : {}) : undefined);
+    this.access = { ...access, agent };
+  }
 
   start(): void {
     this.deps.model.addNode(this.address);
@@ -53,6 +68,7 @@ export class NodeFollower {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.loops);
+    this.access.agent?.destroy();
   }
 
   private get stopped(): boolean {
@@ -60,7 +76,7 @@ export class NodeFollower {
   }
 
   private read(path: string): Promise<unknown> {
-    return readJson(this.address, path, {
+    return readJson(this.address, path, this.access, {
       timeoutMs: this.opts.requestTimeoutMs,
       maxBytes: this.opts.maxBodyBytes,
       signal: this.abort.signal,
@@ -135,25 +151,21 @@ export class NodeFollower {
     const signal = AbortSignal.any([this.abort.signal, stream.signal]);
     let idle = setTimeout(() => stream.abort(), this.opts.requestTimeoutMs);
     try {
-      const response = await fetch(nodeUrl(this.address, "/events"), {
-        headers: this.lastEventId ? { "last-event-id": this.lastEventId } : {},
+      const response = await openEventStream(this.address, this.access, {
+        lastEventId: this.lastEventId,
         signal,
       });
-      if (response.status !== 200 || !response.body) {
-        await response.body?.cancel().catch(() => undefined);
-        return false;
-      }
       await this.fillGap();
       const parser = new SseParser((event) => this.onEvent(event));
-      const decoder = new TextDecoder();
-      const reader = response.body.getReader();
-      for (;;) {
+      response.setEncoding("utf8");
+      clearTimeout(idle);
+      idle = setTimeout(() => stream.abort(), this.opts.streamIdleMs);
+      for await (const chunk of response) {
         clearTimeout(idle);
         idle = setTimeout(() => stream.abort(), this.opts.streamIdleMs);
-        const { value, done } = await reader.read();
-        if (done) return true;
-        parser.push(decoder.decode(value, { stream: true }));
+        parser.push(chunk as string);
       }
+      return true;
     } catch {
       return this.lastEventId !== null;
     } finally {

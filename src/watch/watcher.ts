@@ -3,6 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { tryNormalizeAddress } from "../net/address.js";
+import { tokenForNode } from "../net/node-endpoint.js";
 import { registerControlRoutes, type TeachingControls } from "./control-routes.js";
 import { NetworkModel } from "./network-model.js";
 import { NodeFollower, type NodeFollowerOptions } from "./node-follower.js";
@@ -11,8 +12,16 @@ import { registerPageRoutes } from "./page-routes.js";
 export type { TeachingControls } from "./control-routes.js";
 
 export interface WatcherOptions {
-  /** The nodes to start from (host:port): the others are found through their neighbours. */
+  /**
+   * The nodes to start from (host:port, or https://host:port for a node with
+   * TLS): the others are found through their neighbours (those of an https
+   * node are called over HTTPS too).
+   */
   nodes: string[];
+  /** A writer's token, sent to every node followed (for nodes with --private-reads). */
+  token?: string;
+  /** The group's CA that https nodes' certificates must chain to (none: the system's CAs). */
+  tlsCa?: Buffer;
   port: number;
   host: string;
   /** Most nodes followed. */
@@ -136,19 +145,39 @@ export class Watcher {
     this.app = null;
   }
 
-  /** Follows the addresses not followed yet, while there is room. */
-  private discover(addresses: readonly string[]): void {
-    for (const input of addresses) {
+  /**
+   * Follows the addresses not followed yet, while there is room. An address
+   * is called over HTTPS when written https://, or when found through a node
+   * called over HTTPS (a TLS group's members name each other host:port).
+   */
+  private discover(inputs: readonly string[], foundOverHttps = false): void {
+    for (const input of inputs) {
       if (this.followers.size >= this.opts.maxNodes) return;
-      const address = tryNormalizeAddress(input);
+      const scheme = /^(https?):\/\//i.exec(input);
+      const https = scheme ? scheme[1]?.toLowerCase() === "https" : foundOverHttps;
+      const address = tryNormalizeAddress(
+        scheme ? input.slice(scheme[0].length).replace(/\/$/, "") : input,
+      );
       if (address === null || this.followers.has(address)) continue;
       const follower = new NodeFollower(address, this.followerOptions, {
         model: this.model,
-        discovered: (found) => this.discover(found),
+        discovered: (found) => this.discover(found, https),
+        access: { https, ...this.accessTo(address) },
       });
       this.followers.set(address, follower);
       follower.start();
     }
+  }
+
+  /** The CA and the token for one node: the token given, or a local node's cookie. */
+  private accessTo(address: string): { ca?: Buffer; token?: string } {
+    const colon = address.lastIndexOf(":");
+    const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+    const token = tokenForNode({ token: this.opts.token }, host, Number(address.slice(colon + 1)));
+    return {
+      ...(this.opts.tlsCa ? { ca: this.opts.tlsCa } : {}),
+      ...(token ? { token } : {}),
+    };
   }
 
   /** Sends what changed since the last flush to every page, as one event. */

@@ -53,6 +53,7 @@ test("bash completes commands, subcommands and each command's flags", async () =
       "--log-format",
     ]);
     assert.deepEqual(bashComplete(dir, ["devnet", "--fr"]), ["--fresh"]);
+    assert.deepEqual(bashComplete(dir, ["watch", "--tls"]), ["--tls-ca"]);
     assert.ok(bashComplete(dir, ["add", "hello", "--"]).includes("--json"));
   });
 });

@@ -68,6 +68,8 @@ export class DevnetProcess {
     nodes: number;
     difficulty: number;
     timeoutMs?: number;
+    /** More devnet flags (--private, --tls, ...). */
+    args?: string[];
   }): Promise<DevnetProcess> {
     const dir = await mkdtemp(join(tmpdir(), "bc-devnet-"));
     const viewPort = await freePortRun(opts.nodes + 1);
@@ -88,6 +90,7 @@ export class DevnetProcess {
         dir,
         "--log-level",
         "warn",
+        ...(opts.args ?? []),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
