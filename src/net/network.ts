@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import type { ChainState } from "../chain/chain-state.js";
+import type { ChainState, Reorg } from "../chain/chain-state.js";
 import { DEFAULTS } from "../config/config.js";
 import type { NodeMetrics } from "../config/metrics.js";
 import type { JobScheduler } from "../config/scheduler.js";
@@ -70,6 +70,9 @@ export interface NetworkStats extends ChainSyncStats {
   peerRequests: number;
 }
 
+/** Most tips remembered with their announcer (a tie is decided within seconds). */
+const MAX_TIP_ANNOUNCERS = 256;
+
 /** Shortest time between two runs of the retry timer. */
 const MIN_RETRY_GAP_MS = 50;
 
@@ -102,6 +105,14 @@ export class Network extends EventEmitter<NetworkEvents> {
   private started = false;
   /** Peers already reported as running the original Python node. */
   private readonly foreignLogged = new Set<string>();
+  /**
+   * Tip hash -> the caller (not a neighbour) whose announce made it our tip.
+   * Should we leave that tip for a better one of the same length (a tie), the
+   * caller is told at once: it does not hear from us otherwise (it is not one
+   * of our neighbours), and it would hold the losing tip until its
+   * chain-sync round.
+   */
+  private readonly tipAnnouncers = new Map<string, string>();
   private readonly guard: PeerGuard = {
     run: (peer, what, call) => this.guarded(peer, what, call),
     punish: (peer, reason) => this.punish(peer, reason),
@@ -276,6 +287,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       this.dataSync.run(this.readyNeighbours()),
     );
     this.relay.start();
+    this.deps.chain.on("reorg", this.onReorg);
     this.deps.metrics?.neighbours.set(this.peers.size);
     this.track(
       (async () => {
@@ -293,6 +305,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.abort.abort();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.deps.chain.off("reorg", this.onReorg);
     await this.relay.stop();
     await Promise.allSettled([...this.tasks]);
     this.client.close();
@@ -315,6 +328,11 @@ export class Network extends EventEmitter<NetworkEvents> {
   /** Blocks a peer (or anyone) announced with POST /blocks. */
   receiveBlocks(blocks: unknown[], caller: Caller): AnnounceResult {
     const result = this.inbound.receiveBlocks(blocks, caller);
+    const announcer = tryNormalizeAddress(caller.address);
+    if (result.status === "accepted" && announcer !== null && !this.peers.has(announcer)) {
+      if (this.tipAnnouncers.size >= MAX_TIP_ANNOUNCERS) this.tipAnnouncers.clear();
+      this.tipAnnouncers.set(this.deps.chain.tipHash, announcer);
+    }
     if (this.log.isLevelEnabled("debug")) {
       const first = blocks[0] as { index?: unknown } | undefined;
       this.log.debug(
@@ -429,6 +447,15 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.foreignLogged.add(peer);
     this.log.warn({ peer }, `${peer} ${reason}; it is not kept as a neighbour`);
   }
+
+  /** Our tip was left for another: its announcer, when not a neighbour, gets our chain's tail now. */
+  private readonly onReorg = (reorg: Reorg): void => {
+    const announcer = this.tipAnnouncers.get(reorg.old_tip);
+    if (announcer === undefined || this.abort.signal.aborted) return;
+    this.tipAnnouncers.delete(reorg.old_tip);
+    if (this.peers.has(announcer) || this.peers.isBanned(announcer)) return;
+    this.track(this.relay.catchUp(announcer));
+  };
 
   /** Runs one chain sync round against every neighbour now. */
   async syncNow(): Promise<void> {

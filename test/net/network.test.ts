@@ -336,6 +336,30 @@ describe("push", () => {
     );
   });
 
+  it("tells a caller that is not a neighbour at once when the tip it announced loses a tie", async () => {
+    const caller = await peerWith(LONG.slice(0, 5));
+    const [x, y] = [branch(LONG, 4, 1, "a"), branch(LONG, 4, 1, "b")].map((c) => c[5] as Block);
+    const [loser, winner] = hashBlock(x as Block) > hashBlock(y as Block) ? [x, y] : [y, x];
+    const n = node(LONG.slice(0, 5));
+    n.network.start();
+    const announced = n.network.receiveBlocks([loser], {
+      address: caller.address,
+      nodeId: null,
+      ip: "127.0.0.1",
+    });
+    assert.equal(announced.status, "accepted");
+    n.chain.offer([winner as Block], null);
+    assert.equal(n.chain.tipHash, hashBlock(winner as Block));
+    await waitFor(() => caller.seen("/blocks").some((r) => r.method === "POST"), {
+      timeoutMs: 5000,
+      what: "the caller told of the tip that won",
+    });
+    const sent = caller.seen("/blocks").find((r) => r.method === "POST")?.body as {
+      blocks: Block[];
+    };
+    assert.equal(hashBlock(sent.blocks.at(-1) as Block), hashBlock(winner as Block));
+  });
+
   it("relays a burst of messages in few requests, never back to their origin", async () => {
     const a = await peerWith(LONG.slice(0, 5));
     const b = await peerWith(LONG.slice(0, 5));
