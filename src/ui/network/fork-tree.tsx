@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { NetworkEvent } from "../../watch/wire.js";
 import { shortHash } from "../lib/format.js";
 import { branchColour, type ForkTree, type TreeItem } from "./branches.js";
+import { memo } from "./memo.js";
 import { ScrollRegion } from "./scroll-region.js";
 
 const COLUMN_W = 118;
@@ -14,18 +14,8 @@ interface Props {
   /** Node address -> short name (node-0...). */
   names: ReadonlyMap<string, string>;
   branches: ReadonlyMap<string, number>;
-  events: readonly NetworkEvent[];
-}
-
-/** The deepest reorg seen at each fork height (from the event log), for the fork points' marks. */
-function reorgDepths(events: readonly NetworkEvent[]): Map<number, number> {
-  const depths = new Map<number, number>();
-  for (const event of events) {
-    if (event.kind !== "reorg") continue;
-    const at = Number(event.fork_index);
-    depths.set(at, Math.max(depths.get(at) ?? 0, Number(event.depth) || 0));
-  }
-  return depths;
+  /** The deepest reorg seen at each fork height, for the fork points' marks. */
+  depths: ReadonlyMap<number, number>;
 }
 
 function label(item: TreeItem): string {
@@ -33,8 +23,7 @@ function label(item: TreeItem): string {
 }
 
 /** The live fork tree: every block seen, side branches kept, straight runs drawn as one box. */
-export function ForkTreeView({ tree, names, branches, events }: Props) {
-  const depths = reorgDepths(events);
+export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, depths }: Props) {
   const width = Math.max(1, tree.columns) * COLUMN_W + 20;
   const height = Math.max(1, tree.lanes) * LANE_H + 24;
   const x = (item: TreeItem) => 10 + item.column * COLUMN_W;
@@ -130,4 +119,4 @@ export function ForkTreeView({ tree, names, branches, events }: Props) {
       </ScrollRegion>
     </section>
   );
-}
+});
