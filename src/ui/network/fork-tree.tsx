@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { shortHash } from "../lib/format.js";
 import { branchColour, type ForkTree, type TreeItem } from "./branches.js";
 import { memo } from "./memo.js";
@@ -18,6 +18,31 @@ interface Props {
   depths: ReadonlyMap<number, number>;
 }
 
+/** What of the tree's width is in sight: its left edge and width (px). */
+interface Viewport {
+  left: number;
+  width: number;
+}
+
+/** The box's width until it is measured: a wide screen's, so the first paint misses nothing. */
+const GUESSED_VIEW_W = 1600;
+
+/**
+ * The items in sight, with a screen's width on each side (so a quick scroll shows boxes
+ * before the next frame draws more): a tree of 200 heights is thousands of SVG elements,
+ * and styling and painting them all at each update cost more than the whole rest of the page.
+ * An edge is drawn with its child, so a child in sight whose parent is not still has its edge.
+ */
+export function visibleItems(items: readonly TreeItem[], left: number, width: number): TreeItem[] {
+  const from = left - width;
+  const to = left + 2 * width;
+  return items.filter((item) => {
+    const start = 10 + item.column * COLUMN_W;
+    const parentStart = item.parent ? 10 + item.parent.column * COLUMN_W : start;
+    return start + BOX_W >= from && parentStart <= to;
+  });
+}
+
 function label(item: TreeItem): string {
   return item.from === item.to ? `#${item.from}` : `#${item.from}–${item.to}`;
 }
@@ -31,11 +56,31 @@ export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, 
   const forks = tree.items.filter((i) => i.fork).length;
   const scroller = useRef<HTMLElement>(null);
   const atEnd = useRef(true);
+  const [view, setView] = useState<Viewport>({ left: 0, width: GUESSED_VIEW_W });
+  const pending = useRef(0);
   // The newest blocks are on the right: keep them in sight unless the reader scrolled back.
   useLayoutEffect(() => {
     const box = scroller.current;
     if (box && atEnd.current) box.scrollLeft = box.scrollWidth;
   });
+  // The box's width, read again when it changes (a phone turned, a window resized).
+  useEffect(() => {
+    const box = scroller.current;
+    if (!box) return;
+    const measure = () => setView({ left: box.scrollLeft, width: box.clientWidth });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(pending.current);
+    };
+  }, []);
+  const drawn = visibleItems(
+    tree.items,
+    atEnd.current ? width - view.width : view.left,
+    view.width,
+  );
   const stale = tree.items.filter((i) => i.stale).length;
   return (
     <section class="panel" aria-labelledby="tree-title">
@@ -55,6 +100,12 @@ export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, 
         boxRef={scroller}
         onScroll={(box) => {
           atEnd.current = box.scrollLeft + box.clientWidth >= box.scrollWidth - 4;
+          // One redraw per frame however fast the reader scrolls.
+          if (pending.current) return;
+          pending.current = requestAnimationFrame(() => {
+            pending.current = 0;
+            setView({ left: box.scrollLeft, width: box.clientWidth });
+          });
         }}
       >
         <svg
@@ -65,7 +116,7 @@ export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, 
           role="img"
           aria-label={`Fork tree: ${tree.lanes} branch${tree.lanes === 1 ? "" : "es"}${tree.race ? `, a race at height ${tree.race.height}` : ""}`}
         >
-          {tree.items.map((item) =>
+          {drawn.map((item) =>
             item.parent ? (
               <path
                 key={`e-${item.hash}`}
@@ -74,7 +125,7 @@ export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, 
               />
             ) : null,
           )}
-          {tree.items.map((item) => {
+          {drawn.map((item) => {
             const tipNodes = item.tipOf;
             const branch = tipNodes.length > 0 ? (branches.get(tipNodes[0] as string) ?? -1) : -1;
             const depth = item.fork ? depths.get(item.to) : undefined;
