@@ -3,11 +3,7 @@ import { shortHash } from "../lib/format.js";
 import { branchColour, type ForkTree, type TreeItem } from "./branches.js";
 import { memo } from "./memo.js";
 import { ScrollRegion } from "./scroll-region.js";
-
-const COLUMN_W = 118;
-const LANE_H = 56;
-const BOX_W = 96;
-const BOX_H = 34;
+import { BOX_H, BOX_W, boxLeft, COLUMN_W, LANE_H, visibleItems } from "./tree-geometry.js";
 
 interface Props {
   tree: ForkTree;
@@ -27,22 +23,6 @@ interface Viewport {
 /** The box's width until it is measured: a wide screen's, so the first paint misses nothing. */
 const GUESSED_VIEW_W = 1600;
 
-/**
- * The items in sight, with a screen's width on each side (so a quick scroll shows boxes
- * before the next frame draws more): a tree of 200 heights is thousands of SVG elements,
- * and styling and painting them all at each update cost more than the whole rest of the page.
- * An edge is drawn with its child, so a child in sight whose parent is not still has its edge.
- */
-export function visibleItems(items: readonly TreeItem[], left: number, width: number): TreeItem[] {
-  const from = left - width;
-  const to = left + 2 * width;
-  return items.filter((item) => {
-    const start = 10 + item.column * COLUMN_W;
-    const parentStart = item.parent ? 10 + item.parent.column * COLUMN_W : start;
-    return start + BOX_W >= from && parentStart <= to;
-  });
-}
-
 function label(item: TreeItem): string {
   return item.from === item.to ? `#${item.from}` : `#${item.from}–${item.to}`;
 }
@@ -51,7 +31,7 @@ function label(item: TreeItem): string {
 export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, depths }: Props) {
   const width = Math.max(1, tree.columns) * COLUMN_W + 20;
   const height = Math.max(1, tree.lanes) * LANE_H + 24;
-  const x = (item: TreeItem) => 10 + item.column * COLUMN_W;
+  const x = boxLeft;
   const y = (item: TreeItem) => 18 + item.lane * LANE_H;
   const forks = tree.items.filter((i) => i.fork).length;
   const scroller = useRef<HTMLElement>(null);
@@ -83,7 +63,7 @@ export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, 
   );
   const stale = tree.items.filter((i) => i.stale).length;
   return (
-    <section class="panel" aria-labelledby="tree-title">
+    <section class="panel tree-panel" aria-labelledby="tree-title">
       <h2 id="tree-title">Fork tree</h2>
       {tree.race && (
         <p class="race-banner" role="status">

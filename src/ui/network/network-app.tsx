@@ -78,6 +78,27 @@ function useFeed(feed: ViewFeed): number {
   return version;
 }
 
+/**
+ * False until the frame after the first picture is painted: the node table, what a reader
+ * looks at first, is painted alone, and the fork tree and the other panels (most of the
+ * first render's work) come in the next frame.
+ */
+function useAfterFirstPaint(hasPicture: boolean): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    if (ready || !hasPicture) return;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setReady(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ready, hasPicture]);
+  return ready;
+}
+
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -108,9 +129,10 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
     () => branchesOf(shown.nodes, shown.blocks),
     [tips, shown.blocksVersion],
   );
+  const rest = useAfterFirstPaint(live.version > 0);
   const tree = useMemo(
-    () => layoutForkTree(shown.blocks, shown.nodes),
-    [tips, shown.blocksVersion],
+    () => (rest ? layoutForkTree(shown.blocks, shown.nodes) : null),
+    [tips, shown.blocksVersion, rest],
   );
   const depths = useStable(reorgDepths(shown.events), sameDepths);
   const branchesAt = (frame: Frame) => branchesOfFrame(frame, shown.blocks);
@@ -232,24 +254,32 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
           controls={shown.controls}
           onControl={control}
         />
-        <ForkTreeView tree={tree} names={names} branches={branches} depths={depths} />
-        <div class="network-columns">
-          <ConsensusStrip
-            frames={frozen.frames.filter((f) => replayAt === null || f.at <= replayAt)}
-            nodes={sorted}
-            names={names}
-            branchesAt={branchesAt}
-          />
-          <PeerGraph nodes={sorted} links={shown.links} names={names} branches={branches} />
-        </div>
-        <div class="network-columns">
-          <PropagationPanel
-            propagation={shown.propagation}
-            waterfall={shown.waterfall}
-            names={names}
-          />
-          <EventLog events={shown.events} names={names} now={now} />
-        </div>
+        {tree ? (
+          <>
+            <ForkTreeView tree={tree} names={names} branches={branches} depths={depths} />
+            <div class="network-columns">
+              <ConsensusStrip
+                frames={frozen.frames.filter((f) => replayAt === null || f.at <= replayAt)}
+                nodes={sorted}
+                names={names}
+                branchesAt={branchesAt}
+              />
+              <PeerGraph nodes={sorted} links={shown.links} names={names} branches={branches} />
+            </div>
+            <div class="network-columns">
+              <PropagationPanel
+                propagation={shown.propagation}
+                waterfall={shown.waterfall}
+                names={names}
+              />
+              <EventLog events={shown.events} names={names} now={now} />
+            </div>
+          </>
+        ) : (
+          <p class="panel muted" role="status">
+            Drawing the fork tree…
+          </p>
+        )}
       </main>
     </>
   );
