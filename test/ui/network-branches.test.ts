@@ -7,6 +7,7 @@ import {
   type PageBlock,
   stateAt,
 } from "../../src/ui/network/network-state.js";
+import { BOX_W, boxLeft, visibleItems } from "../../src/ui/network/tree-geometry.js";
 import type { NodeView } from "../../src/watch/wire.js";
 
 const hash = (name: string) => name.padEnd(64, "0");
@@ -93,6 +94,37 @@ test("two tips at the top height are an open race", () => {
   const race = tree(40, ["p", "q1"], ["p", "q2"]);
   const layout = layoutForkTree(race, [node("n0:1", "q1", 42), node("n1:1", "q2", 42)]);
   assert.deepEqual(layout.race, { height: 41, blocks: 2 });
+});
+
+test("the fork tree draws the boxes in sight and a screen each side, not the whole tree", () => {
+  // 150 heights, a side block every other one: each fork point ends a run, so ~225 boxes
+  // (names end in "z": the test hashes pad names with zeros, so "m1" and "m10" would be one).
+  const edges: [string, string][] = [];
+  for (let i = 0; i < 150; i++) {
+    edges.push([`m${i}z`, `m${i + 1}z`]);
+    if (i % 2 === 0) edges.push([`m${i}z`, `x${i}z`]);
+  }
+  const layout = layoutForkTree(tree(0, ...edges), [node("n0:1", "m150z", 151)]);
+  const right = Math.max(...layout.items.map((i) => boxLeft(i) + BOX_W));
+  const width = 1000;
+  const left = right - width;
+  const drawn = visibleItems(layout.items, left, width);
+  const inSight = layout.items.filter((i) => boxLeft(i) + BOX_W >= left && boxLeft(i) <= right);
+  assert.ok(inSight.length > 0);
+  for (const item of inSight) assert.ok(drawn.includes(item), `#${item.from} is in sight`);
+  assert.ok(
+    drawn.length < layout.items.length / 3,
+    `${drawn.length} of ${layout.items.length} boxes drawn`,
+  );
+  for (const item of drawn) {
+    const near = (i: (typeof drawn)[number]) =>
+      boxLeft(i) + BOX_W >= left - width && boxLeft(i) <= right + width;
+    assert.ok(near(item) || (item.parent && near(item.parent)), `#${item.from} is near the view`);
+  }
+  // Scrolled back to the start: the first boxes are drawn, the newest are not.
+  const start = visibleItems(layout.items, 0, width);
+  assert.ok(start.some((i) => i.from === 0));
+  assert.ok(!start.some((i) => i.lastHash === hash("m150z")));
 });
 
 test("the page's state takes deltas, and replay shows what was known then", () => {

@@ -25,6 +25,10 @@ export function branchesOf(
   /** Each branch's head (its highest tip) and the hashes of its ancestry that the page holds. */
   const heads: { tip: string; ancestry: Set<string> }[] = [];
   const tipBranch = new Map<string, number>();
+  // A tip below every other is the lowest a head's ancestry is asked about.
+  const lowest = Math.min(
+    ...tips.map((n) => Math.min(n.length - 1, blocks.get(n.tip as string)?.index ?? n.length - 1)),
+  );
   for (const node of tips) {
     const tip = node.tip as string;
     const found = heads.findIndex((head) => head.ancestry.has(tip));
@@ -33,7 +37,7 @@ export function branchesOf(
       continue;
     }
     tipBranch.set(tip, heads.length);
-    heads.push({ tip, ancestry: ancestryOf(tip, blocks) });
+    heads.push({ tip, ancestry: ancestryOf(tip, blocks, lowest) });
   }
   const result = new Map<string, number>();
   for (const node of nodes) {
@@ -42,13 +46,19 @@ export function branchesOf(
   return result;
 }
 
-/** A tip and its ancestors the page holds (bounded by the blocks held: each step a new one). */
-function ancestryOf(tip: string, blocks: ReadonlyMap<string, PageBlock>): Set<string> {
+/**
+ * A tip and its ancestors the page holds, down to height `floor` (what the caller reads: a walk
+ * to the oldest block held would be thousands of steps a tip at every update). Bounded by the
+ * blocks held: each step a new one.
+ */
+function ancestryOf(tip: string, blocks: ReadonlyMap<string, PageBlock>, floor = 0): Set<string> {
   const seen = new Set<string>();
   let hash: string | null = tip;
   while (hash && !seen.has(hash)) {
     seen.add(hash);
-    hash = blocks.get(hash)?.previous_hash ?? null;
+    const block = blocks.get(hash);
+    if (!block || block.index <= floor) break;
+    hash = block.previous_hash;
   }
   return seen;
 }
@@ -115,7 +125,8 @@ export function layoutForkTree(
     tipsOf.set(node.tip, [...(tipsOf.get(node.tip) ?? []), node.address]);
   }
   const live = new Set<string>();
-  for (const tip of tipsOf.keys()) for (const hash of ancestryOf(tip, blocks)) live.add(hash);
+  for (const tip of tipsOf.keys())
+    for (const hash of ancestryOf(tip, blocks, floor)) live.add(hash);
   // The best branch first: children ordered by the height they reach, then tips held.
   // Worked out once, highest blocks first, each from its children's (no walk per fork).
   const reach = new Map<string, number>();

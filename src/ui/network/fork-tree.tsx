@@ -1,55 +1,69 @@
-import { useLayoutEffect, useRef } from "preact/hooks";
-import type { NetworkEvent } from "../../watch/wire.js";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { shortHash } from "../lib/format.js";
 import { branchColour, type ForkTree, type TreeItem } from "./branches.js";
+import { memo } from "./memo.js";
 import { ScrollRegion } from "./scroll-region.js";
-
-const COLUMN_W = 118;
-const LANE_H = 56;
-const BOX_W = 96;
-const BOX_H = 34;
+import { BOX_H, BOX_W, boxLeft, COLUMN_W, LANE_H, visibleItems } from "./tree-geometry.js";
 
 interface Props {
   tree: ForkTree;
   /** Node address -> short name (node-0...). */
   names: ReadonlyMap<string, string>;
   branches: ReadonlyMap<string, number>;
-  events: readonly NetworkEvent[];
+  /** The deepest reorg seen at each fork height, for the fork points' marks. */
+  depths: ReadonlyMap<number, number>;
 }
 
-/** The deepest reorg seen at each fork height (from the event log), for the fork points' marks. */
-function reorgDepths(events: readonly NetworkEvent[]): Map<number, number> {
-  const depths = new Map<number, number>();
-  for (const event of events) {
-    if (event.kind !== "reorg") continue;
-    const at = Number(event.fork_index);
-    depths.set(at, Math.max(depths.get(at) ?? 0, Number(event.depth) || 0));
-  }
-  return depths;
+/** What of the tree's width is in sight: its left edge and width (px). */
+interface Viewport {
+  left: number;
+  width: number;
 }
+
+/** The box's width until it is measured: a wide screen's, so the first paint misses nothing. */
+const GUESSED_VIEW_W = 1600;
 
 function label(item: TreeItem): string {
   return item.from === item.to ? `#${item.from}` : `#${item.from}–${item.to}`;
 }
 
 /** The live fork tree: every block seen, side branches kept, straight runs drawn as one box. */
-export function ForkTreeView({ tree, names, branches, events }: Props) {
-  const depths = reorgDepths(events);
+export const ForkTreeView = memo(function ForkTreeView({ tree, names, branches, depths }: Props) {
   const width = Math.max(1, tree.columns) * COLUMN_W + 20;
   const height = Math.max(1, tree.lanes) * LANE_H + 24;
-  const x = (item: TreeItem) => 10 + item.column * COLUMN_W;
+  const x = boxLeft;
   const y = (item: TreeItem) => 18 + item.lane * LANE_H;
   const forks = tree.items.filter((i) => i.fork).length;
   const scroller = useRef<HTMLElement>(null);
   const atEnd = useRef(true);
+  const [view, setView] = useState<Viewport>({ left: 0, width: GUESSED_VIEW_W });
+  const pending = useRef(0);
   // The newest blocks are on the right: keep them in sight unless the reader scrolled back.
   useLayoutEffect(() => {
     const box = scroller.current;
     if (box && atEnd.current) box.scrollLeft = box.scrollWidth;
   });
+  // The box's width, read again when it changes (a phone turned, a window resized).
+  useEffect(() => {
+    const box = scroller.current;
+    if (!box) return;
+    const measure = () => setView({ left: box.scrollLeft, width: box.clientWidth });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(pending.current);
+    };
+  }, []);
+  const drawn = visibleItems(
+    tree.items,
+    atEnd.current ? width - view.width : view.left,
+    view.width,
+  );
   const stale = tree.items.filter((i) => i.stale).length;
   return (
-    <section class="panel" aria-labelledby="tree-title">
+    <section class="panel tree-panel" aria-labelledby="tree-title">
       <h2 id="tree-title">Fork tree</h2>
       {tree.race && (
         <p class="race-banner" role="status">
@@ -66,6 +80,12 @@ export function ForkTreeView({ tree, names, branches, events }: Props) {
         boxRef={scroller}
         onScroll={(box) => {
           atEnd.current = box.scrollLeft + box.clientWidth >= box.scrollWidth - 4;
+          // One redraw per frame however fast the reader scrolls.
+          if (pending.current) return;
+          pending.current = requestAnimationFrame(() => {
+            pending.current = 0;
+            setView({ left: box.scrollLeft, width: box.clientWidth });
+          });
         }}
       >
         <svg
@@ -76,7 +96,7 @@ export function ForkTreeView({ tree, names, branches, events }: Props) {
           role="img"
           aria-label={`Fork tree: ${tree.lanes} branch${tree.lanes === 1 ? "" : "es"}${tree.race ? `, a race at height ${tree.race.height}` : ""}`}
         >
-          {tree.items.map((item) =>
+          {drawn.map((item) =>
             item.parent ? (
               <path
                 key={`e-${item.hash}`}
@@ -85,7 +105,7 @@ export function ForkTreeView({ tree, names, branches, events }: Props) {
               />
             ) : null,
           )}
-          {tree.items.map((item) => {
+          {drawn.map((item) => {
             const tipNodes = item.tipOf;
             const branch = tipNodes.length > 0 ? (branches.get(tipNodes[0] as string) ?? -1) : -1;
             const depth = item.fork ? depths.get(item.to) : undefined;
@@ -130,4 +150,4 @@ export function ForkTreeView({ tree, names, branches, events }: Props) {
       </ScrollRegion>
     </section>
   );
-}
+});

@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
-import type { NodeView } from "../../watch/wire.js";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { NetworkEvent, NodeView } from "../../watch/wire.js";
 import { branchesOf, layoutForkTree } from "./branches.js";
 import { ForkTreeView } from "./fork-tree.js";
 import type { Frame, NetworkState } from "./network-state.js";
@@ -17,17 +17,45 @@ export interface ViewFeed {
   exportJson(): string;
 }
 
-/** Nodes in a stable order (by host, then port as a number) and their short names (node-0, node-1...). */
-function namesOf(nodes: readonly NodeView[]): { sorted: NodeView[]; names: Map<string, string> } {
+/** Nodes in a stable order: by host, then port as a number. */
+function sortedNodes(nodes: readonly NodeView[]): NodeView[] {
   const portOf = (a: string) => Number(a.slice(a.lastIndexOf(":") + 1)) || 0;
-  const sorted = [...nodes].sort(
+  return [...nodes].sort(
     (a, b) =>
       a.address
         .slice(0, a.address.lastIndexOf(":"))
         .localeCompare(b.address.slice(0, b.address.lastIndexOf(":"))) ||
       portOf(a.address) - portOf(b.address),
   );
-  return { sorted, names: new Map(sorted.map((n, i) => [n.address, `node-${i}`])) };
+}
+
+/** The nodes' short names (node-0, node-1...), in the sorted order. */
+function namesOf(sorted: readonly NodeView[]): Map<string, string> {
+  return new Map(sorted.map((n, i) => [n.address, `node-${i}`]));
+}
+
+/** The deepest reorg seen at each fork height (from the event log), for the fork points' marks. */
+function reorgDepths(events: readonly NetworkEvent[]): Map<number, number> {
+  const depths = new Map<number, number>();
+  for (const event of events) {
+    if (event.kind !== "reorg") continue;
+    const at = Number(event.fork_index);
+    depths.set(at, Math.max(depths.get(at) ?? 0, Number(event.depth) || 0));
+  }
+  return depths;
+}
+
+function sameDepths(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [at, depth] of a) if (b.get(at) !== depth) return false;
+  return true;
+}
+
+/** The value of the last render while it is equal to the new one, so memoised panels skip. */
+function useStable<T>(value: T, equal: (a: T, b: T) => boolean): T {
+  const kept = useRef(value);
+  if (kept.current !== value && !equal(kept.current, value)) kept.current = value;
+  return kept.current;
 }
 
 function useFeed(feed: ViewFeed): number {
@@ -50,6 +78,27 @@ function useFeed(feed: ViewFeed): number {
   return version;
 }
 
+/**
+ * False until the frame after the first picture is painted: the node table, what a reader
+ * looks at first, is painted alone, and the fork tree and the other panels (most of the
+ * first render's work) come in the next frame.
+ */
+function useAfterFirstPaint(hasPicture: boolean): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    if (ready || !hasPicture) return;
+    let timer = 0;
+    const frame = requestAnimationFrame(() => {
+      timer = window.setTimeout(() => setReady(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ready, hasPicture]);
+  return ready;
+}
+
 function useNow(): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -70,15 +119,22 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
   const live = feed.current();
   const frozen = paused ?? live;
   const shown = replayAt === null ? frozen : stateAt(frozen, replayAt);
-  const { sorted, names } = useMemo(() => namesOf(shown.nodes), [shown.version, shown.nodes]);
+  // Most updates change a node's row only: the names, the branches and the fork tree are
+  // redone only when what they read changed, so the panels fed by them are skipped (memo).
+  const sorted = useMemo(() => sortedNodes(shown.nodes), [shown.nodes]);
+  const addresses = sorted.map((n) => n.address).join(" ");
+  const names = useMemo(() => namesOf(sorted), [addresses]);
+  const tips = sorted.map((n) => `${n.address} ${n.tip} ${n.reachable} ${n.length}`).join(" ");
   const branches = useMemo(
     () => branchesOf(shown.nodes, shown.blocks),
-    [shown.version, shown.nodes],
+    [tips, shown.blocksVersion],
   );
+  const rest = useAfterFirstPaint(live.version > 0);
   const tree = useMemo(
-    () => layoutForkTree(shown.blocks, shown.nodes),
-    [shown.version, shown.nodes],
+    () => (rest ? layoutForkTree(shown.blocks, shown.nodes) : null),
+    [tips, shown.blocksVersion, rest],
   );
+  const depths = useStable(reorgDepths(shown.events), sameDepths);
   const branchesAt = (frame: Frame) => branchesOfFrame(frame, shown.blocks);
   const firstFrame = frozen.frames[0]?.at ?? now;
   const lastFrame = frozen.frames[frozen.frames.length - 1]?.at ?? now;
@@ -87,11 +143,15 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
     document.body.dataset.version = String(shown.version);
   }, [shown.version, tick]);
 
-  const control = async (action: string, node?: string) => {
-    setBusy(true);
-    setProblem(await feed.control(action, node));
-    setBusy(false);
-  };
+  // One function for the page's life, so the memoised rows holding it are not drawn again.
+  const control = useMemo(
+    () => async (action: string, node?: string) => {
+      setBusy(true);
+      setProblem(await feed.control(action, node));
+      setBusy(false);
+    },
+    [feed],
+  );
   const exportSession = () => {
     const blob = new Blob([feed.exportJson()], { type: "application/json" });
     const link = document.createElement("a");
@@ -192,26 +252,34 @@ export function NetworkApp({ feed }: { feed: ViewFeed }) {
           branches={branches}
           now={now}
           controls={shown.controls}
-          onControl={(action, node) => control(action, node)}
+          onControl={control}
         />
-        <ForkTreeView tree={tree} names={names} branches={branches} events={shown.events} />
-        <div class="network-columns">
-          <ConsensusStrip
-            frames={frozen.frames.filter((f) => replayAt === null || f.at <= replayAt)}
-            nodes={sorted}
-            names={names}
-            branchesAt={branchesAt}
-          />
-          <PeerGraph nodes={sorted} links={shown.links} names={names} branches={branches} />
-        </div>
-        <div class="network-columns">
-          <PropagationPanel
-            propagation={shown.propagation}
-            waterfall={shown.waterfall}
-            names={names}
-          />
-          <EventLog events={shown.events} names={names} now={now} />
-        </div>
+        {tree ? (
+          <>
+            <ForkTreeView tree={tree} names={names} branches={branches} depths={depths} />
+            <div class="network-columns">
+              <ConsensusStrip
+                frames={frozen.frames.filter((f) => replayAt === null || f.at <= replayAt)}
+                nodes={sorted}
+                names={names}
+                branchesAt={branchesAt}
+              />
+              <PeerGraph nodes={sorted} links={shown.links} names={names} branches={branches} />
+            </div>
+            <div class="network-columns">
+              <PropagationPanel
+                propagation={shown.propagation}
+                waterfall={shown.waterfall}
+                names={names}
+              />
+              <EventLog events={shown.events} names={names} now={now} />
+            </div>
+          </>
+        ) : (
+          <p class="panel muted" role="status">
+            Drawing the fork tree…
+          </p>
+        )}
       </main>
     </>
   );

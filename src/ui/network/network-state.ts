@@ -33,6 +33,11 @@ export interface NetworkState {
   frames: Frame[];
   /** Bumped at every change: views memoise on it. */
   version: number;
+  /**
+   * Bumped only when blocks come or go: the fork tree and the branches, the page's costliest
+   * work, are redone only then (most updates change a node's row, not the tree).
+   */
+  blocksVersion: number;
 }
 
 /** Most blocks the page keeps (the oldest to arrive go first), most events, most frames. */
@@ -60,6 +65,7 @@ export function emptyState(): NetworkState {
     controls: false,
     frames: [],
     version: 0,
+    blocksVersion: 0,
   };
 }
 
@@ -83,6 +89,7 @@ export function fromSnapshot(
     controls: snapshot.controls,
     frames: before?.frames ?? [],
     version: (before?.version ?? 0) + 1,
+    blocksVersion: (before?.blocksVersion ?? 0) + 1,
   };
   recordFrame(state, now);
   return state;
@@ -103,6 +110,7 @@ export function applyDelta(state: NetworkState, delta: NetworkDelta, now: number
     if (state.blocks.size <= PAGE_LIMITS.blocks) break;
     state.blocks.delete(hash);
   }
+  if (delta.blocks.length > 0) state.blocksVersion++;
   if (delta.events.length > 0) {
     state.events = state.events.concat(delta.events).slice(-PAGE_LIMITS.events);
   }
@@ -142,5 +150,6 @@ export function stateAt(state: NetworkState, at: number): NetworkState {
     blocks,
     events: state.events.filter((e) => e.at <= at),
     version: state.version * 1_000_003 + at,
+    blocksVersion: state.blocksVersion * 1_000_003 + at,
   };
 }
