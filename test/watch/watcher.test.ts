@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
 import { test } from "node:test";
 import { Watcher } from "../../src/watch/watcher.js";
 import type { NetworkSnapshot } from "../../src/watch/wire.js";
@@ -66,6 +67,8 @@ test("the watcher finds nodes through their neighbours, and keeps one that stops
     await a.stop();
     await b.stop();
     await cNow.stop();
+    // c was started again in its own folder, which its second start does not own: removed here.
+    await rm(c.dir, { recursive: true, force: true });
   }
 });
 
