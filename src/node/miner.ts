@@ -486,6 +486,8 @@ export class Miner implements NodeApi {
         {
           fork_index: reorg.fork_index,
           abandoned: depth,
+          old_tip: reorg.old_tip,
+          new_tip: reorg.new_tip,
           returned: returned.length,
           replaced: reorg.replaced.length,
         },

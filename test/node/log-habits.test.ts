@@ -43,7 +43,15 @@ test("a one-block reorg is logged at info, a deeper one at warn", async () => {
         const lines = (await readFile(join(node.dir, "miner.log"), "utf8")).split("\n");
         const found = lines
           .filter((l) => l.includes("switched to another branch"))
-          .map((l) => JSON.parse(l) as { level: number; abandoned: number });
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                level: number;
+                abandoned: number;
+                old_tip: string;
+                new_tip: string;
+              },
+          );
         return found.length === 3 ? found : null;
       },
       { what: "three reorgs in miner.log" },
@@ -56,6 +64,10 @@ test("a one-block reorg is logged at info, a deeper one at warn", async () => {
         [2, 40],
       ],
     );
+    // Each line names the tips it went from and to, so that a trace can follow a tie.
+    assert.match(reorgs[0]?.new_tip ?? "", /^[0-9a-f]{64}$/);
+    assert.equal(reorgs[1]?.old_tip, reorgs[0]?.new_tip);
+    assert.equal(reorgs[2]?.old_tip, reorgs[1]?.new_tip);
   } finally {
     await node.stop();
   }
