@@ -62,6 +62,8 @@ async function oneRun(shape: AgreementShape, run: number, seed: number): Promise
     const startedAt = Date.now();
     const acked = await sendRandom(net, 24, all, random, `run ${run}`);
     const sendMs = Date.now() - startedAt;
+    if (process.env.SIMNET_KEEP)
+      console.log(`run ${run}: last message acknowledged at ${new Date().toISOString()}`);
     const afterLast = await waitAgreement(net, all, acked.length, TIMEOUT_MS);
     await new Promise((resolve) =>
       setTimeout(resolve, Math.max(0, startedAt + SETTLED_MS - Date.now())),

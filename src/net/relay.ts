@@ -155,7 +155,9 @@ export class Relay {
    * apart). It syncs from us only when we are its neighbour, so the tail is
    * sent again from `maxBlocksPerPush` blocks back, which holds the fork point
    * of any short fork; without that resend, a peer that does not name us as a
-   * neighbour would wait for its next chain-sync round. A peer that did not
+   * neighbour would wait for its next chain-sync round. A peer whose chain is
+   * shorter than that tail's start is far behind, not forked: it syncs (from
+   * us when we are its neighbour), and the resend is not sent. A peer that did not
    * take our blocks (not better, or still no parent) and holds a chain as long
    * as ours may hold the better one: we ask it (onNotBetter).
    */
@@ -166,7 +168,10 @@ export class Relay {
     );
     const from = Math.max(chain.length - this.opts.maxBlocksPerPush, 1);
     const first = blocks[0]?.index ?? from;
-    if (answer?.status === 409 && first > from && !this.stopped) {
+    // A peer whose chain ends before the resend's first parent lacks it too: no resend.
+    const theirs = (answer?.body as { length?: unknown } | undefined)?.length;
+    const reachesBack = typeof theirs !== "number" || theirs >= from;
+    if (answer?.status === 409 && first > from && reachesBack && !this.stopped) {
       const tail = chain.slice(from, chain.length - from);
       answer = await guard.run(peer, "announce blocks", () => client.announceBlocks(peer, tail));
     }

@@ -336,6 +336,34 @@ describe("push", () => {
     );
   });
 
+  it("sends nothing again to a peer far behind (its chain ends before the resend's first parent)", async () => {
+    const a = await peerWith(LONG.slice(0, 3));
+    a.override = (req, res) => {
+      if (req.path !== "/blocks" || req.method !== "POST") return false;
+      res.writeHead(409, { "content-type": "application/json" });
+      res.end(JSON.stringify({ length: 3, message: "no parent" }));
+      return true;
+    };
+    const n = node(LONG.slice(0, 40), { neighbours: [a.address] });
+    n.network.start();
+    n.chain.offer([LONG[40] as Block], null);
+    await waitFor(() => a.seen("/blocks").some((r) => r.method === "POST"), {
+      timeoutMs: 5000,
+      what: "the first announce",
+    });
+    // One request at a time per peer: a resend would come before the next announce.
+    n.chain.offer([LONG[41] as Block], null);
+    await waitFor(() => a.seen("/blocks").filter((r) => r.method === "POST").length >= 2, {
+      timeoutMs: 5000,
+      what: "the next announce",
+    });
+    const firsts = a
+      .seen("/blocks")
+      .filter((r) => r.method === "POST")
+      .map((r) => (r.body as { blocks: Block[] }).blocks[0]?.index);
+    assert.deepEqual(firsts.slice(0, 2), [40, 41]);
+  });
+
   it("tells a caller that is not a neighbour at once when the tip it announced loses a tie", async () => {
     const caller = await peerWith(LONG.slice(0, 5));
     const [x, y] = [branch(LONG, 4, 1, "a"), branch(LONG, 4, 1, "b")].map((c) => c[5] as Block);
