@@ -293,6 +293,16 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   /**
+   * Whether our block `branch.base` is still the branch's parent. A reorg
+   * below it since makes the branch one of another chain: its pages can no
+   * longer be checked against this one (an id this chain now holds lower
+   * down would look like the peer's fault).
+   */
+  holdsBase(branch: RecordBranch): boolean {
+    return this.records.hashBytesAt(branch.base)?.equals(branch.baseHash) ?? false;
+  }
+
+  /**
    * Adopts a branch validated page by page (checkRecords) when it wins the
    * fork choice; its records join the chain as they are, with the hashes and
    * ids the validation gave. `unknown-parent` when our block `branch.base`
@@ -302,9 +312,7 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     const length = this.length;
     const { base } = branch;
     if (branch.length === 0) return { status: "not-better", length };
-    if (!this.records.hashBytesAt(base)?.equals(branch.baseHash)) {
-      return { status: "unknown-parent", length };
-    }
+    if (!this.holdsBase(branch)) return { status: "unknown-parent", length };
     const skip = this.knownBranchPrefix(branch);
     if (skip === branch.length) return { status: "not-better", length };
     const candidateLength = base + 1 + branch.length;

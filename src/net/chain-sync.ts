@@ -295,6 +295,14 @@ export class ChainSync {
         for (let at = 0; at < page.count; at += SLICE_BLOCKS) {
           if (at > 0) await setImmediate();
           if (this.deps.signal.aborted) return "done";
+          // Our chain moved below the branch meanwhile (another peer's blocks, an
+          // announce): its pages no longer fit the chain they were fetched for, and a
+          // block of theirs that our new chain holds lower down is no fault of the
+          // peer's. Go again from its status, as when the peer moves.
+          if (!chain.holdsBase(branch)) {
+            this.again.add(peer);
+            return "done";
+          }
           // Invalid blocks are punished at once, however short the branch still is.
           const checked = this.checkPage(peer, branch, page.slice(at, at + SLICE_BLOCKS));
           if (!checked) return "refused";

@@ -8,6 +8,7 @@ import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
 import { nextPageSize } from "../../src/net/chain-sync.js";
 import { codecFor } from "../../src/storage/chain-format.js";
 import { binaryRecord } from "../helpers/binary-record.js";
+import { mineNext } from "../helpers/tiny-chain.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { branch, longChain, stoppedAfterEach } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
@@ -179,6 +180,41 @@ describe("damaged and mismatched record pages", () => {
     assert.equal(n.chain.length, other.length);
     assert.deepEqual(n.network.neighbours, [peer.address]);
     assert.equal(peer.seen("/status").length, 2, "asked for its status once more");
+  });
+
+  it("does not punish a peer when our chain moves below its branch during the sync (a reorg by another peer's blocks)", async () => {
+    // Our other branch forks at 999 and holds, at 1001, the id the peer's block 1500 holds:
+    // checked against that chain, the peer's page from 1299 would repeat an earlier id.
+    const ours = LONG.slice(0, 1000);
+    for (let index = 1000; index < 1400; index++) {
+      const parent = ours[index - 1] as Block;
+      const block = mineNext(parent, 1, `b ${index}`, parent.timestamp + 3);
+      block.data.id =
+        index === 1001 ? (LONG[1500] as Block).data.id : `b${index.toString(16).padStart(31, "0")}`;
+      ours.push(block);
+    }
+    let n: ReturnType<typeof node> | null = null;
+    let pageRequests = 0;
+    const peer = await recordsPeer(LONG, "binary");
+    const answer = peer.override;
+    peer.override = async (req, res) => {
+      if (req.path === "/blocks" && ++pageRequests === 2) {
+        // The first page is adopted; then, before the second comes, our chain moves to the
+        // other branch (longer than what we hold now), below the base of the sync's branch.
+        const self = n as ReturnType<typeof node>;
+        await waitFor(() => self.chain.tipHash === hashBlock(LONG[1298] as Block), {
+          what: "the first page adopted",
+        });
+        assert.equal(self.chain.offer(ours.slice(1000), null).status, "accepted");
+      }
+      return answer ? answer(req, res) : false;
+    };
+    n = node(LONG.slice(0, 300), { neighbours: [peer.address] });
+    await n.network.syncNow();
+    assert.deepEqual(n.network.neighbours, [peer.address], "the peer is not banned");
+    // The sync went again at once from the peer's status and took its longer chain.
+    assert.equal(n.chain.length, LONG.length);
+    assert.equal(n.chain.tipHash, hashBlock(LONG[LONG.length - 1] as Block));
   });
 
   it("an announce that comes while a sync with the peer runs makes that sync go again when it ends", async () => {
