@@ -1,9 +1,17 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NodeProcess } from "../helpers/node-process.js";
 
@@ -23,6 +31,8 @@ import { NodeProcess } from "../helpers/node-process.js";
 /** Every namespace of a simnet is named `bcsim<pid>-<seq>-...`: the sweep knows what is whose. */
 const NAME_PREFIX = "bcsim";
 const NAME_PATTERN = /^bcsim(\d+)-(\d+)-/;
+/** Where SIMNET_KEEP moves a run's folder (under the temp folder). */
+const KEPT_FOLDER = "bcsim-kept";
 /** The range the simnet's addresses come from; it exists only inside its namespaces. */
 const SUBNET = "10.213";
 /** Where `ip netns exec` finds files to bind over /etc (the simnet's host names). */
@@ -526,6 +536,12 @@ export class SimNet {
     this.proxy?.kill("SIGKILL");
     for (const name of [...this.namespaces].reverse()) removeNamespace(name);
     if (!process.env.SIMNET_KEEP) rmSync(this.dir, { recursive: true, force: true });
-    else if (existsSync(this.dir)) process.stderr.write(`simnet: kept ${this.dir}\n`);
+    else if (existsSync(this.dir)) {
+      // Out of the sweep's reach (it removes a dead simnet's folders): kept until removed by hand.
+      const kept = join(tmpdir(), KEPT_FOLDER, basename(this.dir));
+      mkdirSync(join(tmpdir(), KEPT_FOLDER), { recursive: true });
+      renameSync(this.dir, kept);
+      process.stderr.write(`simnet: kept ${kept}\n`);
+    }
   }
 }
