@@ -30,7 +30,7 @@ export const MAY_IMPORT = {
   ],
   cli: ["watch", "node", "api", "net", "mining", "pool", "chain", "storage", "config", "core"],
   // The network view's watcher: a client of nodes, beside node/ (it knows them only by HTTP).
-  watch: ["net", "config", "core"],
+  watch: ["api", "net", "config", "core"],
   node: ["api", "net", "mining", "pool", "chain", "storage", "config", "core"],
   api: ["config", "core"],
   net: ["mining", "pool", "chain", "storage", "config", "core"],

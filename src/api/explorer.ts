@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 // The route schema's documentation fields (summary, tags, operationId...) are declared there.
 import type {} from "@fastify/swagger";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
+import { registerStaticPage } from "./static-page.js";
 
 /** Where the built explorer lives: dist/src/api/explorer.js -> dist/ui. */
 const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
@@ -70,29 +70,15 @@ const CONTENT_SECURITY_POLICY = [
 export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {}): void {
   if (opts.nodeUrl) checkNodeUrl(opts.nodeUrl);
   const nodeUrl = opts.nodeUrl ? opts.nodeUrl.replace(/\/+$/, "") : "";
-  // Files are read once they exist and kept: they change only with a rebuild, which restarts the server.
-  const cache = new Map<string, Buffer>();
-  const dir = opts.uiDir ? join(opts.uiDir, "/") : UI_DIR;
-
-  async function load(name: string): Promise<Buffer | null> {
-    const cached = cache.get(name);
-    if (cached) return cached;
-    try {
-      const bytes = await readFile(`${dir}${name}`);
-      cache.set(name, bytes);
-      return bytes;
-    } catch {
-      return null;
-    }
-  }
-
-  function notBuilt(reply: FastifyReply) {
-    return reply.code(503).send({ message: "the explorer is not built; run npm run build" });
-  }
-
-  app.get(
-    "/",
-    {
+  const meta = `<meta name="blockchain-node" content="${escapeAttribute(nodeUrl)}">`;
+  registerStaticPage(app, {
+    dir: opts.uiDir ? join(opts.uiDir, "/") : UI_DIR,
+    page: "index.html",
+    assets: ASSETS,
+    what: "the explorer",
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    render: (html) => html.replace(NODE_META, meta),
+    pageRoute: {
       schema: {
         summary: "The web explorer (HTML)",
         operationId: "getExplorer",
@@ -101,33 +87,6 @@ export function registerExplorer(app: FastifyInstance, opts: ExplorerOptions = {
         response: { 200: { type: "string", description: "the explorer's page" } },
       },
     },
-    async (_request, reply) => {
-      const html = await load("index.html");
-      if (!html) return notBuilt(reply);
-      const page = html
-        .toString("utf8")
-        .replace(NODE_META, `<meta name="blockchain-node" content="${escapeAttribute(nodeUrl)}">`);
-      return reply
-        .type("text/html; charset=utf-8")
-        .header("cache-control", "no-cache")
-        .header("content-security-policy", CONTENT_SECURITY_POLICY)
-        .header("x-content-type-options", "nosniff")
-        .send(page);
-    },
-  );
-
-  app.get("/ui/:file", { schema: { hide: true } }, async (request, reply) => {
-    const { file } = request.params as { file: string };
-    // Own keys only: 'constructor' or 'toString' are not files of the explorer.
-    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!type)
-      return reply.code(404).send({ message: `'ui/${file}' is not a file of the explorer` });
-    const bytes = await load(file);
-    if (!bytes) return notBuilt(reply);
-    return reply
-      .type(type)
-      .header("cache-control", "no-cache")
-      .header("x-content-type-options", "nosniff")
-      .send(bytes);
+    assetRoute: { schema: { hide: true } },
   });
 }

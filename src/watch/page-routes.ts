@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
+import { registerStaticPage } from "../api/static-page.js";
 
 /** Where the built page lives: dist/src/watch/page-routes.js -> dist/ui. */
 const UI_DIR = fileURLToPath(new URL("../../ui/", import.meta.url));
@@ -31,48 +31,14 @@ export function registerPageRoutes(
   app: FastifyInstance,
   opts: { pageToken: string; controls: boolean; uiDir?: string },
 ): void {
-  const dir = opts.uiDir ?? UI_DIR;
-  const cache = new Map<string, Buffer>();
-  async function load(name: string): Promise<Buffer | null> {
-    const cached = cache.get(name);
-    if (cached) return cached;
-    try {
-      const bytes = await readFile(`${dir}${name}`);
-      cache.set(name, bytes);
-      return bytes;
-    } catch {
-      return null;
-    }
-  }
-  const notBuilt = (reply: FastifyReply) =>
-    reply.code(503).send({ message: "the network view is not built; run npm run build" });
-
-  app.get("/", async (_request, reply) => {
-    const html = await load("network.html");
-    if (!html) return notBuilt(reply);
-    // The token rides in the page only where there are buttons to press.
-    const token = opts.controls ? opts.pageToken : "";
-    const page = html
-      .toString("utf8")
-      .replace(TOKEN_META, `<meta name="view-token" content="${token}">`);
-    return reply
-      .type("text/html; charset=utf-8")
-      .header("cache-control", "no-cache")
-      .header("content-security-policy", CONTENT_SECURITY_POLICY)
-      .header("x-content-type-options", "nosniff")
-      .send(page);
-  });
-
-  app.get("/ui/:file", async (request, reply) => {
-    const { file } = request.params as { file: string };
-    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!type) return reply.code(404).send({ message: `'ui/${file}' is not a file of the view` });
-    const bytes = await load(file);
-    if (!bytes) return notBuilt(reply);
-    return reply
-      .type(type)
-      .header("cache-control", "no-cache")
-      .header("x-content-type-options", "nosniff")
-      .send(bytes);
+  // The token rides in the page only where there are buttons to press.
+  const meta = `<meta name="view-token" content="${opts.controls ? opts.pageToken : ""}">`;
+  registerStaticPage(app, {
+    dir: opts.uiDir ?? UI_DIR,
+    page: "network.html",
+    assets: ASSETS,
+    what: "the network view",
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    render: (html) => html.replace(TOKEN_META, meta),
   });
 }
