@@ -7,33 +7,24 @@ import { build } from "esbuild";
 const entry = "src/ui/main.tsx";
 if (!existsSync(entry)) process.exit(0);
 mkdirSync("dist/ui", { recursive: true });
-await build({
-  entryPoints: [entry],
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  format: "esm",
-  target: "es2020",
-  platform: "browser",
-  jsx: "automatic",
-  jsxImportSource: "preact",
-  outfile: "dist/ui/app.js",
-  logLevel: "warning",
-});
+/** One browser bundle: minified, with its source map, Preact's JSX. */
+const bundle = (entryPoint, outfile) =>
+  build({
+    entryPoints: [entryPoint],
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    format: "esm",
+    target: "es2020",
+    platform: "browser",
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    outfile,
+    logLevel: "warning",
+  });
+await bundle(entry, "dist/ui/app.js");
 // The network view's page (blockchain watch, devnet): same stack, its own bundle.
-await build({
-  entryPoints: ["src/ui/network/network-main.tsx"],
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  format: "esm",
-  target: "es2020",
-  platform: "browser",
-  jsx: "automatic",
-  jsxImportSource: "preact",
-  outfile: "dist/ui/network.js",
-  logLevel: "warning",
-});
+await bundle("src/ui/network/network-main.tsx", "dist/ui/network.js");
 for (const file of ["index.html", "network.html", "style.css", "favicon.svg"]) {
   if (existsSync(`src/ui/${file}`)) copyFileSync(`src/ui/${file}`, `dist/ui/${file}`);
 }
