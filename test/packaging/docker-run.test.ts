@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { runCommand } from "../helpers/run-command.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /*
@@ -27,31 +28,9 @@ const SOURCE = "https://example.invalid/blockchain-node";
 /** How long `docker stop` waits for a node before it kills it. */
 const STOP_TIMEOUT_S = 30;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end (killed after `timeoutMs`), its output kept. */
-function run(command: string, args: string[], timeoutMs = 120_000, cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs a command to its end (killed after `timeoutMs`), its output kept, in the repository. */
+const run = (command: string, args: string[], timeoutMs?: number) =>
+  runCommand(command, args, { cwd: ROOT, timeoutMs });
 
 /** Runs a command that must succeed; returns its stdout, trimmed. */
 async function must(command: string, args: string[], timeoutMs?: number): Promise<string> {

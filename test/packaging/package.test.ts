@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort, getJson } from "../helpers/node-process.js";
+import { runCommand } from "../helpers/run-command.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /*
@@ -22,31 +23,9 @@ const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
 };
 const npmMissing = spawnSync("npm", ["--version"], { encoding: "utf8" }).status !== 0;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end (killed after `timeoutMs`). */
-function run(command: string, args: string[], cwd: string, timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs a command to its end (killed after `timeoutMs`) in `cwd`. */
+const run = (command: string, args: string[], cwd: string, timeoutMs?: number) =>
+  runCommand(command, args, { cwd, timeoutMs });
 
 /** A long-running child of the installed `blockchain`, its output kept. */
 function startInstalled(bin: string, args: string[], cwd: string) {
