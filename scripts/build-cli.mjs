@@ -10,7 +10,10 @@
 // that the paths the code takes from its own place (import.meta.url, here the
 // bundle's own URL: package.json, the addon, the worker files, dist/ui) still
 // hold. Worker threads and the library (dist/src/index.js) use the compiled files.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const entry = "dist/src/cli/main.js";
@@ -43,4 +46,74 @@ if (nonAscii >= 0) {
     `${outfile} has a non-ASCII byte at offset ${nonAscii}; bin/blockchain reads it as latin1`,
   );
   process.exit(1);
+}
+
+await warmCodeCaches();
+
+/**
+ * Writes the code caches of a node's start and of `blockchain get status`
+ * (bin/blockchain writes a command's cache as it exits): a node started with
+ * --no-mine on a new chain in a temporary folder, asked for its status, then
+ * stopped. The first start after a build is then as fast as the next ones,
+ * and an image built from this folder carries the caches (its runtime user
+ * may not write them). Bounded in time; a failure only costs the caches.
+ */
+async function warmCodeCaches() {
+  const dir = mkdtempSync(join(tmpdir(), "bc-warm-cache-"));
+  const node = spawn(
+    process.execPath,
+    [
+      "bin/blockchain",
+      "miner",
+      "start",
+      join(dir, "chain.json"),
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--no-mine",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const exited = new Promise((resolve) => node.once("exit", resolve));
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("no 'listening on' line within 20 s")),
+        20_000,
+      );
+      let seen = "";
+      node.stdout.setEncoding("utf8").on("data", (text) => {
+        seen += text;
+        const match = /listening on https?:\/\/\S+:(\d+)/.exec(seen);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      node.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the node exited (${code}) before listening`));
+      });
+    });
+    const status = spawnSync(
+      process.execPath,
+      ["bin/blockchain", "get", "status", "--port", port],
+      {
+        stdio: "ignore",
+        timeout: 20_000,
+      },
+    );
+    if (status.status !== 0) throw new Error(`get status exited ${status.status ?? status.signal}`);
+  } catch (err) {
+    console.warn(`the code caches were not written (${err.message}); commands start without them`);
+  } finally {
+    node.kill("SIGTERM");
+    const killer = setTimeout(() => node.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
