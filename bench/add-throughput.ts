@@ -4,14 +4,19 @@
 // Then the same writes with a writer's token (Authorization: Bearer) against a
 // node started with --write-tokens, the two kinds of node measured in turn,
 // three times each in ABBA order, the best run of each kept: on a shared
-// machine a moment of load elsewhere lowers one run, never raises it.
-// Keys: api_add_per_s, api_baseline_per_s, api_add_auth_per_s.
+// machine a moment of load elsewhere lowers one run, never raises it. Both
+// nodes get the same short warm-up first (before, only the open node had
+// served a load, GET /status, when its first add run began). Each run also gives the node's CPU time per
+// acknowledged add (from /proc), which the load moves far less than the rate:
+// the token's own cost. Keys: api_add_per_s, api_baseline_per_s,
+// api_add_auth_per_s, api_add_cpu_us, api_add_auth_cpu_us (medians of the three runs).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { addWriter } from "../src/config/secret-files.js";
 import { NodeProcess } from "../test/helpers/node-process.js";
+import { cpuSeconds } from "./lib/process-use.js";
 import { recordResults } from "./lib/results.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
@@ -19,13 +24,13 @@ const CONNECTIONS = 64;
 
 async function load(
   label: string,
-  opts: { url: string; method?: string; body?: string; token?: string },
+  opts: { url: string; method?: string; body?: string; token?: string; durationS?: number },
 ) {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? "GET",
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: opts.durationS ?? DURATION_S,
     headers: {
       "content-type": "application/json",
       ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
@@ -38,6 +43,11 @@ async function load(
     throw new Error(`${label}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
   return result.requests.average;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 const NODE_FLAGS = [
@@ -60,26 +70,54 @@ try {
   const body = JSON.stringify({
     message: "a benchmark message of a typical length, some sixty bytes",
   });
-  const adds: number[] = [];
-  const authAdds: number[] = [];
-  const runOpen = async () =>
-    adds.push(await load("POST /add (durable)", { url: `${node.url}/add`, method: "POST", body }));
-  const runAuth = async () =>
-    authAdds.push(
-      await load("POST /add (durable, writer token)", {
-        url: `${authNode.url}/add`,
-        method: "POST",
-        body,
-        token,
-      }),
-    );
+  const kinds = {
+    open: { label: "POST /add (durable)", node, token: undefined },
+    auth: { label: "POST /add (durable, writer token)", node: authNode, token },
+  };
+  const rates = { open: [] as number[], auth: [] as number[] };
+  const cpuUs = { open: [] as number[], auth: [] as number[] };
+  const run = async (kind: keyof typeof kinds, durationS = DURATION_S) => {
+    const { label, node: target, token: bearer } = kinds[kind];
+    const pid = target.child.pid as number;
+    const cpuBefore = cpuSeconds(pid);
+    const rate = await load(label, {
+      url: `${target.url}/add`,
+      method: "POST",
+      body,
+      durationS,
+      ...(bearer ? { token: bearer } : {}),
+    });
+    const cpuAfter = cpuSeconds(pid);
+    const perAdd =
+      cpuBefore === null || cpuAfter === null
+        ? Number.NaN
+        : ((cpuAfter - cpuBefore) * 1e6) / (rate * durationS);
+    console.log(`${"".padEnd(34)} node CPU ${perAdd.toFixed(1)} us per add`);
+    return { rate, perAdd };
+  };
+  // The same warm-up for both, not measured: compiled paths, a few thousand pending messages.
+  for (const kind of ["open", "auth"] as const) await run(kind, 1);
   // ABBA order: each kind runs as often right after the other's burst of disk writes.
-  for (const run of [runOpen, runAuth, runAuth, runOpen, runOpen, runAuth]) await run();
-  const add = Math.max(...adds);
-  const addAuth = Math.max(...authAdds);
+  for (const kind of ["open", "auth", "auth", "open", "open", "auth"] as const) {
+    const { rate, perAdd } = await run(kind);
+    rates[kind].push(rate);
+    cpuUs[kind].push(perAdd);
+  }
+  const add = Math.max(...rates.open);
+  const addAuth = Math.max(...rates.auth);
+  const [cpuOpen, cpuAuth] = [median(cpuUs.open), median(cpuUs.auth)];
   console.log(`${"".padEnd(34)} add/baseline ratio: ${(add / baseline).toFixed(3)}`);
   console.log(`${"".padEnd(34)} add with token/add ratio: ${(addAuth / add).toFixed(3)}`);
-  recordResults({ api_add_per_s: add, api_baseline_per_s: baseline, api_add_auth_per_s: addAuth });
+  console.log(
+    `${"".padEnd(34)} node CPU per add: ${cpuOpen.toFixed(1)} us open, ${cpuAuth.toFixed(1)} us with a token (median of 3)`,
+  );
+  recordResults({
+    api_add_per_s: add,
+    api_baseline_per_s: baseline,
+    api_add_auth_per_s: addAuth,
+    api_add_cpu_us: cpuOpen,
+    api_add_auth_cpu_us: cpuAuth,
+  });
 } finally {
   await node.stop();
   await authNode.stop();

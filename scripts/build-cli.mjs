@@ -1,35 +1,119 @@
 // Bundles the compiled CLI (dist/src/cli/main.js, what it imports of ours and
 // its dependencies: fastify, Ajv, TypeBox, pino, prom-client...) with esbuild
-// into dist/src/bundle/: one file for what every command needs, and chunks for
-// what a command imports only when it runs (the node, the storage's checks),
-// so that a command reads a few files, not a thousand (a node's start read
-// about 900 files of node_modules). bin/blockchain runs the bundle when it is
-// as new as the compiled files, else the compiled files themselves. The folder
-// is as deep as dist/src/<part>/, so that the paths the code takes from its
-// own place (package.json, the addon, the worker files, dist/ui) still hold.
-// Worker threads and the library (dist/src/index.js) use the compiled files.
-import { existsSync, rmSync } from "node:fs";
+// into one CommonJS file, dist/src/bundle/blockchain.cjs, so that a command
+// reads one file, not a thousand (a node's start read about 900 files of
+// node_modules). bin/blockchain runs it through node:vm with a V8 code cache
+// (see there), which ES modules cannot have on Node 20: that is why the bundle
+// is CommonJS, in one file (esbuild splits into chunks for ES modules only).
+// bin/blockchain runs the bundle when it is as new as the compiled files, else
+// the compiled files themselves. The folder is as deep as dist/src/<part>/, so
+// that the paths the code takes from its own place (import.meta.url, here the
+// bundle's own URL: package.json, the addon, the worker files, dist/ui) still
+// hold. Worker threads and the library (dist/src/index.js) use the compiled files.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const entry = "dist/src/cli/main.js";
 const outdir = "dist/src/bundle";
+const outfile = `${outdir}/blockchain.cjs`;
 if (!existsSync(entry)) {
   console.error(`${entry} is not built: run tsc first`);
   process.exit(1);
 }
+// Also removes the code caches of the previous bundle.
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { blockchain: entry },
+  entryPoints: [entry],
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // CommonJS dependencies bundled into ESM still call require() for Node's own modules.
-  banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-  },
-  outdir,
-  chunkNames: "chunk-[hash]",
+  outfile,
+  // The ES modules' import.meta.url becomes the bundle's own URL.
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Licence comments go to blockchain.cjs.LEGAL.txt: the bundle stays ASCII (read as latin1, see bin/blockchain).
+  legalComments: "external",
   logLevel: "warning",
 });
+const bytes = readFileSync(outfile);
+const nonAscii = bytes.findIndex((byte) => byte > 0x7f);
+if (nonAscii >= 0) {
+  console.error(
+    `${outfile} has a non-ASCII byte at offset ${nonAscii}; bin/blockchain reads it as latin1`,
+  );
+  process.exit(1);
+}
+
+await warmCodeCaches();
+
+/**
+ * Writes the code caches of a node's start and of `blockchain get status`
+ * (bin/blockchain writes a command's cache as it exits): a node started with
+ * --no-mine on a new chain in a temporary folder, asked for its status, then
+ * stopped. The first start after a build is then as fast as the next ones,
+ * and an image built from this folder carries the caches (its runtime user
+ * may not write them). Bounded in time; a failure only costs the caches.
+ */
+async function warmCodeCaches() {
+  const dir = mkdtempSync(join(tmpdir(), "bc-warm-cache-"));
+  const node = spawn(
+    process.execPath,
+    [
+      "bin/blockchain",
+      "miner",
+      "start",
+      join(dir, "chain.json"),
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--no-mine",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const exited = new Promise((resolve) => node.once("exit", resolve));
+  try {
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error("no 'listening on' line within 20 s")),
+        20_000,
+      );
+      let seen = "";
+      node.stdout.setEncoding("utf8").on("data", (text) => {
+        seen += text;
+        const match = /listening on https?:\/\/\S+:(\d+)/.exec(seen);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      node.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the node exited (${code}) before listening`));
+      });
+    });
+    const status = spawnSync(
+      process.execPath,
+      ["bin/blockchain", "get", "status", "--port", port],
+      {
+        stdio: "ignore",
+        timeout: 20_000,
+      },
+    );
+    if (status.status !== 0) throw new Error(`get status exited ${status.status ?? status.signal}`);
+  } catch (err) {
+    console.warn(`the code caches were not written (${err.message}); commands start without them`);
+  } finally {
+    node.kill("SIGTERM");
+    const killer = setTimeout(() => node.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -24,6 +24,12 @@ function sample(pid: number): { ticks: number; rssBytes: number } | null {
   }
 }
 
+/** CPU seconds (user + system, every thread) a process used so far; null when it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const now = sample(pid);
+  return now === null ? null : now.ticks / TICKS_PER_S;
+}
+
 /**
  * The mean RSS (MiB) and CPU (% of one core) of `pids` over `windowMs`; null
  * when none could be read (not Linux, or every process gone).
