@@ -341,8 +341,8 @@ static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
         !js_whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots))
         return js_type_error(env, usage);
     /* A power of two with room to spare, all empty: the caller's fresh table. */
-    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 2 > (double)slots || count > 2147483646.0)
-        return js_type_error(env, "fillIdTable: the table must be a power of two at least twice count");
+    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 3 > (double)slots * 2 || count > 2147483646.0)
+        return js_type_error(env, "fillIdTable: the table must be a power of two at least 1.5 times count");
     memset(table, 0, slots * sizeof(int32_t));
     return js_number(env, (double)fill_id_table(ids, (int64_t)count, (uint32_t)seed, table,
                                                 (uint32_t)(slots - 1)));
@@ -435,9 +435,9 @@ static napi_value place_ids_js(napi_env env, napi_callback_info info) {
         !js_whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
         !js_whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
         return js_type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
-    /* Room to spare, so that a free slot is always found. */
-    if ((first + count) * 2 > (double)slots || first + count > 2147483646.0)
-        return js_type_error(env, "placeIds: the table must be at least twice the ids it will hold");
+    /* Room to spare (at most two thirds full, as IdIndex keeps it), so that a free slot is always found. */
+    if ((first + count) * 3 > (double)slots * 2 || first + count > 2147483646.0)
+        return js_type_error(env, "placeIds: the table must be at least 1.5 times the ids it will hold");
     place_ids(ids, (int64_t)first, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
     return NULL;
 }

@@ -8,7 +8,7 @@ import { type ValidationOptions, validateExtension } from "../core/validate.js";
 import { BlockRecords } from "../storage/block-records.js";
 import type { ChainCodec, ChainFormat } from "../storage/chain-codec.js";
 import { codecFor } from "../storage/chain-format.js";
-import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
+import type { ChainStore, LoadedChain, RecordRun } from "../storage/chain-store.js";
 import { IdIndex } from "../storage/id-index.js";
 import { JSON_LINES_CODEC } from "../storage/json-lines-codec.js";
 import { nativeChainIndex } from "../storage/native-chain-index.js";
@@ -74,9 +74,10 @@ const MAX_SEEN_OF_BRANCH = 1000;
  * The node's chain in memory: it adopts a valid branch offered to it when the
  * core's fork choice says the branch wins, and tells who listens what changed.
  *
- * The blocks are held compactly (BlockRecords: the chain file's records plus
- * each block's hash), decoded when asked for; each block is hashed once, by
- * the load or by the validation that let it in.
+ * The blocks are held compactly (BlockRecords: the saved ones read from the
+ * chain file on demand, the others as records in memory until a save), decoded
+ * when asked for; each block is hashed once, by the load or by the validation
+ * that let it in.
  */
 export class ChainState extends EventEmitter<ChainStateEvents> {
   private readonly records: BlockRecords;
@@ -141,6 +142,16 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   markSaved(): void {
     this.dirty = this.records.length;
+  }
+
+  /**
+   * After a save to `store`: the blocks unchanged since the save began (all
+   * but those added or replaced meanwhile) are read from its file from now
+   * on, and leave memory.
+   */
+  savedTo(store: Pick<ChainStore, "saved" | "persistedLength" | "endOfRecords">): void {
+    const count = Math.min(this.dirty, store.persistedLength, this.length);
+    this.records.moveToFile(store.saved, count, store.endOfRecords(count));
   }
 
   /** Marks blocks from `index` on as unsaved again (a save that failed). */

@@ -21,6 +21,7 @@ export async function saveChain(chain: ChainState, store: ChainStore): Promise<D
     chain.markDirtyFrom(dirtyFrom);
     throw err;
   }
+  chain.savedTo(store);
   const unsavedFrom = Math.min(chain.dirtyFrom, length);
   return chain.slice(unsavedFrom, chain.length).map((b) => b.data);
 }

@@ -70,6 +70,7 @@ export const BINARY_CODEC: ChainCodec = {
   decode,
   soundPart,
   recordEnd,
+  wholeRecordsEnd,
   indexVouched(bytes, native) {
     if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) {
       return null;
@@ -128,6 +129,21 @@ function recordEnd(bytes: Buffer, start: number): number | string {
   if (crcAt + FRAME_TAIL > bytes.length) return cut;
   if (crc32(bytes.subarray(start, crcAt)) !== bytes.readUInt32LE(crcAt)) return BAD_CRC;
   return crcAt + FRAME_TAIL;
+}
+
+/** Where the whole records from `from` on end (framing and length check only), or -1 on a damaged length. */
+function wholeRecordsEnd(bytes: Buffer, from: number): number {
+  let pos = from;
+  while (bytes.length - pos >= FRAME_HEAD) {
+    const length = bytes.readUInt32LE(pos);
+    if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff || length > MAX_PAYLOAD) {
+      return -1;
+    }
+    const size = FRAME_HEAD + length + FRAME_TAIL;
+    if (bytes.length - pos < size) break;
+    pos += size;
+  }
+  return pos;
 }
 
 /** The size of the record at `pos` (framing included), or 0 when its length check fails or it runs past the end. */

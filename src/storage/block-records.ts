@@ -3,90 +3,175 @@ import { BINARY_CODEC } from "./binary-codec.js";
 import type { ChainCodec } from "./chain-codec.js";
 import { JSON_LINES_CODEC } from "./json-lines-codec.js";
 import { OffsetList } from "./offset-list.js";
+import type { RecordFile } from "./record-file.js";
 import { binaryToJsonLines } from "./record-transcode.js";
 import { SegmentedBytes } from "./segmented-bytes.js";
 
 const HASH_BYTES = 32;
 /** Decoded blocks kept at hand: the tip and what was just added are read again and again. */
 const DECODED_KEPT = 256;
+/** Bytes read from the file at a time when every block's hash is derived (the marks). */
+const SCAN_BYTES = 16 * 1024 * 1024;
 
 /**
- * A chain held compactly: every block as its record in the chain file's
- * format, one after another (in one byte space of segments: a sync's pages
- * are kept as they came, not copied), plus the start of each record and
- * each block's hash (32 raw bytes). A block is decoded when it is asked for,
- * so that memory per block stays near its size on disk instead of one object
- * graph per block.
+ * Where the saved blocks are: the chain file, the start of each of its
+ * records (shared with the ChainStore that appends them) and where the last
+ * one ends.
+ */
+export interface SavedRecords {
+  file: RecordFile;
+  starts: OffsetList;
+}
+
+/**
+ * A chain held compactly, in two parts:
  *
- * Records are written over in place after a truncation: a caller that keeps
+ * - the blocks already saved (`onFile` of them) stay in the chain file and
+ *   are read on demand (RecordFile: pread), from the start of each record.
+ *   Their hashes are not held: the hash of block i is record i + 1's
+ *   previous_hash, and the last saved block's hash is kept;
+ * - the blocks not saved yet (mined, synced, or written after a reorg's fork
+ *   point) are held as records of the codec in one byte space of segments (a
+ *   sync's pages are kept as they came, not copied), with their hashes (32
+ *   raw bytes each), until a save puts them in the file (`moveToFile`).
+ *
+ * Memory then follows what must be indexed (8 bytes a saved block), not the
+ * chain's size on disk. A block is decoded when asked for, and the last few
+ * are kept decoded.
+ *
+ * Records in memory are written over after a truncation: a caller that keeps
  * bytes beyond the current call takes a copy (`runFrom`).
  */
 export class BlockRecords {
-  private readonly space: SegmentedBytes;
-  private readonly starts: OffsetList;
-  private hashes: Buffer;
+  /** The chain file, or null while no block is saved (a chain built in memory). */
+  private file: RecordFile | null;
+  /** Starts of the file's records; the first `onFile` of them are this chain's blocks. */
+  private fileStarts: OffsetList;
+  private onFile: number;
+  /** Where record `onFile - 1` ends in the file. */
+  private fileEnd: number;
+  /** The hash of block `onFile - 1` (the others' are the next record's previous_hash). */
+  private lastFileHash: Buffer;
+
+  private memory: SegmentedBytes;
+  /** Where each unsaved record starts in `memory`. */
+  private memoryStarts: OffsetList;
+  /** The unsaved blocks' hashes, 32 bytes each. */
+  private memoryHashes: Buffer;
   private readonly decoded = new Map<number, Block>();
 
-  /**
-   * `bytes` holds `starts.length` records, from `starts[0]` up to `used`;
-   * `hashes` their hashes, 32 bytes each (both are taken, not copied).
-   */
-  constructor(
-    readonly codec: ChainCodec,
-    bytes: Buffer,
-    used: number,
-    starts: OffsetList,
-    hashes: Buffer,
-  ) {
-    this.space = new SegmentedBytes(bytes, used);
-    this.starts = starts;
-    this.hashes = hashes;
+  private constructor(readonly codec: ChainCodec) {
+    this.file = null;
+    this.fileStarts = new OffsetList();
+    this.onFile = 0;
+    this.fileEnd = 0;
+    this.lastFileHash = Buffer.alloc(HASH_BYTES);
+    this.memory = new SegmentedBytes(Buffer.allocUnsafe(4096), 0);
+    this.memoryStarts = new OffsetList();
+    this.memoryHashes = Buffer.alloc(HASH_BYTES * 64);
   }
 
-  /** No blocks yet (records are appended after the codec's header). */
+  /** No blocks yet. */
   static empty(codec: ChainCodec): BlockRecords {
-    const bytes = Buffer.alloc(Math.max(4096, codec.header.length));
-    codec.header.copy(bytes);
-    return new BlockRecords(
-      codec,
-      bytes,
-      codec.header.length,
-      new OffsetList(),
-      Buffer.alloc(HASH_BYTES * 64),
-    );
+    return new BlockRecords(codec);
+  }
+
+  /**
+   * Records held in memory: `bytes` holds `starts.length` records, the last
+   * ending at `bytes.length`; `hashes` their hashes, 32 bytes each (both are
+   * taken, not copied). A chain read whole by a tool (convert, import).
+   */
+  static inMemory(
+    codec: ChainCodec,
+    bytes: Buffer,
+    starts: OffsetList,
+    hashes: Buffer,
+  ): BlockRecords {
+    const records = new BlockRecords(codec);
+    records.memory = new SegmentedBytes(bytes, bytes.length);
+    records.memoryStarts = starts;
+    records.memoryHashes = hashes;
+    return records;
+  }
+
+  /**
+   * The first `count` records of a chain file, read on demand: `saved.starts`
+   * where each starts (shared, not copied), `end` where the last one ends,
+   * `tipHash` the last one's hash (32 raw bytes).
+   */
+  static onFile(
+    codec: ChainCodec,
+    saved: SavedRecords,
+    count: number,
+    end: number,
+    tipHash: Buffer,
+  ): BlockRecords {
+    const records = new BlockRecords(codec);
+    records.file = saved.file;
+    records.fileStarts = saved.starts;
+    records.onFile = count;
+    records.fileEnd = end;
+    records.lastFileHash = Buffer.from(tipHash);
+    return records;
   }
 
   get length(): number {
-    return this.starts.length;
+    return this.onFile + this.memoryStarts.length;
   }
 
-  /** The bytes of record `index` (a view: copy it to keep it). */
+  /** How many leading blocks are read from the chain file (the rest are held in memory). */
+  get savedLength(): number {
+    return this.onFile;
+  }
+
+  /** Where each record held in memory starts, a copy (for records read whole from a file: its offsets). */
+  startsOf(): OffsetList {
+    return this.memoryStarts.copy();
+  }
+
+  /** The bytes of record `index` (maybe a view: copy it to keep it). */
   recordAt(index: number): Buffer {
-    const start = this.starts.at(index) as number;
-    return this.space.view(start, this.starts.at(index + 1) ?? this.used);
+    if (index < this.onFile) return this.fileBytes(index, index + 1);
+    const at = index - this.onFile;
+    return this.memory.view(
+      this.memoryStarts.at(at) as number,
+      this.memoryStarts.at(at + 1) ?? this.memory.length,
+    );
   }
 
-  /** Every record, after the codec's header: a whole file's worth. */
-  copyAll(): Buffer {
-    return this.space.copy(0, this.used);
+  /** The records of blocks [from, to), one after another (a copy). */
+  recordsBetween(from: number, to: number): Buffer {
+    if (from >= to) return Buffer.alloc(0);
+    const split = Math.max(from, Math.min(to, this.onFile));
+    const saved = from < split ? this.fileBytes(from, split) : null;
+    const held =
+      split < to ? this.memory.copy(this.memoryOffset(split), this.memoryOffset(to)) : null;
+    if (saved && held) return Buffer.concat([saved, held]);
+    return (saved ?? held) as Buffer;
   }
 
-  /** Where each record starts (a copy). */
-  startsCopy(): OffsetList {
-    return this.starts.copy();
+  /** How many bytes the records of blocks [from, to) take. */
+  bytesBetween(from: number, to: number): number {
+    if (from >= to) return 0;
+    const split = Math.max(from, Math.min(to, this.onFile));
+    const saved = from < split ? this.endOf(split - 1) - this.startOf(from) : 0;
+    const held = split < to ? this.memoryOffset(to) - this.memoryOffset(split) : 0;
+    return saved + held;
   }
 
   /** The records from `from` on, copied, with where each starts and its hash: what a save appends. */
   runFrom(from: number): { from: number; bytes: Buffer; starts: number[]; hashes: Buffer } {
-    const first = this.starts.at(from) ?? this.used;
+    const length = this.length;
+    const bytes = this.recordsBetween(from, length);
     const starts: number[] = [];
-    for (let i = from; i < this.starts.length; i++) {
-      starts.push((this.starts.at(i) as number) - first);
+    const hashes = Buffer.allocUnsafe((length - from) * HASH_BYTES);
+    let at = 0;
+    for (let i = from; i < length; i++) {
+      starts.push(at);
+      at += this.endOf(i) - this.startOf(i);
+      (this.hashBytesAt(i) as Buffer).copy(hashes, (i - from) * HASH_BYTES);
     }
-    const hashes = Buffer.from(
-      this.hashes.subarray(from * HASH_BYTES, this.starts.length * HASH_BYTES),
-    );
-    return { from, bytes: this.space.copy(first, this.used), starts, hashes };
+    return { from, bytes, starts, hashes };
   }
 
   /**
@@ -95,20 +180,16 @@ export class BlockRecords {
    * chain is held in that codec, else each block re-encoded.
    */
   recordsIn(from: number, limit: number, maxBytes: number, codec: ChainCodec): Buffer {
-    const stop = Math.min(this.starts.length, from + limit);
+    const stop = Math.min(this.length, from + limit);
     if (from < 0 || from >= stop) return Buffer.alloc(0);
-    if (codec === this.codec) {
+    if (codec === this.codec || (this.codec === BINARY_CODEC && codec === JSON_LINES_CODEC)) {
+      // Whole records up to maxBytes (binary ones are smaller than their JSON lines, so
+      // these hold at least what the page may carry): read once, from the file or memory.
       let end = from + 1;
-      const first = this.starts.at(from) as number;
-      while (end < stop && (this.starts.at(end + 1) ?? this.used) - first <= maxBytes) end++;
-      return this.space.copy(first, this.starts.at(end) ?? this.used);
-    }
-    if (this.codec === BINARY_CODEC && codec === JSON_LINES_CODEC) {
+      while (end < stop && this.bytesBetween(from, end + 1) <= maxBytes) end++;
+      const stored = this.recordsBetween(from, end);
+      if (codec === this.codec) return stored;
       // Byte to byte: no block decoded, no JSON text made.
-      const stored = this.space.view(
-        this.starts.at(from) as number,
-        this.starts.at(stop) ?? this.used,
-      );
       const lines = binaryToJsonLines(stored, maxBytes, true);
       if (typeof lines === "string") throw new Error(`stored records do not transcode: ${lines}`);
       return lines.bytes;
@@ -126,7 +207,7 @@ export class BlockRecords {
 
   /** The block at `index`, decoded from its record (or undefined past the end). */
   blockAt(index: number): Block | undefined {
-    if (index < 0 || index >= this.starts.length) return undefined;
+    if (index < 0 || index >= this.length) return undefined;
     const kept = this.decoded.get(index);
     if (kept) return kept;
     const block = this.codec.decodeRecord(this.recordAt(index));
@@ -136,38 +217,50 @@ export class BlockRecords {
   }
 
   hashAt(index: number): string | undefined {
-    if (index < 0 || index >= this.starts.length) return undefined;
-    return this.hashes.toString("hex", index * HASH_BYTES, (index + 1) * HASH_BYTES);
+    return this.hashBytesAt(index)?.toString("hex");
   }
 
   /**
-   * The first `size` bytes of every block's hash, one after another, read
-   * from the raw hashes (a million hex strings would cost seconds and memory).
+   * The hash of block `index` as 32 raw bytes (maybe a view: copy it to keep
+   * it), or undefined past the end. A saved block's is read from the record
+   * after it.
    */
-  hashPrefixes(size: number): Buffer {
-    const count = this.starts.length;
-    const out = Buffer.allocUnsafe(count * size);
-    const hashes = this.hashes;
-    if (size % 4 === 0 && hashes.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
-      // Four bytes at a time: a million marks in a few milliseconds.
-      const from = new Uint32Array(hashes.buffer, hashes.byteOffset, (count * HASH_BYTES) / 4);
-      const to = new Uint32Array(out.buffer, out.byteOffset, (count * size) / 4);
-      const words = size / 4;
-      for (let i = 0; i < count; i++) {
-        for (let j = 0; j < words; j++) to[i * words + j] = from[i * 8 + j] as number;
-      }
-      return out;
+  hashBytesAt(index: number): Buffer | undefined {
+    if (index < 0 || index >= this.length) return undefined;
+    if (index >= this.onFile) {
+      const at = (index - this.onFile) * HASH_BYTES;
+      return this.memoryHashes.subarray(at, at + HASH_BYTES);
     }
-    for (let i = 0; i < count; i++) {
-      for (let j = 0; j < size; j++) out[i * size + j] = hashes[i * HASH_BYTES + j] as number;
-    }
-    return out;
+    if (index === this.onFile - 1) return this.lastFileHash;
+    const next = this.blockAt(index + 1) as Block;
+    return Buffer.from(next.previous_hash as string, "hex");
   }
 
-  /** The hash of block `index`: a view of its 32 raw bytes (copy it to keep it), or undefined past the end. */
-  hashBytesAt(index: number): Buffer | undefined {
-    if (index < 0 || index >= this.starts.length) return undefined;
-    return this.hashes.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+  /**
+   * The first `size` bytes of every block's hash, one after another (the
+   * marks of a chain file): the saved blocks' are read from the file, each
+   * record's previous_hash, a few megabytes at a time.
+   */
+  hashPrefixes(size: number): Buffer {
+    const count = this.length;
+    const out = Buffer.allocUnsafe(count * size);
+    for (let from = 1; from < this.onFile; ) {
+      let to = from + 1;
+      while (to < this.onFile && this.bytesBetween(from, to + 1) <= SCAN_BYTES) to++;
+      const bytes = this.fileBytes(from, to);
+      const base = this.startOf(from);
+      for (let i = from; i < to; i++) {
+        const record = bytes.subarray(this.startOf(i) - base, this.endOf(i) - base);
+        const block = this.codec.decodeRecord(record);
+        if (typeof block === "string") throw new Error(`record ${i} does not decode: ${block}`);
+        out.write(block.previous_hash as string, (i - 1) * size, size, "hex");
+      }
+      from = to;
+    }
+    for (let i = Math.max(0, this.onFile - 1); i < count; i++) {
+      (this.hashBytesAt(i) as Buffer).copy(out, i * size, 0, size);
+    }
+    return out;
   }
 
   /**
@@ -180,36 +273,98 @@ export class BlockRecords {
     const count = starts.length;
     if (count === 0) return;
     const first = starts[0] as number;
-    const base = this.used - first;
-    this.space.append(bytes.subarray(first));
-    for (let i = 0; i < count; i++) this.starts.push(base + (starts[i] as number));
-    const at = (this.starts.length - count) * HASH_BYTES;
+    const base = this.memory.length - first;
+    this.memory.append(bytes.subarray(first));
+    for (let i = 0; i < count; i++) this.memoryStarts.push(base + (starts[i] as number));
+    const at = (this.memoryStarts.length - count) * HASH_BYTES;
     // A run comes from a sync: the chain grows fast, so the hashes double.
-    this.hashes = grown(this.hashes, at + count * HASH_BYTES, this.hashes.length);
-    hashes.copy(this.hashes, at, 0, count * HASH_BYTES);
+    this.memoryHashes = grown(this.memoryHashes, at + count * HASH_BYTES, this.memoryHashes.length);
+    hashes.copy(this.memoryHashes, at, 0, count * HASH_BYTES);
   }
 
   /** Appends a block: its record (encoded here unless given) and its hash. */
   push(block: Block, hash: string, record: Buffer = this.codec.encodeRecord(block)): void {
-    const index = this.starts.length;
-    this.starts.push(this.used);
-    this.space.write(record);
-    this.hashes = grown(this.hashes, (index + 1) * HASH_BYTES);
-    this.hashes.write(hash, index * HASH_BYTES, HASH_BYTES, "hex");
+    const index = this.length;
+    const at = this.memoryStarts.length;
+    this.memoryStarts.push(this.memory.length);
+    this.memory.write(record);
+    this.memoryHashes = grown(this.memoryHashes, (at + 1) * HASH_BYTES);
+    this.memoryHashes.write(hash, at * HASH_BYTES, HASH_BYTES, "hex");
     this.keep(index, block);
   }
 
-  /** Keeps the first `length` blocks. */
+  /**
+   * Keeps the first `length` blocks. Cutting into the saved blocks leaves the
+   * file as it is (the next save cuts it): they are no longer read from it.
+   */
   truncate(length: number): void {
-    if (length >= this.starts.length) return;
-    this.space.truncate(this.starts.at(length) as number);
-    this.starts.truncate(length);
+    if (length >= this.length) return;
     for (const index of this.decoded.keys()) if (index >= length) this.decoded.delete(index);
+    if (length >= this.onFile) {
+      const at = length - this.onFile;
+      this.memory.truncate(this.memoryStarts.at(at) as number);
+      this.memoryStarts.truncate(at);
+      return;
+    }
+    // Block length - 1's hash, read while record `length` is still this chain's.
+    this.lastFileHash = Buffer.from(this.hashBytesAt(length - 1) as Buffer);
+    this.fileEnd = this.startOf(length);
+    this.onFile = length;
+    this.memory = new SegmentedBytes(Buffer.allocUnsafe(4096), 0);
+    this.memoryStarts = new OffsetList();
   }
 
-  /** How many bytes the records take (the codec's header included). */
-  private get used(): number {
-    return this.space.length;
+  /**
+   * After a save: the first `count` blocks (`count` at least savedLength, at
+   * most length) are in `saved`'s file as they are here, record i from
+   * `saved.starts[i]`, the last one ending at `end`. They are read from there
+   * from now on and leave memory.
+   */
+  moveToFile(saved: SavedRecords, count: number, end: number): void {
+    const length = this.length;
+    if (count <= this.onFile || count > length) return;
+    if (this.file !== null && this.file !== saved.file) {
+      throw new Error("the chain's saved blocks are in another file than the one saved to");
+    }
+    const lastHash = Buffer.from(this.hashBytesAt(count - 1) as Buffer);
+    // The blocks after `count` (added while the save ran) stay in memory: few, copied once.
+    const rest = this.runFrom(count);
+    this.file = saved.file;
+    this.fileStarts = saved.starts;
+    this.onFile = count;
+    this.fileEnd = end;
+    this.lastFileHash = lastHash;
+    this.memory = new SegmentedBytes(Buffer.allocUnsafe(Math.max(4096, rest.bytes.length)), 0);
+    this.memoryStarts = new OffsetList();
+    this.memoryHashes = Buffer.alloc(Math.max(64, rest.starts.length) * HASH_BYTES);
+    if (rest.starts.length > 0) {
+      this.memory.write(rest.bytes);
+      for (const start of rest.starts) this.memoryStarts.push(start);
+      rest.hashes.copy(this.memoryHashes);
+    }
+  }
+
+  /** Where record `index` starts: a file offset when saved, else an offset in memory. */
+  private startOf(index: number): number {
+    if (index < this.onFile) return this.fileStarts.at(index) as number;
+    return this.memoryOffset(index);
+  }
+
+  /** Where record `index` ends (in the file or in memory, as startOf). */
+  private endOf(index: number): number {
+    if (index < this.onFile - 1) return this.fileStarts.at(index + 1) as number;
+    if (index === this.onFile - 1) return this.fileEnd;
+    return this.memoryOffset(index + 1);
+  }
+
+  private memoryOffset(index: number): number {
+    return this.memoryStarts.at(index - this.onFile) ?? this.memory.length;
+  }
+
+  /** Saved records [from, to), read from the file. */
+  private fileBytes(from: number, to: number): Buffer {
+    const file = this.file as RecordFile;
+    return file.read(this.fileStarts.at(from) as number, this.endOf(to - 1));
   }
 
   private keep(index: number, block: Block): void {

@@ -8,16 +8,13 @@ import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
+import { BlockRecords, type SavedRecords } from "./block-records.js";
 import { readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
-import {
-  indexVouchedChain,
-  type LoadedChain,
-  loadCheckedChain,
-  loadVouchedChain,
-} from "./chain-load.js";
+import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
+import { indexChainFile } from "./file-index.js";
 import {
   type ChainHash,
   claimHashFile,
@@ -26,7 +23,9 @@ import {
   readChainHash,
   writeHashFile,
 } from "./hash-file.js";
+import { nativeChainIndex } from "./native-chain-index.js";
 import type { OffsetList } from "./offset-list.js";
+import { RecordFile } from "./record-file.js";
 import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
 
 export type { ChainFile } from "./chain-file.js";
@@ -116,6 +115,8 @@ export class ChainStore {
     private readonly handle: FileHandle,
     private readonly lock: ChainLock,
     private readonly marks: BlockMarks,
+    /** The file read by the chain's saved blocks (closed with the store). */
+    readonly file: RecordFile,
     offsets: OffsetList,
     size: number,
     hasher: RunningDigest,
@@ -165,42 +166,55 @@ export class ChainStore {
       await writeChainFile(path, opts.format, [genesisBlock()]);
     }
 
-    const bytes = await readChainBytes(path);
     const validation = {
       difficulty: opts.difficulty,
       ...(opts.rule ? { rule: opts.rule } : {}),
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     };
-    // The .hash vouches for bytes the node itself wrote: those are not validated again. The
-    // digest runs in the thread pool (with the addon) while this thread indexes the same bytes
-    // as if the .hash vouched for them; the index is used only if it does.
     const codec = codecFor(opts.format);
-    const digesting = digestOf(bytes);
+    const file = new RecordFile(path);
     // A .hash that vouches for another chain file of the same name (a converted copy beside
     // this one) says nothing about this file: it is checked in full, then the .hash is its own.
     const chainHash = await readChainHash(path);
     const stored = chainHash.digest;
-    const indexed = !opts.verifyAll && stored !== null ? indexVouchedChain(bytes, codec) : null;
-    let hasher = await digesting;
-    const vouched = indexed !== null && stored === hasher.hex();
-    let loaded = vouched ? loadVouchedChain(path, bytes, codec, validation, indexed) : null;
-    const trusted = loaded !== null;
-    let size = bytes.length;
+    // The .hash vouches for bytes the node itself wrote: those are not validated again. The
+    // file is read in chunks, digested in the thread pool (with the addon) while this thread
+    // indexes the same bytes as if the .hash vouched for them; the index is used only if it does.
+    const indexed =
+      !opts.verifyAll && stored !== null
+        ? await indexChainFile(path, codec, nativeChainIndex())
+        : null;
+    let loaded: LoadedChain;
+    let hasher: RunningDigest;
+    let size: number;
     let offsets: OffsetList;
     let repair: { keep: number; append: Buffer | null } | null = null;
-    if (loaded) {
-      offsets = loaded.records.startsCopy();
+    /** What the marks and a changed file's coverage are judged on. */
+    let view: ChainView;
+    let covered: Buffer | null = null;
+    const trusted = indexed !== null && indexed.digest.hex() === stored;
+    if (indexed !== null && trusted) {
+      loaded = loadIndexedChain(path, file, indexed.index, codec, validation);
+      hasher = indexed.digest;
+      size = indexed.index.size;
+      offsets = indexed.index.starts;
+      view = loaded.records;
     } else {
+      // Checked in full, from the whole file in memory (a file that is not the node's own, or
+      // damaged, or --verify-chain); the blocks are then read from the file like a trusted one's.
+      const bytes = await readChainBytes(path);
+      const digesting = digestOf(bytes);
       // Framed only: each record is parsed once, by the full check.
-      const file = codec.soundPart(bytes, path);
-      const sound = bytes.subarray(0, file.end);
-      const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-      loaded = loadCheckedChain(path, records, codec, validation);
-      if (!loaded) {
+      const sound = codec.soundPart(bytes, path);
+      const kept = bytes.subarray(0, sound.end);
+      const records = sound.completion ? Buffer.concat([kept, sound.completion]) : kept;
+      const checked = loadCheckedChain(path, records, codec, validation);
+      hasher = await digesting;
+      if (!checked) {
         // Our own writes create a file whole (temp file + rename), so a file without one
         // whole block is not a chain this node wrote: a note, another program's file, a typo.
-        const why = file.torn ? file.torn.reason : "the file is empty";
+        const why = sound.torn ? sound.torn.reason : "the file is empty";
         throw new ChainLoadError(
           "NO_WHOLE_BLOCK",
           path,
@@ -208,22 +222,36 @@ export class ChainStore {
             "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
         );
       }
-      offsets = loaded.records.startsCopy();
-      if (file.torn) {
-        const copy = await keepTornTail(path, bytes.subarray(file.end));
+      const count = checked.records.length;
+      if (sound.torn) {
+        const copy = await keepTornTail(path, bytes.subarray(sound.end));
         warn(
-          `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
-            `${offsets.length} block(s) kept; the cut bytes are saved in ${copy}`,
+          `${path}: cut off a torn last record at byte offset ${sound.torn.offset} (${sound.torn.reason}); ` +
+            `${count} block(s) kept; the cut bytes are saved in ${copy}`,
         );
       }
-      if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
-      if (file.torn || file.completion || sound.length !== bytes.length) {
-        repair = { keep: sound.length, append: file.completion };
+      if (sound.completion) warn(`${path}: the last line lacked its newline; added it`);
+      size = bytes.length;
+      if (sound.torn || sound.completion || kept.length !== bytes.length) {
+        repair = { keep: kept.length, append: sound.completion };
         hasher = newDigest();
-        hasher.update(sound);
-        if (file.completion) hasher.update(file.completion);
-        size = sound.length + (file.completion?.length ?? 0);
+        hasher.update(records);
+        size = records.length;
       }
+      covered = records;
+      const marks = checked.records.hashPrefixes(MARK_BYTES);
+      view = { length: count, hashPrefixes: () => marks };
+      offsets = checked.records.startsOf();
+      loaded = {
+        records: BlockRecords.onFile(
+          codec,
+          { file, starts: offsets },
+          count,
+          size,
+          checked.records.hashBytesAt(count - 1) as Buffer,
+        ),
+        ids: checked.ids,
+      };
     }
 
     const handle = await open(path, "r+");
@@ -236,13 +264,20 @@ export class ChainStore {
         if (repair.append) await writeAll(handle, repair.append, repair.keep);
         await handle.sync();
       }
-      const store = new ChainStore(path, opts.format, handle, lock, marks, offsets, size, hasher);
-      const covered = repair
-        ? Buffer.concat([bytes.subarray(0, repair.keep), repair.append ?? Buffer.alloc(0)])
-        : bytes;
+      const store = new ChainStore(
+        path,
+        opts.format,
+        handle,
+        lock,
+        marks,
+        file,
+        offsets,
+        size,
+        hasher,
+      );
       // The marks then belong to the same file the .hash vouched for.
       const storedMarks = chainHash.otherOwner === null ? opened.stored : Buffer.alloc(0);
-      await store.checkCoverage(covered, loaded.records, storedMarks, chainHash, opts, warn);
+      await store.checkCoverage(covered, view, storedMarks, chainHash, opts, warn);
       const result = loaded;
       return {
         store,
@@ -258,6 +293,7 @@ export class ChainStore {
     } catch (err) {
       await marks?.close();
       await handle.close();
+      file.close();
       throw err;
     }
   }
@@ -265,6 +301,16 @@ export class ChainStore {
   /** How many blocks the file holds. */
   get persistedLength(): number {
     return this.offsets.length;
+  }
+
+  /** The file and where each record starts (the list the store appends to, shared). */
+  get saved(): SavedRecords {
+    return { file: this.file, starts: this.offsets };
+  }
+
+  /** Where the file's first `count` records end (the file's size for all of them). */
+  endOfRecords(count: number): number {
+    return this.offsets.at(count) ?? this.size;
   }
 
   /**
@@ -289,6 +335,7 @@ export class ChainStore {
     try {
       await this.marks.close();
       await this.handle.close();
+      this.file.close();
     } finally {
       await this.lock.release();
     }
@@ -409,7 +456,7 @@ export class ChainStore {
    * marks), unless the user accepts it.
    */
   private async checkCoverage(
-    bytes: Buffer,
+    bytes: Buffer | null,
     chain: ChainView,
     storedMarks: Buffer,
     chainHash: ChainHash,
@@ -429,7 +476,8 @@ export class ChainStore {
       if (stored === null || !chainHash.recorded) await claimHashFile(this.path, digest);
       return;
     }
-    const covered = this.coveredRecords(bytes, stored);
+    // A file the .hash does not vouch for was read whole for its full check.
+    const covered = this.coveredRecords(bytes as Buffer, stored);
     if (covered !== null) {
       warn(
         `${this.path}: ${chain.length - covered} block(s) after block ${covered - 1} were written after the last .hash update (a save cut short); they are valid, so the .hash now covers them`,

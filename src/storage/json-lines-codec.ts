@@ -97,6 +97,10 @@ export const JSON_LINES_CODEC: ChainCodec = {
     return newline < 0 ? "the record is cut short (the bytes end before its newline)" : newline + 1;
   },
 
+  wholeRecordsEnd(bytes: Buffer, from: number): number {
+    return Math.max(from, lastIndexOfByte(bytes, NEWLINE) + 1);
+  },
+
   decodeRecord(record: Buffer): Block | string {
     const end = record[record.length - 1] === NEWLINE ? record.length - 1 : record.length;
     const parsed = tryParse(record.toString("utf8", 0, end));

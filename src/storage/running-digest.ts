@@ -90,3 +90,13 @@ export async function digestOf(
   await digest.updateAsync(bytes);
   return digest;
 }
+
+/**
+ * Extends `digest` by `bytes`: in the thread pool when it is the addon's (the
+ * caller's thread may work meanwhile; `bytes` must not change until this
+ * resolves, and the next update must wait for it), else here and now.
+ */
+export async function extendDigest(digest: RunningDigest, bytes: Uint8Array): Promise<void> {
+  if (digest instanceof NativeDigest) return digest.updateAsync(bytes);
+  digest.update(bytes);
+}
