@@ -2,6 +2,7 @@ import type { Block } from "../core/block.js";
 import { BINARY_CODEC } from "./binary-codec.js";
 import type { ChainCodec } from "./chain-codec.js";
 import { JSON_LINES_CODEC } from "./json-lines-codec.js";
+import { type NativeChainIndex, nativeChainIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
 import type { RecordFile } from "./record-file.js";
 import { binaryToJsonLines } from "./record-transcode.js";
@@ -238,24 +239,32 @@ export class BlockRecords {
 
   /**
    * The first `size` bytes of every block's hash, one after another (the
-   * marks of a chain file): the saved blocks' are read from the file, each
-   * record's previous_hash, a few megabytes at a time.
+   * marks of a chain file): a saved block's is the next record's
+   * previous_hash, read from the file a few megabytes at a time by the chain
+   * index (`native`, as the trusted start reads them) or, without it, decoded.
    */
-  hashPrefixes(size: number): Buffer {
+  hashPrefixes(size: number, native: NativeChainIndex | null = nativeChainIndex()): Buffer {
     const count = this.length;
     const out = Buffer.allocUnsafe(count * size);
-    for (let from = 1; from < this.onFile; ) {
-      let to = from + 1;
+    // Records [from, to) give the hashes of blocks from .. to - 2; the next run starts at to - 1.
+    for (let from = 0; from < this.onFile - 1; ) {
+      let to = from + 2;
       while (to < this.onFile && this.bytesBetween(from, to + 1) <= SCAN_BYTES) to++;
       const bytes = this.fileBytes(from, to);
-      const base = this.startOf(from);
-      for (let i = from; i < to; i++) {
-        const record = bytes.subarray(this.startOf(i) - base, this.endOf(i) - base);
-        const block = this.codec.decodeRecord(record);
-        if (typeof block === "string") throw new Error(`record ${i} does not decode: ${block}`);
-        out.write(block.previous_hash as string, (i - 1) * size, size, "hex");
+      const index = native?.indexRecords(bytes, 0, this.codec.format === "binary") ?? null;
+      for (let i = from; i < to - 1; i++) {
+        if (index) {
+          index.hashes.copy(out, i * size, (i - from) * HASH_BYTES, (i - from) * HASH_BYTES + size);
+        } else {
+          const base = this.startOf(from);
+          const next = bytes.subarray(this.startOf(i + 1) - base, this.endOf(i + 1) - base);
+          const block = this.codec.decodeRecord(next);
+          if (typeof block === "string")
+            throw new Error(`record ${i + 1} does not decode: ${block}`);
+          out.write(block.previous_hash as string, i * size, size, "hex");
+        }
       }
-      from = to;
+      from = to - 1;
     }
     for (let i = Math.max(0, this.onFile - 1); i < count; i++) {
       (this.hashBytesAt(i) as Buffer).copy(out, i * size, 0, size);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promises";
+import { access, type FileHandle, mkdir, open, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
@@ -183,7 +183,7 @@ export class ChainStore {
     // indexes the same bytes as if the .hash vouched for them; the index is used only if it does.
     const indexed =
       !opts.verifyAll && stored !== null
-        ? await indexChainFile(path, codec, nativeChainIndex())
+        ? await indexChainFile(path, codec, nativeChainIndex(), !(await hasMarks(path)))
         : null;
     let loaded: LoadedChain;
     let hasher: RunningDigest;
@@ -199,7 +199,7 @@ export class ChainStore {
       hasher = indexed.digest;
       size = indexed.index.size;
       offsets = indexed.index.starts;
-      view = loaded.records;
+      view = marksView(loaded.records, indexed.index.marks, indexed.index.unmarked);
     } else {
       // Checked in full, from the whole file in memory (a file that is not the node's own, or
       // damaged, or --verify-chain); the blocks are then read from the file like a trusted one's.
@@ -538,6 +538,28 @@ function firstChangedBlock(chain: ChainView, marks: Buffer): number | null {
     if (marks.compare(own, at, at + MARK_BYTES, at, at + MARK_BYTES) !== 0) return i;
   }
   return count > chain.length ? chain.length : null;
+}
+
+/**
+ * The loaded chain for the marks: from the marks its index took (the start of
+ * a file that has none), those it left filled in from the chain; else the
+ * chain's own (read from the file when asked).
+ */
+function marksView(records: BlockRecords, marks: Buffer | null, unmarked: number[]): ChainView {
+  if (marks === null) return records;
+  const length = records.length;
+  for (const index of [...unmarked, length - 1]) {
+    (records.hashBytesAt(index) as Buffer).copy(marks, index * MARK_BYTES, 0, MARK_BYTES);
+  }
+  return { length, hashPrefixes: () => marks.subarray(0, length * MARK_BYTES) };
+}
+
+/** Whether a chain file has a marks file with any mark in it. */
+async function hasMarks(path: string): Promise<boolean> {
+  return stat(marksFilePath(path)).then(
+    (info) => info.size >= MARK_BYTES,
+    () => false,
+  );
 }
 
 /** Writes all of `bytes` at `position`: one write call may write only part of them. */

@@ -1,10 +1,12 @@
 import { type FileHandle, open } from "node:fs/promises";
+import { MARK_BYTES } from "./block-marks.js";
 import type { ChainCodec } from "./chain-codec.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
 import { extendDigest, newDigest, type RunningDigest } from "./running-digest.js";
 
 const ID_BYTES = 16;
+const HASH_BYTES = 32;
 /** Bytes read at a time: large enough that a call's cost is nothing, small beside memory. */
 export const INDEX_CHUNK_BYTES = 32 * 1024 * 1024;
 
@@ -17,6 +19,13 @@ export interface FileIndex {
   count: number;
   /** The file's size: where the last record ends. */
   size: number;
+  /**
+   * When asked for (`withMarks`): each block's mark (the first MARK_BYTES of
+   * its hash, from the next record's previous_hash), but the last one's and
+   * those at `unmarked` (the last record of each chunk), left to the caller.
+   */
+  marks: Buffer | null;
+  unmarked: number[];
 }
 
 /**
@@ -30,17 +39,19 @@ export interface FileIndex {
  * it, or the file does not end with a whole record (the full check then
  * judges it); the digest is then not taken (null too).
  *
- * Memory: two chunks, and 24 bytes a record (offset and id); never the file.
+ * Memory: two chunks, and 24 bytes a record (offset and id; 8 more with the
+ * marks); never the file.
  */
 export async function indexChainFile(
   path: string,
   codec: ChainCodec,
   native: NativeChainIndex | null,
+  withMarks = false,
   chunkBytes = INDEX_CHUNK_BYTES,
 ): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
   const handle = await open(path, "r");
   try {
-    return await indexOpenFile(handle, codec, native, chunkBytes);
+    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes);
   } finally {
     await handle.close();
   }
@@ -50,6 +61,7 @@ async function indexOpenFile(
   handle: FileHandle,
   codec: ChainCodec,
   native: NativeChainIndex | null,
+  withMarks: boolean,
   chunkBytes: number,
 ): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
   const size = (await handle.stat()).size;
@@ -58,6 +70,8 @@ async function indexOpenFile(
   let buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   const starts = new OffsetList();
   let ids = Buffer.allocUnsafe(0);
+  let marks = withMarks ? Buffer.allocUnsafe(0) : null;
+  const unmarked: number[] = [];
   let count = 0;
   let digesting: Promise<void> = Promise.resolve();
   let carried = 0;
@@ -99,24 +113,42 @@ async function indexOpenFile(
     }
     const added = records.starts.length;
     const base = position - filled;
-    for (let i = 0; i < added; i++) starts.push(base + (records.starts[i] as number));
+    // Room for the whole file at the records' size so far, and an eighth more.
+    const expected = Math.ceil((((count + added) * size) / (base + end)) * 1.125);
+    starts.pushShifted(records.starts, added, base, expected);
     if ((count + added) * ID_BYTES > ids.length) {
-      // Room for the whole file at this chunk's record size, and an eighth more.
-      const expected = Math.ceil(((count + added) * size) / (base + end) / 8) * 9;
       const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * ID_BYTES);
       ids.copy(bigger, 0, 0, count * ID_BYTES);
       ids = bigger;
     }
     records.ids.copy(ids, count * ID_BYTES, 0, added * ID_BYTES);
+    if (marks !== null) {
+      if ((count + added) * MARK_BYTES > marks.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * MARK_BYTES);
+        marks.copy(bigger, 0, 0, count * MARK_BYTES);
+        marks = bigger;
+      }
+      copyMarks(records.hashes, added - 1, marks, count);
+      unmarked.push(count + added - 1);
+    }
     count += added;
     if (atEnd) {
       await digesting;
-      return { index: { starts, ids, count, size }, digest };
+      return { index: { starts, ids, count, size, marks, unmarked }, digest };
     }
     // The bytes after the last whole record start the next chunk (whose digest is done).
     const next = buffers[(turn + 1) % 2] as Buffer;
     carried = filled - end;
     buffer.copy(next, 0, end, filled);
+  }
+}
+
+/** The first MARK_BYTES of `count` hashes (32 bytes each) into `marks` from mark `at` on: byte by byte (a copy call per mark costs more). */
+function copyMarks(hashes: Buffer, count: number, marks: Buffer, at: number): void {
+  for (let i = 0; i < count; i++) {
+    const from = i * HASH_BYTES;
+    const to = (at + i) * MARK_BYTES;
+    for (let j = 0; j < MARK_BYTES; j++) marks[to + j] = hashes[from + j] as number;
   }
 }
 

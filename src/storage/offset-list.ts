@@ -36,6 +36,22 @@ export class OffsetList {
     this.values[this.count++] = offset;
   }
 
+  /**
+   * Appends `count` offsets, each `base` plus one of `values`, in one go
+   * (room made once, for `expected` offsets in all when that is more).
+   */
+  pushShifted(values: ArrayLike<number>, count: number, base: number, expected = 0): void {
+    const needed = this.count + count;
+    if (needed > this.values.length) {
+      const bigger = new Float64Array(Math.max(needed, expected, this.count + (this.count >> 3)));
+      bigger.set(this.values.subarray(0, this.count));
+      this.values = bigger;
+    }
+    const to = this.values;
+    for (let i = 0; i < count; i++) to[this.count + i] = base + (values[i] as number);
+    this.count = needed;
+  }
+
   /** Keeps the first `length` offsets. */
   truncate(length: number): void {
     this.count = Math.min(this.count, Math.max(0, length));
