@@ -3,12 +3,11 @@ import { MARK_BYTES } from "./block-marks.js";
 import type { ChainCodec } from "./chain-codec.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
+import { CHUNK_BYTES, recordChunks } from "./record-chunks.js";
 import { extendDigest, newDigest, type RunningDigest } from "./running-digest.js";
 
 const ID_BYTES = 16;
 const HASH_BYTES = 32;
-/** Bytes read at a time: large enough that a call's cost is nothing, small beside memory. */
-export const INDEX_CHUNK_BYTES = 32 * 1024 * 1024;
 
 /** Where each record of a chain file starts and its data id, read in chunks; no record parsed. */
 export interface FileIndex {
@@ -47,7 +46,7 @@ export async function indexChainFile(
   codec: ChainCodec,
   native: NativeChainIndex | null,
   withMarks = false,
-  chunkBytes = INDEX_CHUNK_BYTES,
+  chunkBytes = CHUNK_BYTES,
 ): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
   const handle = await open(path, "r");
   try {
@@ -67,80 +66,48 @@ async function indexOpenFile(
   const size = (await handle.stat()).size;
   if (size <= codec.header.length) return null;
   const digest = newDigest();
-  let buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
   const starts = new OffsetList();
   let ids = Buffer.allocUnsafe(0);
   let marks = withMarks ? Buffer.allocUnsafe(0) : null;
   const unmarked: number[] = [];
   let count = 0;
   let digesting: Promise<void> = Promise.resolve();
-  let carried = 0;
-  let position = 0;
-  // Bounded: every turn reads at least one byte more, or grows the chunk, or ends.
-  for (let turn = 0; ; turn++) {
-    const buffer = buffers[turn % 2] as Buffer;
-    const filled = carried + (await readFull(handle, buffer, carried, position));
-    position += filled - carried;
-    const atEnd = position >= size;
-    const first = turn === 0 ? codec.header.length : 0;
-    const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first);
-    if (end < 0 || (atEnd && end !== filled)) {
-      // Damage, a torn or unfinished last record: the full check says which.
+  try {
+    const chunks = recordChunks(handle, size, codec, chunkBytes);
+    let next = await chunks.next();
+    for (; !next.done; next = await chunks.next()) {
+      const { bytes, base, first } = next.value;
       await digesting;
-      return null;
-    }
-    if (end === first) {
-      if (atEnd || filled < buffer.length) {
-        await digesting;
-        return null;
+      digesting = extendDigest(digest, bytes);
+      const records = indexChunk(bytes, first, codec, native);
+      if (records === null) return null;
+      const added = records.starts.length;
+      // Room for the whole file at the records' size so far, and a little more.
+      const expected = Math.ceil((((count + added) * size) / (base + bytes.length)) * 1.03);
+      starts.pushShifted(records.starts, added, base, expected);
+      if ((count + added) * ID_BYTES > ids.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * ID_BYTES);
+        ids.copy(bigger, 0, 0, count * ID_BYTES);
+        ids = bigger;
       }
-      // One record larger than a chunk: larger chunks, the bytes read kept.
-      await digesting;
-      const bigger = buffers.map(() => Buffer.allocUnsafe(buffer.length * 2));
-      buffer.copy(bigger[turn % 2] as Buffer, 0, 0, filled);
-      buffers = bigger;
-      carried = filled;
-      turn--;
-      continue;
+      records.ids.copy(ids, count * ID_BYTES, 0, added * ID_BYTES);
+      if (marks !== null) {
+        if ((count + added) * MARK_BYTES > marks.length) {
+          const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * MARK_BYTES);
+          marks.copy(bigger, 0, 0, count * MARK_BYTES);
+          marks = bigger;
+        }
+        copyMarks(records.hashes, added - 1, marks, count);
+        unmarked.push(count + added - 1);
+      }
+      count += added;
     }
-    const chunk = buffer.subarray(0, end);
+    // false: a torn or unfinished last record, or damage; the full check says which.
+    if (next.value !== true || count === 0) return null;
+  } finally {
     await digesting;
-    digesting = extendDigest(digest, chunk);
-    const records = indexChunk(chunk, turn === 0, codec, native);
-    if (records === null) {
-      await digesting;
-      return null;
-    }
-    const added = records.starts.length;
-    const base = position - filled;
-    // Room for the whole file at the records' size so far, and an eighth more.
-    const expected = Math.ceil((((count + added) * size) / (base + end)) * 1.125);
-    starts.pushShifted(records.starts, added, base, expected);
-    if ((count + added) * ID_BYTES > ids.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * ID_BYTES);
-      ids.copy(bigger, 0, 0, count * ID_BYTES);
-      ids = bigger;
-    }
-    records.ids.copy(ids, count * ID_BYTES, 0, added * ID_BYTES);
-    if (marks !== null) {
-      if ((count + added) * MARK_BYTES > marks.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * MARK_BYTES);
-        marks.copy(bigger, 0, 0, count * MARK_BYTES);
-        marks = bigger;
-      }
-      copyMarks(records.hashes, added - 1, marks, count);
-      unmarked.push(count + added - 1);
-    }
-    count += added;
-    if (atEnd) {
-      await digesting;
-      return { index: { starts, ids, count, size, marks, unmarked }, digest };
-    }
-    // The bytes after the last whole record start the next chunk (whose digest is done).
-    const next = buffers[(turn + 1) % 2] as Buffer;
-    carried = filled - end;
-    buffer.copy(next, 0, end, filled);
   }
+  return { index: { starts, ids, count, size, marks, unmarked }, digest };
 }
 
 /** The first MARK_BYTES of `count` hashes (32 bytes each) into `marks` from mark `at` on: byte by byte (a copy call per mark costs more). */
@@ -167,25 +134,4 @@ function indexChunk(
   if (records === null) return null;
   const starts = records.starts.map((start) => start - codec.header.length);
   return { ...records, starts };
-}
-
-/** Reads into `buffer` from `at` until it is full or the file ends; gives how many bytes came. */
-async function readFull(
-  handle: FileHandle,
-  buffer: Buffer,
-  at: number,
-  position: number,
-): Promise<number> {
-  let done = 0;
-  while (at + done < buffer.length) {
-    const { bytesRead } = await handle.read(
-      buffer,
-      at + done,
-      buffer.length - at - done,
-      position + done,
-    );
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
 }

@@ -12,6 +12,7 @@ import { codecFor } from "../../src/storage/chain-format.js";
 import { ChainStore, hashFilePath } from "../../src/storage/chain-store.js";
 import { indexChainFile } from "../../src/storage/file-index.js";
 import { nativeChainIndex } from "../../src/storage/native-chain-index.js";
+import { OffsetList } from "../../src/storage/offset-list.js";
 import { buildChain, extendChain } from "../helpers/chain-factory.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 
@@ -123,3 +124,34 @@ for (const format of FORMATS) {
     });
   });
 }
+
+test("OffsetList: offsets past 4 GiB (and past 8) stay exact at 4 bytes each, through truncation and copies", () => {
+  const GiB = 2 ** 30;
+  const offsets = [0, 100, 4 * GiB - 1, 4 * GiB, 4 * GiB + 5, 9 * GiB, 9 * GiB + 1, 13 * GiB];
+  const list = new OffsetList();
+  list.push(offsets[0] as number);
+  list.pushShifted(
+    offsets.slice(1, 5).map((o) => o - 7),
+    4,
+    7,
+  );
+  for (const offset of offsets.slice(5)) list.push(offset);
+  assert.deepEqual(
+    offsets.map((_, i) => list.at(i)),
+    offsets,
+  );
+  assert.equal(list.at(offsets.length), undefined);
+  const copy = list.copy();
+  list.truncate(4);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((i) => list.at(i)),
+    [...offsets.slice(0, 4), undefined],
+  );
+  list.push(5 * GiB);
+  assert.equal(list.at(4), 5 * GiB);
+  assert.deepEqual(
+    offsets.map((_, i) => copy.at(i)),
+    offsets,
+  );
+  assert.throws(() => list.push(GiB), RangeError);
+});
