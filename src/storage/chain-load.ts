@@ -117,11 +117,9 @@ export function loadIndexedChain(
   index: FileIndex,
   codec: ChainCodec,
   opts: ValidationOptions,
-  native: NativeChainIndex | null = nativeChainIndex(),
   tailChecked = TRUSTED_TAIL_CHECKED,
 ): LoadedChain {
-  const { starts, count, size } = index;
-  const { index: ids, duplicate } = IdIndex.fromIds(index.ids, count, native);
+  const { starts, count, size, idIndex: ids, duplicate } = index;
   const end = (i: number) => (i + 1 < count ? (starts.at(i + 1) as number) : size);
   const vouched: VouchedRecords = {
     count,

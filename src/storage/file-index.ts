@@ -1,6 +1,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { MARK_BYTES } from "./block-marks.js";
 import type { ChainCodec } from "./chain-codec.js";
+import { IdIndex } from "./id-index.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
 import { CHUNK_BYTES, recordChunks } from "./record-chunks.js";
@@ -15,6 +16,10 @@ export interface FileIndex {
   starts: OffsetList;
   /** 16 raw bytes per record (the first `count`): its data id. */
   ids: Buffer;
+  /** Data id -> block index, built chunk by chunk (unusable when `duplicate` >= 0). */
+  idIndex: IdIndex;
+  /** The first block whose data id an earlier block holds, or -1. */
+  duplicate: number;
   count: number;
   /** The file's size: where the last record ends. */
   size: number;
@@ -68,6 +73,8 @@ async function indexOpenFile(
   const digest = newDigest();
   const starts = new OffsetList();
   let ids = Buffer.allocUnsafe(0);
+  const idIndex = new IdIndex(0);
+  let duplicate = -1;
   let marks = withMarks ? Buffer.allocUnsafe(0) : null;
   const unmarked: number[] = [];
   let count = 0;
@@ -91,6 +98,11 @@ async function indexOpenFile(
         ids = bigger;
       }
       records.ids.copy(ids, count * ID_BYTES, 0, added * ID_BYTES);
+      // Placed while the thread pool digests the chunk: the start's two largest works overlap.
+      if (duplicate < 0) {
+        const repeated = idIndex.extendFrom(ids, count + added, native, expected);
+        if (repeated >= 0) duplicate = repeated;
+      }
       if (marks !== null) {
         if ((count + added) * MARK_BYTES > marks.length) {
           const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * MARK_BYTES);
@@ -107,7 +119,7 @@ async function indexOpenFile(
   } finally {
     await digesting;
   }
-  return { index: { starts, ids, count, size, marks, unmarked }, digest };
+  return { index: { starts, ids, idIndex, duplicate, count, size, marks, unmarked }, digest };
 }
 
 /** The first MARK_BYTES of `count` hashes (32 bytes each) into `marks` from mark `at` on: byte by byte (a copy call per mark costs more). */

@@ -51,6 +51,36 @@ export class IdIndex {
     return { index, duplicate };
   }
 
+  /**
+   * Adds the ids of blocks size..count-1, given with all before them in
+   * `ids` (16 raw bytes each: the chain's ids so far, taken, not copied, as
+   * a chunked load gathers them); `expected` is how many ids the table should
+   * make room for when it must grow. Gives the first of them whose id an
+   * earlier block holds, or -1; after a duplicate the index is unusable.
+   */
+  extendFrom(
+    ids: Buffer,
+    count: number,
+    native: NativeChainIndex | null,
+    expected = count,
+  ): number {
+    const first = this.count;
+    this.ids = ids;
+    if (!roomFor(count, this.table.length)) {
+      this.table = new Int32Array(tableSizeFor(Math.max(expected, count)));
+      this.count = count;
+      this.used = count;
+      return native
+        ? native.fillIdTable(ids, count, this.seed, this.table, 0)
+        : this.placeAll(count);
+    }
+    this.count = count;
+    this.used = count;
+    return native
+      ? native.fillIdTable(ids, count, this.seed, this.table, first)
+      : this.placeAll(count, first);
+  }
+
   /** How many blocks' ids it holds (the chain's length). */
   get size(): number {
     return this.count;
@@ -214,11 +244,11 @@ export class IdIndex {
     return slot;
   }
 
-  /** Places ids 0..count-1 of `ids` in the (empty) table; the first index whose id is already there, or -1. */
-  private placeAll(count: number): number {
+  /** Places ids first..count-1 of `ids` in the table (empty, or holding those before); the first index whose id is already there, or -1. */
+  private placeAll(count: number, first = 0): number {
     const { ids, table } = this;
     const mask = table.length - 1;
-    for (let index = 0; index < count; index++) {
+    for (let index = first; index < count; index++) {
       const at = index * ID_BYTES;
       // One probe both looks for the id and finds its free slot (a fresh table has no removed ones).
       let slot = this.hash(ids, at) & mask;
