@@ -9,11 +9,12 @@ import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
 import { BlockRecords, type SavedRecords } from "./block-records.js";
-import { readChainBytes, writeChainFile } from "./chain-file.js";
+import { MAX_CHAIN_FILE_BYTES, readChainBytes, writeChainFile } from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
 import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
 import { ChainLock } from "./chain-lock.js";
+import { checkChainFileInChunks } from "./chunked-check.js";
 import { indexChainFile } from "./file-index.js";
 import {
   type ChainHash,
@@ -181,37 +182,58 @@ export class ChainStore {
     // The .hash vouches for bytes the node itself wrote: those are not validated again. The
     // file is read in chunks, digested in the thread pool (with the addon) while this thread
     // indexes the same bytes as if the .hash vouched for them; the index is used only if it does.
+    const native = nativeChainIndex();
     const indexed =
       !opts.verifyAll && stored !== null
-        ? await indexChainFile(path, codec, nativeChainIndex(), !(await hasMarks(path)))
+        ? await indexChainFile(path, codec, native, !(await hasMarks(path)))
         : null;
-    let loaded: LoadedChain;
-    let hasher: RunningDigest;
-    let size: number;
-    let offsets: OffsetList;
+    let loaded!: LoadedChain;
+    let hasher!: RunningDigest;
+    let size!: number;
+    let offsets!: OffsetList;
     let repair: { keep: number; append: Buffer | null } | null = null;
     /** What the marks and a changed file's coverage are judged on. */
-    let view: ChainView;
-    let covered: Buffer | null = null;
+    let view!: ChainView;
     const trusted = indexed !== null && indexed.digest.hex() === stored;
+    // Not vouched for (another program's file, a stale .hash, --verify-chain): checked in full,
+    // in chunks; the blocks are then read from the file as a trusted one's are.
+    const checked = trusted ? null : await checkChainFileInChunks(path, codec, validation, native);
     if (indexed !== null && trusted) {
       loaded = loadIndexedChain(path, file, indexed.index, codec, validation);
       hasher = indexed.digest;
       size = indexed.index.size;
       offsets = indexed.index.starts;
       view = marksView(loaded.records, indexed.index.marks, indexed.index.unmarked);
+    } else if (checked !== null && !(checked instanceof ChainLoadError)) {
+      const { index } = checked;
+      hasher = checked.digest;
+      size = index.size;
+      offsets = index.starts;
+      const records = BlockRecords.onFile(
+        codec,
+        { file, starts: offsets },
+        index.count,
+        size,
+        checked.tipHash,
+      );
+      loaded = { records, ids: index.idIndex };
+      view = marksView(records, index.marks, index.unmarked);
     } else {
-      // Checked in full, from the whole file in memory (a file that is not the node's own, or
-      // damaged, or --verify-chain); the blocks are then read from the file like a trusted one's.
+      // A file whose framing is not sound all through (a torn last record, damage, another
+      // program's file) or with a broken block: the whole file in memory (up to 4 GiB), so
+      // that the check names exactly what is wrong, and a load repairs what it can.
+      if (checked instanceof ChainLoadError && (await fileSize(path)) > MAX_CHAIN_FILE_BYTES) {
+        throw checked;
+      }
       const bytes = await readChainBytes(path);
       const digesting = digestOf(bytes);
       // Framed only: each record is parsed once, by the full check.
       const sound = codec.soundPart(bytes, path);
       const kept = bytes.subarray(0, sound.end);
       const records = sound.completion ? Buffer.concat([kept, sound.completion]) : kept;
-      const checked = loadCheckedChain(path, records, codec, validation);
+      const whole = loadCheckedChain(path, records, codec, validation);
       hasher = await digesting;
-      if (!checked) {
+      if (!whole) {
         // Our own writes create a file whole (temp file + rename), so a file without one
         // whole block is not a chain this node wrote: a note, another program's file, a typo.
         const why = sound.torn ? sound.torn.reason : "the file is empty";
@@ -222,7 +244,7 @@ export class ChainStore {
             "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
         );
       }
-      const count = checked.records.length;
+      const count = whole.records.length;
       if (sound.torn) {
         const copy = await keepTornTail(path, bytes.subarray(sound.end));
         warn(
@@ -238,19 +260,18 @@ export class ChainStore {
         hasher.update(records);
         size = records.length;
       }
-      covered = records;
-      const marks = checked.records.hashPrefixes(MARK_BYTES);
+      const marks = whole.records.hashPrefixes(MARK_BYTES);
       view = { length: count, hashPrefixes: () => marks };
-      offsets = checked.records.startsOf();
+      offsets = whole.records.startsOf();
       loaded = {
         records: BlockRecords.onFile(
           codec,
           { file, starts: offsets },
           count,
           size,
-          checked.records.hashBytesAt(count - 1) as Buffer,
+          whole.records.hashBytesAt(count - 1) as Buffer,
         ),
-        ids: checked.ids,
+        ids: whole.ids,
       };
     }
 
@@ -277,7 +298,7 @@ export class ChainStore {
       );
       // The marks then belong to the same file the .hash vouched for.
       const storedMarks = chainHash.otherOwner === null ? opened.stored : Buffer.alloc(0);
-      await store.checkCoverage(covered, view, storedMarks, chainHash, opts, warn);
+      await store.checkCoverage(view, storedMarks, chainHash, opts, warn);
       const result = loaded;
       return {
         store,
@@ -456,7 +477,6 @@ export class ChainStore {
    * marks), unless the user accepts it.
    */
   private async checkCoverage(
-    bytes: Buffer | null,
     chain: ChainView,
     storedMarks: Buffer,
     chainHash: ChainHash,
@@ -476,8 +496,7 @@ export class ChainStore {
       if (stored === null || !chainHash.recorded) await claimHashFile(this.path, digest);
       return;
     }
-    // A file the .hash does not vouch for was read whole for its full check.
-    const covered = this.coveredRecords(bytes as Buffer, stored);
+    const covered = this.coveredRecords(stored);
     if (covered !== null) {
       warn(
         `${this.path}: ${chain.length - covered} block(s) after block ${covered - 1} were written after the last .hash update (a save cut short); they are valid, so the .hash now covers them`,
@@ -504,15 +523,27 @@ export class ChainStore {
     else await claimHashFile(this.path, digest);
   }
 
-  /** How many leading records the stored digest covers exactly, or null when no prefix matches. */
-  private coveredRecords(bytes: Buffer, stored: string): number | null {
+  /**
+   * How many leading records the stored digest covers exactly, or null when
+   * no prefix matches: the records read from the file a few megabytes at a time.
+   */
+  private coveredRecords(stored: string): number | null {
     const hasher = createHash("sha256");
-    let at = 0;
-    for (let records = 1; records < this.offsets.length; records++) {
-      const end = this.offsets.at(records) as number;
-      hasher.update(bytes.subarray(at, end));
-      at = end;
-      if (hasher.copy().digest("hex") === stored) return records;
+    const count = this.offsets.length;
+    const endOf = (i: number) => this.offsets.at(i + 1) ?? this.size;
+    hasher.update(this.file.read(0, this.offsets.at(0) ?? 0));
+    for (let from = 0; from < count - 1; ) {
+      let to = from + 1;
+      while (to < count - 1 && endOf(to) - (this.offsets.at(from) as number) <= REHASH_CHUNK * 16) {
+        to++;
+      }
+      const base = this.offsets.at(from) as number;
+      const bytes = this.file.read(base, endOf(to - 1));
+      for (let i = from; i < to; i++) {
+        hasher.update(bytes.subarray((this.offsets.at(i) as number) - base, endOf(i) - base));
+        if (hasher.copy().digest("hex") === stored) return i + 1;
+      }
+      from = to;
     }
     return null;
   }
@@ -552,6 +583,10 @@ function marksView(records: BlockRecords, marks: Buffer | null, unmarked: number
     (records.hashBytesAt(index) as Buffer).copy(marks, index * MARK_BYTES, 0, MARK_BYTES);
   }
   return { length, hashPrefixes: () => marks.subarray(0, length * MARK_BYTES) };
+}
+
+async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
 }
 
 /** Whether a chain file has a marks file with any mark in it. */

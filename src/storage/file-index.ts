@@ -71,13 +71,7 @@ async function indexOpenFile(
   const size = (await handle.stat()).size;
   if (size <= codec.header.length) return null;
   const digest = newDigest();
-  const starts = new OffsetList();
-  let ids = Buffer.allocUnsafe(0);
-  const idIndex = new IdIndex(0);
-  let duplicate = -1;
-  let marks = withMarks ? Buffer.allocUnsafe(0) : null;
-  const unmarked: number[] = [];
-  let count = 0;
+  const built = new FileIndexBuilder(size, native, withMarks);
   let digesting: Promise<void> = Promise.resolve();
   try {
     const chunks = recordChunks(handle, size, codec, chunkBytes);
@@ -88,38 +82,97 @@ async function indexOpenFile(
       digesting = extendDigest(digest, bytes);
       const records = indexChunk(bytes, first, codec, native);
       if (records === null) return null;
-      const added = records.starts.length;
-      // Room for the whole file at the records' size so far, and a little more.
-      const expected = Math.ceil((((count + added) * size) / (base + bytes.length)) * 1.03);
-      starts.pushShifted(records.starts, added, base, expected);
-      if ((count + added) * ID_BYTES > ids.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * ID_BYTES);
-        ids.copy(bigger, 0, 0, count * ID_BYTES);
-        ids = bigger;
-      }
-      records.ids.copy(ids, count * ID_BYTES, 0, added * ID_BYTES);
-      // Placed while the thread pool digests the chunk: the start's two largest works overlap.
-      if (duplicate < 0) {
-        const repeated = idIndex.extendFrom(ids, count + added, native, expected);
-        if (repeated >= 0) duplicate = repeated;
-      }
-      if (marks !== null) {
-        if ((count + added) * MARK_BYTES > marks.length) {
-          const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * MARK_BYTES);
-          marks.copy(bigger, 0, 0, count * MARK_BYTES);
-          marks = bigger;
-        }
-        copyMarks(records.hashes, added - 1, marks, count);
-        unmarked.push(count + added - 1);
-      }
-      count += added;
+      // The hash of a chunk's last block is the next chunk's first previous_hash: left out.
+      built.add(records, records.starts.length, base, base + bytes.length, 1);
     }
     // false: a torn or unfinished last record, or damage; the full check says which.
-    if (next.value !== true || count === 0) return null;
+    if (next.value !== true || built.count === 0) return null;
   } finally {
     await digesting;
   }
-  return { index: { starts, ids, idIndex, duplicate, count, size, marks, unmarked }, digest };
+  return { index: built.index(), digest };
+}
+
+/**
+ * A FileIndex gathered chunk by chunk: offsets, ids (and the id table, while
+ * the thread pool digests the chunk: the start's two largest works overlap),
+ * marks when asked for. Room is made for the whole file at the records' size
+ * so far, and a little more, so that little is copied or left unused.
+ */
+export class FileIndexBuilder {
+  readonly starts = new OffsetList();
+  private ids: Buffer = Buffer.allocUnsafe(0);
+  private readonly idIndex = new IdIndex(0);
+  private duplicate = -1;
+  private marks: Buffer | null;
+  private readonly unmarked: number[] = [];
+  count = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly native: NativeChainIndex | null,
+    withMarks: boolean,
+  ) {
+    this.marks = withMarks ? Buffer.allocUnsafe(0) : null;
+  }
+
+  /**
+   * Adds `added` records of a chunk: their starts (relative to `base`), ids,
+   * and hashes (32 bytes each) but the last `unhashed` ones', whose marks are
+   * left out; `end` is where the chunk ends in the file.
+   */
+  add(
+    records: { starts: ArrayLike<number>; ids: Buffer; hashes: Buffer },
+    added: number,
+    base: number,
+    end: number,
+    unhashed: number,
+  ): void {
+    const count = this.count;
+    const expected = Math.ceil((((count + added) * this.size) / end) * 1.03);
+    this.starts.pushShifted(records.starts, added, base, expected);
+    this.ids = room(this.ids, count, added, expected, ID_BYTES);
+    records.ids.copy(this.ids, count * ID_BYTES, 0, added * ID_BYTES);
+    if (this.duplicate < 0) {
+      const repeated = this.idIndex.extendFrom(this.ids, count + added, this.native, expected);
+      if (repeated >= 0) this.duplicate = repeated;
+    }
+    if (this.marks !== null) {
+      this.marks = room(this.marks, count, added, expected, MARK_BYTES);
+      copyMarks(records.hashes, added - unhashed, this.marks, count);
+      for (let i = added - unhashed; i < added; i++) this.unmarked.push(count + i);
+    }
+    this.count = count + added;
+  }
+
+  /** Whether an id added so far is the one given as 16 raw bytes at `at` of `bytes`. */
+  holds(bytes: Buffer, at: number): boolean {
+    return this.idIndex.hasBytes(bytes, at);
+  }
+
+  /** The first of ids [from, to) (16 raw bytes each in `ids`) among those added so far, or -1. */
+  firstHeld(ids: Buffer, from: number, to: number): number {
+    return this.idIndex.firstHeldBelow(ids, from, to, this.count, this.native);
+  }
+
+  index(): FileIndex {
+    const { starts, ids, idIndex, duplicate, count, size, marks, unmarked } = this;
+    return { starts, ids, idIndex, duplicate, count, size, marks, unmarked };
+  }
+}
+
+/** `buffer`, or a larger copy, with room for `count + added` items of `bytes` (for `expected` when it grows). */
+function room(
+  buffer: Buffer,
+  count: number,
+  added: number,
+  expected: number,
+  bytes: number,
+): Buffer {
+  if ((count + added) * bytes <= buffer.length) return buffer;
+  const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * bytes);
+  buffer.copy(bigger, 0, 0, count * bytes);
+  return bigger;
 }
 
 /** The first MARK_BYTES of `count` hashes (32 bytes each) into `marks` from mark `at` on: byte by byte (a copy call per mark costs more). */

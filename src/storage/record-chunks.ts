@@ -39,6 +39,8 @@ export async function* recordChunks(
     position += filled - carried;
     const atEnd = position >= size;
     const first = turn === 0 ? codec.header.length : 0;
+    // A header that is not this codec's (another format, version): the whole-file check names it.
+    if (turn === 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
     const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first);
     if (end < 0 || (atEnd && end !== filled)) return false;
     if (end === first) {
