@@ -4,6 +4,9 @@ import type { ChainCodec } from "./chain-codec.js";
 /** Bytes read at a time: large enough that a call's cost is nothing, small beside memory. */
 export const CHUNK_BYTES = 32 * 1024 * 1024;
 
+/** The largest chunk: a record larger than this (a binary record holds at most 64 MiB) is no record. */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
 /** Whole records of a chain file, read in one go. */
 export interface RecordChunk {
   /** The records (the file's header too in the first chunk): valid until the chunk after next is read. */
@@ -20,8 +23,9 @@ export interface RecordChunk {
  * buffers in turn, so the consumer may hand a chunk to the thread pool (its
  * digest) while the next is read, provided it waits for that work before it
  * asks for the chunk after next. Returns false when the file does not end
- * with a whole record or a record's framing is damaged (at `end`): what is
- * left is for the whole-file check, which says what is wrong.
+ * with a whole record, a record's framing is damaged, or a record would be
+ * larger than MAX_CHUNK_BYTES (the bytes are no chain file): the whole-file
+ * check says what is wrong.
  */
 export async function* recordChunks(
   handle: FileHandle,
@@ -44,7 +48,7 @@ export async function* recordChunks(
     const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first);
     if (end < 0 || (atEnd && end !== filled)) return false;
     if (end === first) {
-      if (atEnd || filled < buffer.length) return false;
+      if (atEnd || filled < buffer.length || buffer.length * 2 > MAX_CHUNK_BYTES) return false;
       // One record larger than a chunk: larger chunks, the bytes read kept.
       const bigger = buffers.map(() => Buffer.allocUnsafe(buffer.length * 2));
       buffer.copy(bigger[turn % 2] as Buffer, 0, 0, filled);
