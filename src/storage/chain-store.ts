@@ -278,8 +278,7 @@ export class ChainStore {
     const handle = await open(path, "r+");
     let marks: BlockMarks | null = null;
     try {
-      const opened = await BlockMarks.open(marksFilePath(path));
-      marks = opened.marks;
+      marks = await BlockMarks.open(marksFilePath(path));
       if (repair) {
         await handle.truncate(repair.keep);
         if (repair.append) await writeAll(handle, repair.append, repair.keep);
@@ -297,8 +296,8 @@ export class ChainStore {
         hasher,
       );
       // The marks then belong to the same file the .hash vouched for.
-      const storedMarks = chainHash.otherOwner === null ? opened.stored : Buffer.alloc(0);
-      await store.checkCoverage(view, storedMarks, chainHash, opts, warn);
+      const ownMarks = chainHash.otherOwner === null;
+      await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
       const result = loaded;
       return {
         store,
@@ -478,14 +477,14 @@ export class ChainStore {
    */
   private async checkCoverage(
     chain: ChainView,
-    storedMarks: Buffer,
+    ownMarks: boolean,
     chainHash: ChainHash,
     opts: ChainStoreOptions,
     warn: (msg: string) => void,
   ): Promise<void> {
     const digest = this.digest();
     const stored = chainHash.digest;
-    const markCount = storedMarks.length / MARK_BYTES;
+    const markCount = ownMarks ? this.marks.length : 0;
     if (stored === digest || stored === null) {
       if (markCount !== chain.length) await this.rewriteMarks(chain);
       if (chainHash.otherOwner !== null) {
@@ -502,6 +501,7 @@ export class ChainStore {
         `${this.path}: ${chain.length - covered} block(s) after block ${covered - 1} were written after the last .hash update (a save cut short); they are valid, so the .hash now covers them`,
       );
     } else {
+      const storedMarks = ownMarks ? await this.marks.readAll() : Buffer.alloc(0);
       const changed = firstChangedBlock(chain, storedMarks);
       const which =
         changed === null
