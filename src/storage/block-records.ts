@@ -160,10 +160,20 @@ export class BlockRecords {
     return saved + held;
   }
 
-  /** The records from `from` on, copied, with where each starts and its hash: what a save appends. */
-  runFrom(from: number): { from: number; bytes: Buffer; starts: number[]; hashes: Buffer } {
+  /**
+   * The records from `from` on, with where each starts and its hash: what a
+   * save appends. Their bytes come as pieces that stay as they are while the
+   * chain changes (records held in memory as a sync brought them are not
+   * copied); `bytes` joins them.
+   */
+  runFrom(from: number): RecordRun {
     const length = this.length;
-    const bytes = this.recordsBetween(from, length);
+    const split = Math.max(from, Math.min(length, this.onFile));
+    const pieces: Buffer[] = [];
+    if (from < split) pieces.push(this.fileBytes(from, split));
+    if (split < length) {
+      pieces.push(...this.memory.pieces(this.memoryOffset(split), this.memoryOffset(length)));
+    }
     const starts: number[] = [];
     const hashes = Buffer.allocUnsafe((length - from) * HASH_BYTES);
     let at = 0;
@@ -172,7 +182,7 @@ export class BlockRecords {
       at += this.endOf(i) - this.startOf(i);
       (this.hashBytesAt(i) as Buffer).copy(hashes, (i - from) * HASH_BYTES);
     }
-    return { from, bytes, starts, hashes };
+    return recordRun(from, pieces, starts, hashes);
   }
 
   /**
@@ -338,16 +348,17 @@ export class BlockRecords {
     const lastHash = Buffer.from(this.hashBytesAt(count - 1) as Buffer);
     // The blocks after `count` (added while the save ran) stay in memory: few, copied once.
     const rest = this.runFrom(count);
+    const restBytes = rest.bytes;
     this.file = saved.file;
     this.fileStarts = saved.starts;
     this.onFile = count;
     this.fileEnd = end;
     this.lastFileHash = lastHash;
-    this.memory = new SegmentedBytes(Buffer.allocUnsafe(Math.max(4096, rest.bytes.length)), 0);
+    this.memory = new SegmentedBytes(Buffer.allocUnsafe(Math.max(4096, restBytes.length)), 0);
     this.memoryStarts = new OffsetList();
     this.memoryHashes = Buffer.alloc(Math.max(64, rest.starts.length) * HASH_BYTES);
     if (rest.starts.length > 0) {
-      this.memory.write(rest.bytes);
+      this.memory.write(restBytes);
       for (const start of rest.starts) this.memoryStarts.push(start);
       rest.hashes.copy(this.memoryHashes);
     }
@@ -384,6 +395,37 @@ export class BlockRecords {
     }
     this.decoded.set(index, block);
   }
+}
+
+/** A run of records to append from block `from` on, with the hash of each block. */
+export interface RecordRun {
+  from: number;
+  /** The records of blocks `from`, `from + 1`, ..., one after another, in pieces (that a save may keep). */
+  pieces: readonly Buffer[];
+  /** The pieces joined (a copy). */
+  readonly bytes: Buffer;
+  /** Where each record starts in the pieces joined. */
+  starts: number[];
+  /** The hash of each block, 32 raw bytes each. */
+  hashes: Buffer;
+}
+
+/** A RecordRun of `pieces`. */
+export function recordRun(
+  from: number,
+  pieces: readonly Buffer[],
+  starts: number[],
+  hashes: Buffer,
+): RecordRun {
+  return {
+    from,
+    pieces,
+    starts,
+    hashes,
+    get bytes() {
+      return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+    },
+  };
 }
 
 /**

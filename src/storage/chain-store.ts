@@ -8,8 +8,13 @@ import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
 import { syncDirectory } from "./atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
-import { BlockRecords, type SavedRecords } from "./block-records.js";
-import { MAX_CHAIN_FILE_BYTES, readChainBytes, writeChainFile } from "./chain-file.js";
+import { BlockRecords, type RecordRun, recordRun, type SavedRecords } from "./block-records.js";
+import {
+  MAX_CHAIN_FILE_BYTES,
+  READ_CHUNK_BYTES,
+  readChainBytes,
+  writeChainFile,
+} from "./chain-file.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
 import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
@@ -29,6 +34,7 @@ import type { OffsetList } from "./offset-list.js";
 import { RecordFile } from "./record-file.js";
 import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
 
+export type { RecordRun } from "./block-records.js";
 export type { ChainFile } from "./chain-file.js";
 export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
 export { type ChainFormat, normalizeFormat } from "./chain-format.js";
@@ -71,17 +77,6 @@ export interface OpenedChainStore {
   readonly chain: Block[];
   /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
   warnings: string[];
-}
-
-/** A run of records to append from block `from` on, with the hash of each block. */
-export interface RecordRun {
-  from: number;
-  /** The records of blocks `from`, `from + 1`, ..., one after another (a copy the save may keep). */
-  bytes: Buffer;
-  /** Where each record starts in `bytes`. */
-  starts: number[];
-  /** The hash of each block, 32 raw bytes each. */
-  hashes: Buffer;
 }
 
 /** Bytes of a block hash. */
@@ -372,12 +367,8 @@ export class ChainStore {
       starts.push(at);
       at += record.length;
     }
-    return {
-      from,
-      bytes: Buffer.concat(records),
-      starts,
-      hashes: Buffer.concat(chain.map((b) => Buffer.from(hashBlock(b), "hex"))),
-    };
+    const hashes = Buffer.concat(chain.map((b) => Buffer.from(hashBlock(b), "hex")));
+    return recordRun(from, [Buffer.concat(records)], starts, hashes);
   }
 
   private async saveNow(run: RecordRun, dirtyFrom: number): Promise<void> {
@@ -396,19 +387,24 @@ export class ChainStore {
 
     // Records before `from` are on disk already (an earlier save of this run's blocks).
     const skip = from - run.from;
-    const first = run.starts[skip] ?? run.bytes.length;
-    const bytes = run.bytes.subarray(first);
+    const total = run.pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const first = run.starts[skip] ?? total;
+    const pieces = piecesFrom(run.pieces, first);
     const offsets = run.starts.slice(skip).map((start) => this.size + start - first);
-    const at = this.size + bytes.length;
+    const at = this.size + total - first;
     try {
-      await writeAll(this.handle, bytes, this.size);
+      let position = this.size;
+      for (const piece of pieces) {
+        await writeAll(this.handle, piece, position);
+        position += piece.length;
+      }
       await this.handle.datasync();
     } catch (err) {
       // Leave the file as the in-memory state describes it, so the next save can retry.
       await this.handle.truncate(this.size).catch(() => undefined);
       throw err;
     }
-    this.hasher.update(bytes);
+    for (const piece of pieces) this.hasher.update(piece);
     for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
     await this.marks.replaceFrom(from, [marksOf(run.hashes.subarray(skip * HASH_BYTES))]);
@@ -597,12 +593,31 @@ async function hasMarks(path: string): Promise<boolean> {
   );
 }
 
-/** Writes all of `bytes` at `position`: one write call may write only part of them. */
+/**
+ * Writes all of `bytes` at `position`: one write call may write only part of
+ * them, and asks for at most 1 GiB (Node refuses a length past 2^31 - 1).
+ */
 async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
   for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    const length = Math.min(bytes.length - done, READ_CHUNK_BYTES);
+    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
     done += bytesWritten;
   }
+}
+
+/** The bytes of `pieces` (one after another) from byte `skip` on, as pieces (views). */
+function piecesFrom(pieces: readonly Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  let left = skip;
+  for (const piece of pieces) {
+    if (left >= piece.length) {
+      left -= piece.length;
+      continue;
+    }
+    out.push(left > 0 ? piece.subarray(left) : piece);
+    left = 0;
+  }
+  return out;
 }
 
 async function exists(path: string): Promise<boolean> {
