@@ -4,9 +4,9 @@ import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { proofOfWork } from "../../src/core/pow.js";
-import { MARK_BYTES, marksFilePath } from "../../src/storage/block-marks.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { hashFilePath, writeHashFile } from "../../src/storage/hash-file.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { MARK_BYTES, marksFilePath } from "../../src/storage/file/block-marks.js";
+import { hashFilePath, writeHashFile } from "../../src/storage/file/hash-file.js";
 
 /*
  * Chain files of any length, written quickly: each block encoded and hashed

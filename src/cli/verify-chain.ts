@@ -2,14 +2,14 @@
 
 import { open, stat } from "node:fs/promises";
 import { type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
-import { MAX_CHAIN_FILE_BYTES, readChainBytes } from "../storage/chain-file.js";
-import { codecFor, detectFormat, normalizeFormat } from "../storage/chain-format.js";
 import { loadCheckedChainInParallel } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { checkChainFileInChunks } from "../storage/chunked-check.js";
-import { hashFilePath, readChainHash } from "../storage/hash-file.js";
-import { nativeChainIndex } from "../storage/native-chain-index.js";
-import { digestOf } from "../storage/running-digest.js";
+import { checkChainFileInChunks } from "../storage/check/chunked-check.js";
+import { codecFor, detectFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
+import { MAX_CHAIN_FILE_BYTES, readChainBytes } from "../storage/file/chain-file.js";
+import { hashFilePath, readChainHash } from "../storage/file/hash-file.js";
+import { digestOf } from "../storage/file/running-digest.js";
+import { nativeChainIndex } from "../storage/index/native-chain-index.js";
 
 export interface VerifyFlags {
   /** Absent: the command reports the difficulty the chain meets. */

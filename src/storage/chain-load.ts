@@ -4,17 +4,21 @@ import { encodeBlock } from "../core/encoding.js";
 import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
 import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { isGenesis, linkProblem, type ValidationOptions } from "../core/validate.js";
-import { BlockRecords } from "./block-records.js";
-import { type CheckedRecords, checkChainRecords } from "./chain-check.js";
-import type { ChainCodec } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
-import type { FileIndex } from "./file-index.js";
-import { IdIndex } from "./id-index.js";
-import { type NativeChainIndex, nativeChainIndex, type RecordIndex } from "./native-chain-index.js";
-import { OffsetList } from "./offset-list.js";
+import { type CheckedRecords, checkChainRecords } from "./check/chain-check.js";
+import type { RecordCheckOptions } from "./check/record-check.js";
+import type { ChainCodec } from "./codecs/chain-codec.js";
+import type { RecordFile } from "./file/record-file.js";
+import { BlockRecords } from "./index/block-records.js";
+import type { FileIndex } from "./index/file-index.js";
+import { IdIndex } from "./index/id-index.js";
+import {
+  type NativeChainIndex,
+  nativeChainIndex,
+  type RecordIndex,
+} from "./index/native-chain-index.js";
+import { OffsetList } from "./index/offset-list.js";
 import { checkChainRecordsInParallel } from "./parallel-check.js";
-import type { RecordCheckOptions } from "./record-check.js";
-import type { RecordFile } from "./record-file.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
 export const TRUSTED_TAIL_CHECKED = 100;

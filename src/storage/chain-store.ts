@@ -6,21 +6,19 @@ import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
-import { syncDirectory } from "./atomic-write.js";
-import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
-import { BlockRecords, type RecordRun, recordRun, type SavedRecords } from "./block-records.js";
+import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
+import { ChainLoadError } from "./chain-load-error.js";
+import { checkChainFileInChunks } from "./check/chunked-check.js";
+import { type ChainCodec, type ChainFormat, codecFor } from "./codecs/chain-format.js";
+import { syncDirectory } from "./file/atomic-write.js";
+import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
 import {
   MAX_CHAIN_FILE_BYTES,
   READ_CHUNK_BYTES,
   readChainBytes,
   writeChainFile,
-} from "./chain-file.js";
-import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
-import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import { ChainLock } from "./chain-lock.js";
-import { checkChainFileInChunks } from "./chunked-check.js";
-import { indexChainFile } from "./file-index.js";
+} from "./file/chain-file.js";
+import { ChainLock } from "./file/chain-lock.js";
 import {
   type ChainHash,
   claimHashFile,
@@ -28,20 +26,27 @@ import {
   hashOwnerPath,
   readChainHash,
   writeHashFile,
-} from "./hash-file.js";
-import { nativeChainIndex } from "./native-chain-index.js";
-import type { OffsetList } from "./offset-list.js";
-import { RecordFile } from "./record-file.js";
-import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
+} from "./file/hash-file.js";
+import { RecordFile } from "./file/record-file.js";
+import { digestOf, newDigest, type RunningDigest } from "./file/running-digest.js";
+import {
+  BlockRecords,
+  type RecordRun,
+  recordRun,
+  type SavedRecords,
+} from "./index/block-records.js";
+import { indexChainFile } from "./index/file-index.js";
+import { nativeChainIndex } from "./index/native-chain-index.js";
+import type { OffsetList } from "./index/offset-list.js";
 
-export type { RecordRun } from "./block-records.js";
-export type { ChainFile } from "./chain-file.js";
-export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
-export { type ChainFormat, normalizeFormat } from "./chain-format.js";
 export type { LoadedChain } from "./chain-load.js";
 export { ChainLoadError } from "./chain-load-error.js";
-export { ChainLock, ChainLockedError, lockFilePath } from "./chain-lock.js";
-export { hashFilePath } from "./hash-file.js";
+export { type ChainFormat, normalizeFormat } from "./codecs/chain-format.js";
+export type { ChainFile } from "./file/chain-file.js";
+export { checkChainFile, readChainFile, writeChainFile } from "./file/chain-file.js";
+export { ChainLock, ChainLockedError, lockFilePath } from "./file/chain-lock.js";
+export { hashFilePath } from "./file/hash-file.js";
+export type { RecordRun } from "./index/block-records.js";
 
 export interface ChainStoreOptions {
   format: ChainFormat;

@@ -4,15 +4,15 @@ import { open, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { writeLongChain } from "../../bench/lib/million-chain.js";
-import { indexOfByte, lastIndexOfByte } from "../../src/storage/byte-search.js";
+import { ChainLoadError } from "../../src/storage/chain-load-error.js";
+import { indexOfByte, lastIndexOfByte } from "../../src/storage/codecs/byte-search.js";
 import {
   MAX_CHAIN_FILE_BYTES,
   READ_CHUNK_BYTES,
   readChainBytes,
   readWhole,
   writeChainFile,
-} from "../../src/storage/chain-file.js";
-import { ChainLoadError } from "../../src/storage/chain-load-error.js";
+} from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { BIN, NodeProcess } from "../helpers/node-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";

@@ -7,12 +7,12 @@ import { ChainState } from "../../src/chain/chain-state.js";
 import { saveChain } from "../../src/chain/save-chain.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { MARK_BYTES } from "../../src/storage/block-marks.js";
-import { codecFor } from "../../src/storage/chain-format.js";
 import { ChainStore, hashFilePath } from "../../src/storage/chain-store.js";
-import { indexChainFile } from "../../src/storage/file-index.js";
-import { nativeChainIndex } from "../../src/storage/native-chain-index.js";
-import { OffsetList } from "../../src/storage/offset-list.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { MARK_BYTES } from "../../src/storage/file/block-marks.js";
+import { indexChainFile } from "../../src/storage/index/file-index.js";
+import { nativeChainIndex } from "../../src/storage/index/native-chain-index.js";
+import { OffsetList } from "../../src/storage/index/offset-list.js";
 import { buildChain, extendChain } from "../helpers/chain-factory.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 

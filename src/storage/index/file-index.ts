@@ -1,11 +1,11 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { MARK_BYTES } from "./block-marks.js";
-import type { ChainCodec } from "./chain-codec.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { MARK_BYTES } from "../file/block-marks.js";
+import { CHUNK_BYTES, recordChunks } from "../file/record-chunks.js";
+import { extendDigest, newDigest, type RunningDigest } from "../file/running-digest.js";
 import { IdIndex } from "./id-index.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
-import { CHUNK_BYTES, recordChunks } from "./record-chunks.js";
-import { extendDigest, newDigest, type RunningDigest } from "./running-digest.js";
 
 const ID_BYTES = 16;
 const HASH_BYTES = 32;

@@ -1,13 +1,13 @@
 import { open } from "node:fs/promises";
-import type { Block } from "../core/block.js";
+import type { Block } from "../../core/block.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { CHUNK_BYTES, recordChunks } from "../file/record-chunks.js";
+import { extendDigest, newDigest, type RunningDigest } from "../file/running-digest.js";
+import { type FileIndex, FileIndexBuilder } from "../index/file-index.js";
+import type { NativeChainIndex } from "../index/native-chain-index.js";
 import { type CheckedRecords, checkChainRecords, checkRecordsFrom } from "./chain-check.js";
-import type { ChainCodec } from "./chain-codec.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import { type FileIndex, FileIndexBuilder } from "./file-index.js";
-import type { NativeChainIndex } from "./native-chain-index.js";
 import type { KnownIds, RecordCheckOptions, RunParent } from "./record-check.js";
-import { CHUNK_BYTES, recordChunks } from "./record-chunks.js";
-import { extendDigest, newDigest, type RunningDigest } from "./running-digest.js";
 
 const HASH_BYTES = 32;
 

@@ -25,10 +25,10 @@
  * message, against about 230 bytes plus the message in JSON Lines.
  */
 import { crc32 } from "node:zlib";
-import type { Block } from "../core/block.js";
+import type { Block } from "../../core/block.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import type { RecordIndex } from "../index/native-chain-index.js";
 import type { ChainCodec, DecodedChainFile, SoundPart, TornTail } from "./chain-codec.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import type { RecordIndex } from "./native-chain-index.js";
 
 export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");
 export const BINARY_VERSION = 1;
@@ -49,7 +49,7 @@ const MAX_VARINT_BYTES = 8;
 const LONE_SURROGATE = /\p{Cs}/u;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-export { BINARY_RECORDS_MEDIA_TYPE } from "../config/config.js";
+export { BINARY_RECORDS_MEDIA_TYPE } from "../../config/config.js";
 
 /** The blocks of a page of binary records, or why it is not one (damage, a cut record). */
 export function decodeBinaryRecords(bytes: Buffer): Block[] | string {

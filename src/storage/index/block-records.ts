@@ -1,11 +1,11 @@
-import type { Block } from "../core/block.js";
-import { BINARY_CODEC } from "./binary-codec.js";
-import type { ChainCodec } from "./chain-codec.js";
-import { JSON_LINES_CODEC } from "./json-lines-codec.js";
+import type { Block } from "../../core/block.js";
+import { BINARY_CODEC } from "../codecs/binary-codec.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { JSON_LINES_CODEC } from "../codecs/json-lines-codec.js";
+import { binaryToJsonLines } from "../codecs/record-transcode.js";
+import type { RecordFile } from "../file/record-file.js";
 import { type NativeChainIndex, nativeChainIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
-import type { RecordFile } from "./record-file.js";
-import { binaryToJsonLines } from "./record-transcode.js";
 import { SegmentedBytes } from "./segmented-bytes.js";
 
 const HASH_BYTES = 32;

@@ -1,11 +1,11 @@
-import type { Block } from "../core/block.js";
-import { encodeBlock } from "../core/encoding.js";
-import { GENESIS_HASH } from "../core/genesis.js";
-import { sha256Bytes } from "../core/hash.js";
-import { MAX_DIFFICULTY } from "../core/pow.js";
-import { isGenesis } from "../core/validate.js";
-import type { ChainCodec } from "./chain-codec.js";
-import { IdIndex } from "./id-index.js";
+import type { Block } from "../../core/block.js";
+import { encodeBlock } from "../../core/encoding.js";
+import { GENESIS_HASH } from "../../core/genesis.js";
+import { sha256Bytes } from "../../core/hash.js";
+import { MAX_DIFFICULTY } from "../../core/pow.js";
+import { isGenesis } from "../../core/validate.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { IdIndex } from "../index/id-index.js";
 import {
   checkRecordRun,
   isExactRecord,

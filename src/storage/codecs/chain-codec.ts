@@ -1,5 +1,5 @@
-import type { Block } from "../core/block.js";
-import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
+import type { Block } from "../../core/block.js";
+import type { NativeChainIndex, RecordIndex } from "../index/native-chain-index.js";
 
 /*
  * The shapes every chain file codec shares, apart from the codecs themselves

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../../config/native-addon.js";
 
 /** The SHA-256 of a chain file so far (what its .hash holds), which saves go on extending. */
 export interface RunningDigest {

@@ -2,13 +2,18 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Block } from "../core/block.js";
-import type { ValidationOptions } from "../core/validate.js";
+import type { Block } from "../../core/block.js";
+import type { ValidationOptions } from "../../core/validate.js";
+import { loadCheckedChain } from "../chain-load.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import {
+  type ChainFormat,
+  codecFor,
+  type DecodedChainFile,
+  detectFormat,
+} from "../codecs/chain-format.js";
+import { recogniseOriginalChain } from "../original/original-format.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { type ChainFormat, codecFor, type DecodedChainFile, detectFormat } from "./chain-format.js";
-import { loadCheckedChain } from "./chain-load.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import { recogniseOriginalChain } from "./original-format.js";
 
 /** A chain file as read: its bytes and its decoded (not yet validated) records. */
 export interface ChainFile extends DecodedChainFile {

@@ -1,10 +1,10 @@
-import type { Block } from "../core/block.js";
-import { encodeBlock } from "../core/encoding.js";
+import type { Block } from "../../core/block.js";
+import { encodeBlock } from "../../core/encoding.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import type { NativeChainIndex, RecordIndex } from "../index/native-chain-index.js";
 import { BINARY_MAGIC } from "./binary-codec.js";
 import { indexOfByte, lastIndexOfByte } from "./byte-search.js";
 import type { ChainCodec, DecodedChainFile, SoundPart } from "./chain-codec.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;

@@ -1,4 +1,4 @@
-import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../../config/native-addon.js";
 
 /**
  * The records of a vouched-for chain file, indexed without parsing them: the

@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import type { ChainCodec } from "./chain-codec.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
 
 /** Bytes read at a time: large enough that a call's cost is nothing, small beside memory. */
 export const CHUNK_BYTES = 32 * 1024 * 1024;
