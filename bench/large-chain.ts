@@ -23,7 +23,9 @@ import { recordResults } from "./lib/results.js";
  * - verify_10m_s: `blockchain verify` (the full check) of the JSON file, wall
  *   clock, and verify_10m_cpu_s, its CPU seconds;
  * - sync_10m_blocks_per_s: a fresh node (JSON Lines) syncing the chain from
- *   a node started on the binary file, from its start until it holds them all.
+ *   a node started on the binary file, from its start until it holds them all;
+ *   sync_10m_rss_mb its resident memory then (before its first save, every
+ *   synced record is in memory).
  */
 
 const LENGTH = Number(process.env.BENCH_LARGE_LENGTH ?? 10_000_000);
@@ -92,7 +94,10 @@ function measureVerify(path: string) {
   return { seconds, cpu };
 }
 
-async function measureSync(sourcePath: string, root: string): Promise<number> {
+async function measureSync(
+  sourcePath: string,
+  root: string,
+): Promise<{ rate: number; rss: number }> {
   const nodes: NodeProcess[] = [];
   try {
     const source = await NodeProcess.start({
@@ -114,10 +119,12 @@ async function measureSync(sourcePath: string, root: string): Promise<number> {
     }
     const seconds = (performance.now() - began) / 1000;
     const rate = (LENGTH - 1) / seconds;
+    // What the fresh node holds before its first save: the synced records are all in memory.
+    const rss = rssMb(fresh.child.pid as number);
     console.log(
-      `synced ${LENGTH - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; fresh node RSS ${rssMb(fresh.child.pid as number).toFixed(0)} MiB`,
+      `synced ${LENGTH - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; fresh node RSS ${rss.toFixed(0)} MiB`,
     );
-    return rate;
+    return { rate, rss };
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
   }
@@ -152,7 +159,8 @@ try {
     load_10m_rss_mb: Math.max(loadJson.rss, loadBinary.rss),
     verify_10m_s: verify.seconds,
     verify_10m_cpu_s: verify.cpu,
-    sync_10m_blocks_per_s: sync,
+    sync_10m_blocks_per_s: sync.rate,
+    sync_10m_rss_mb: sync.rss,
   });
 } finally {
   await rm(root, { recursive: true, force: true });
