@@ -33,7 +33,9 @@ export async function* recordChunks(
   codec: ChainCodec,
   chunkBytes = CHUNK_BYTES,
 ): AsyncGenerator<RecordChunk, boolean> {
-  let buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+  // A small file gets buffers of its size: a start on it allocates next to nothing.
+  const bytes = Math.min(chunkBytes, Math.max(size, 4096));
+  let buffers = [Buffer.allocUnsafe(bytes), Buffer.allocUnsafe(bytes)];
   let carried = 0;
   let position = 0;
   // Bounded: every turn reads more of the file, or grows the chunk, or ends.
