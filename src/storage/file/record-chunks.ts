@@ -1,8 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
 import type { ChainCodec } from "../codecs/chain-codec.js";
 
-/** Bytes read at a time: large enough that a call's cost is nothing, small beside memory. */
-export const CHUNK_BYTES = 32 * 1024 * 1024;
+/** Bytes read at a time: a read call costs nothing beside it, and two of them are small beside the index (8 MiB: a 1M-block start held 30 MB less than with 32). */
+export const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** The largest chunk: a record larger than this (a binary record holds at most 64 MiB) is no record. */
 const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
