@@ -67,6 +67,11 @@ export interface ChainStateEvents {
   seen: [seen: { blocks: readonly Block[]; hashes: readonly string[]; from: string }];
 }
 
+/** A save under way (ChainState.beginSave): blocks below `unchangedBelow` are as it wrote them. */
+export interface SaveToken {
+  unchangedBelow: number;
+}
+
 /** Most blocks of one adopted sync branch told as `seen` (its newest): a sync may bring millions. */
 const MAX_SEEN_OF_BRANCH = 1000;
 
@@ -84,6 +89,8 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** Data id -> index of the block that holds it. */
   private readonly idIndex: IdIndex;
   private dirty = 0;
+  /** Saves under way, each with the lowest block replaced since it began. */
+  private readonly openSaves = new Set<SaveToken>();
   /** The addon's id table helpers, or null (TypeScript): for runs of ids checked and added at once. */
   private readonly nativeIndex = nativeChainIndex();
 
@@ -145,13 +152,37 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   }
 
   /**
-   * After a save to `store`: the blocks unchanged since the save began (all
-   * but those added or replaced meanwhile) are read from its file from now
-   * on, and leave memory.
+   * Starts a save of the chain as it stands (markSaved): the token it gives
+   * remembers the lowest block a reorg replaces until the save ends
+   * (`savedTo` or `saveFailed`). Saves may overlap (one queued behind
+   * another), and a later save's markSaved must not hide a reorg from an
+   * earlier one.
    */
-  savedTo(store: Pick<ChainStore, "saved" | "persistedLength" | "endOfRecords">): void {
-    const count = Math.min(this.dirty, store.persistedLength, this.length);
+  beginSave(): SaveToken {
+    const token = { unchangedBelow: this.length };
+    this.openSaves.add(token);
+    this.markSaved();
+    return token;
+  }
+
+  /**
+   * After the save `token` began wrote to `store`: the blocks it wrote that
+   * no reorg replaced since are read from the store's file from now on, and
+   * leave memory.
+   */
+  savedTo(
+    store: Pick<ChainStore, "saved" | "persistedLength" | "endOfRecords">,
+    token: SaveToken,
+  ): void {
+    this.openSaves.delete(token);
+    const count = Math.min(token.unchangedBelow, store.persistedLength, this.length);
     this.records.moveToFile(store.saved, count, store.endOfRecords(count));
+  }
+
+  /** The save `token` began failed: blocks from `dirtyFrom` on are unsaved again. */
+  saveFailed(token: SaveToken, dirtyFrom: number): void {
+    this.openSaves.delete(token);
+    this.markDirtyFrom(dirtyFrom);
   }
 
   /** Marks blocks from `index` on as unsaved again (a save that failed). */
@@ -454,6 +485,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   private truncateAfter(forkIndex: number): Block[] {
     const abandoned = this.slice(forkIndex + 1, this.length);
+    for (const save of this.openSaves) {
+      save.unchangedBelow = Math.min(save.unchangedBelow, forkIndex + 1);
+    }
     this.records.truncate(forkIndex + 1);
     this.idIndex.truncate(forkIndex + 1);
     return abandoned;

@@ -125,6 +125,41 @@ for (const format of FORMATS) {
   });
 }
 
+for (const format of FORMATS) {
+  test(`${format}: two saves queued with a reorg between them: no block the reorg replaced is read from the file as the first save left it`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain");
+      await writeChain(path, format, CHAIN.slice(0, 200));
+      const opened = await ChainStore.open(path, { format, difficulty: 1 });
+      try {
+        const chain = new ChainState(opened.loaded, { difficulty: 1 });
+        const records = opened.loaded.records;
+        assert.equal(chain.offer(CHAIN.slice(200), null, Date.now()).status, "accepted");
+        const first = saveChain(chain, opened.store);
+        // While the first save writes blocks 200..299, a better branch replaces them from 151.
+        const fork = extendChain(CHAIN.slice(0, 151), 169, { difficulty: 1, messages: ["fork"] });
+        assert.equal(chain.offer(fork.slice(151), null, Date.now()).status, "accepted");
+        const second = saveChain(chain, opened.store);
+        await first;
+        assert.ok(records.savedLength <= 151, `saved part ${records.savedLength}`);
+        for (const [i, block] of fork.entries()) assert.deepEqual(chain.blockAt(i), block);
+        await second;
+        assert.equal(records.savedLength, fork.length);
+        for (const [i, block] of fork.entries()) {
+          assert.deepEqual(chain.blockAt(i), block, `block ${i}`);
+          assert.equal(chain.hashAt(i), hashBlock(block), `hash of block ${i}`);
+        }
+      } finally {
+        await opened.store.close();
+      }
+      const again = await ChainStore.open(path, { format, difficulty: 1 });
+      await again.store.close();
+      assert.equal(again.trusted, true);
+      assert.equal(again.loaded.records.length, 320);
+    });
+  });
+}
+
 test("OffsetList: offsets past 4 GiB (and past 8) stay exact at 4 bytes each, through truncation and copies", () => {
   const GiB = 2 ** 30;
   const offsets = [0, 100, 4 * GiB - 1, 4 * GiB, 4 * GiB + 5, 9 * GiB, 9 * GiB + 1, 13 * GiB];
