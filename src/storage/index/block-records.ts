@@ -318,19 +318,20 @@ export class BlockRecords {
    */
   truncate(length: number): void {
     if (length >= this.length) return;
-    for (const index of this.decoded.keys()) if (index >= length) this.decoded.delete(index);
     if (length >= this.onFile) {
       const at = length - this.onFile;
       this.memory.truncate(this.memoryStarts.at(at) as number);
       this.memoryStarts.truncate(at);
-      return;
+    } else {
+      // Block length - 1's hash, read while record `length` is still this chain's (it decodes,
+      // and keeps, block `length`: the kept blocks are dropped below, after it).
+      this.lastFileHash = Buffer.from(this.hashBytesAt(length - 1) as Buffer);
+      this.fileEnd = this.startOf(length);
+      this.onFile = length;
+      this.memory = new SegmentedBytes(Buffer.allocUnsafe(4096), 0);
+      this.memoryStarts = new OffsetList();
     }
-    // Block length - 1's hash, read while record `length` is still this chain's.
-    this.lastFileHash = Buffer.from(this.hashBytesAt(length - 1) as Buffer);
-    this.fileEnd = this.startOf(length);
-    this.onFile = length;
-    this.memory = new SegmentedBytes(Buffer.allocUnsafe(4096), 0);
-    this.memoryStarts = new OffsetList();
+    for (const index of this.decoded.keys()) if (index >= length) this.decoded.delete(index);
   }
 
   /**
