@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
 import { GENESIS_HASH } from "../src/core/genesis.js";
 import { validateChain } from "../src/core/validate.js";
-import { checkChainRecords } from "../src/storage/chain-check.js";
-import { codecFor } from "../src/storage/chain-format.js";
-import { nativeRecordCheck } from "../src/storage/native-record-check.js";
-import { checkRecordRunJs } from "../src/storage/record-check.js";
+import { checkChainRecords } from "../src/storage/check/chain-check.js";
+import { nativeRecordCheck } from "../src/storage/check/native-record-check.js";
+import { checkRecordRunJs } from "../src/storage/check/record-check.js";
+import { codecFor } from "../src/storage/codecs/chain-format.js";
 import { longChainBlocks } from "./lib/million-chain.js";
 import { recordResults } from "./lib/results.js";
 

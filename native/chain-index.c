@@ -305,18 +305,18 @@ static inline uint32_t id_hash(const uint8_t *id, uint32_t seed) {
  * table's lines are fetched PREFETCH ids ahead: each placement is otherwise a
  * cache miss in a table of megabytes.
  */
-static int64_t fill_id_table(const uint8_t *ids, int64_t count, uint32_t seed, int32_t *table,
-                             uint32_t mask) {
+static int64_t fill_id_table(const uint8_t *ids, int64_t first, int64_t count, uint32_t seed,
+                             int32_t *table, uint32_t mask) {
     uint32_t ahead[PREFETCH];
-    for (int64_t i = 0; i < count && i < PREFETCH; i++) {
-        ahead[i] = id_hash(ids + i * ID_BYTES, seed) & mask;
-        __builtin_prefetch(table + ahead[i], 1);
+    for (int64_t i = first; i < count && i < first + PREFETCH; i++) {
+        ahead[(i - first) % PREFETCH] = id_hash(ids + i * ID_BYTES, seed) & mask;
+        __builtin_prefetch(table + ahead[(i - first) % PREFETCH], 1);
     }
-    for (int64_t i = 0; i < count; i++) {
-        uint32_t slot = ahead[i % PREFETCH];
+    for (int64_t i = first; i < count; i++) {
+        uint32_t slot = ahead[(i - first) % PREFETCH];
         if (i + PREFETCH < count) {
             uint32_t next = id_hash(ids + (i + PREFETCH) * ID_BYTES, seed) & mask;
-            ahead[i % PREFETCH] = next;
+            ahead[(i - first) % PREFETCH] = next;
             __builtin_prefetch(table + next, 1);
         }
         const uint8_t *id = ids + i * ID_BYTES;
@@ -331,21 +331,22 @@ static int64_t fill_id_table(const uint8_t *ids, int64_t count, uint32_t seed, i
 }
 
 static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
-    JS_ARGS(4);
+    JS_ARGS(5);
     uint8_t *ids;
     int32_t *table;
     size_t ids_len, slots;
-    double count, seed;
-    const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array)";
+    double count, seed, first = 0;
+    const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array, first = 0)";
     if (argc < 4 || !js_bytes_of(env, argv[0], &ids, &ids_len) || !js_whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &count) ||
-        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots))
+        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots) ||
+        (argc > 4 && !js_whole_of(env, argv[4], count, &first)))
         return js_type_error(env, usage);
-    /* A power of two with room to spare, all empty: the caller's fresh table. */
-    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 2 > (double)slots || count > 2147483646.0)
-        return js_type_error(env, "fillIdTable: the table must be a power of two at least twice count");
-    memset(table, 0, slots * sizeof(int32_t));
-    return js_number(env, (double)fill_id_table(ids, (int64_t)count, (uint32_t)seed, table,
-                                                (uint32_t)(slots - 1)));
+    /* A power of two with room to spare: all empty (the caller's fresh table), or holding ids 0..first-1 of `ids`. */
+    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 3 > (double)slots * 2 || count > 2147483646.0)
+        return js_type_error(env, "fillIdTable: the table must be a power of two at least 1.5 times count");
+    if (first == 0) memset(table, 0, slots * sizeof(int32_t));
+    return js_number(env, (double)fill_id_table(ids, (int64_t)first, (int64_t)count, (uint32_t)seed,
+                                                table, (uint32_t)(slots - 1)));
 }
 
 /**
@@ -435,9 +436,9 @@ static napi_value place_ids_js(napi_env env, napi_callback_info info) {
         !js_whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
         !js_whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
         return js_type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
-    /* Room to spare, so that a free slot is always found. */
-    if ((first + count) * 2 > (double)slots || first + count > 2147483646.0)
-        return js_type_error(env, "placeIds: the table must be at least twice the ids it will hold");
+    /* Room to spare (at most two thirds full, as IdIndex keeps it), so that a free slot is always found. */
+    if ((first + count) * 3 > (double)slots * 2 || first + count > 2147483646.0)
+        return js_type_error(env, "placeIds: the table must be at least 1.5 times the ids it will hold");
     place_ids(ids, (int64_t)first, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
     return NULL;
 }

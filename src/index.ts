@@ -16,6 +16,6 @@ export * from "./core/index.js";
 export { ProofSearchPool } from "./mining/proof-search-pool.js";
 export { normalizeAddress } from "./net/address.js";
 export { Miner, MinerOptionError, type MinerOptions } from "./node/miner.js";
-export { readChainFile, writeChainFile } from "./storage/chain-file.js";
 export { ChainLoadError } from "./storage/chain-load-error.js";
 export { type ChainFormat, ChainStore, normalizeFormat } from "./storage/chain-store.js";
+export { readChainFile, writeChainFile } from "./storage/file/chain-file.js";

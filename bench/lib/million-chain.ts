@@ -8,8 +8,8 @@ import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { proofOfWork } from "../../src/core/pow.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { hashFilePath, writeHashFile } from "../../src/storage/hash-file.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { hashFilePath, writeHashFile } from "../../src/storage/file/hash-file.js";
 
 /*
  * Long chains for the start-up and sync benches, written straight to disk
@@ -23,9 +23,9 @@ const CACHE = join(tmpdir(), "blockchain-bench-cache");
 /** The compiled files whose output the cached chains depend on. */
 const ENCODERS = [
   "../../src/core/encoding.js",
-  "../../src/storage/binary-codec.js",
-  "../../src/storage/json-lines-codec.js",
-  "../../src/storage/chain-format.js",
+  "../../src/storage/codecs/binary-codec.js",
+  "../../src/storage/codecs/json-lines-codec.js",
+  "../../src/storage/codecs/chain-format.js",
 ];
 /** Blocks encoded between two writes. */
 const BATCH = 10_000;

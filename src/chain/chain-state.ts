@@ -5,14 +5,14 @@ import { type ChainHead, winsForkChoice } from "../core/fork-choice.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { type ValidationOptions, validateExtension } from "../core/validate.js";
-import { BlockRecords } from "../storage/block-records.js";
-import type { ChainCodec, ChainFormat } from "../storage/chain-codec.js";
-import { codecFor } from "../storage/chain-format.js";
-import type { LoadedChain, RecordRun } from "../storage/chain-store.js";
-import { IdIndex } from "../storage/id-index.js";
-import { JSON_LINES_CODEC } from "../storage/json-lines-codec.js";
-import { nativeChainIndex } from "../storage/native-chain-index.js";
-import { checkRecordRun, type RecordRunResult } from "../storage/record-check.js";
+import type { ChainStore, LoadedChain, RecordRun } from "../storage/chain-store.js";
+import { checkRecordRun, type RecordRunResult } from "../storage/check/record-check.js";
+import type { ChainCodec, ChainFormat } from "../storage/codecs/chain-codec.js";
+import { codecFor } from "../storage/codecs/chain-format.js";
+import { JSON_LINES_CODEC } from "../storage/codecs/json-lines-codec.js";
+import { BlockRecords } from "../storage/index/block-records.js";
+import { IdIndex } from "../storage/index/id-index.js";
+import { nativeChainIndex } from "../storage/index/native-chain-index.js";
 import type { RecordBranch } from "./record-branch.js";
 
 const HASH_BYTES = 32;
@@ -67,6 +67,11 @@ export interface ChainStateEvents {
   seen: [seen: { blocks: readonly Block[]; hashes: readonly string[]; from: string }];
 }
 
+/** A save under way (ChainState.beginSave): blocks below `unchangedBelow` are as it wrote them. */
+export interface SaveToken {
+  unchangedBelow: number;
+}
+
 /** Most blocks of one adopted sync branch told as `seen` (its newest): a sync may bring millions. */
 const MAX_SEEN_OF_BRANCH = 1000;
 
@@ -74,15 +79,18 @@ const MAX_SEEN_OF_BRANCH = 1000;
  * The node's chain in memory: it adopts a valid branch offered to it when the
  * core's fork choice says the branch wins, and tells who listens what changed.
  *
- * The blocks are held compactly (BlockRecords: the chain file's records plus
- * each block's hash), decoded when asked for; each block is hashed once, by
- * the load or by the validation that let it in.
+ * The blocks are held compactly (BlockRecords: the saved ones read from the
+ * chain file on demand, the others as records in memory until a save), decoded
+ * when asked for; each block is hashed once, by the load or by the validation
+ * that let it in.
  */
 export class ChainState extends EventEmitter<ChainStateEvents> {
   private readonly records: BlockRecords;
   /** Data id -> index of the block that holds it. */
   private readonly idIndex: IdIndex;
   private dirty = 0;
+  /** Saves under way, each with the lowest block replaced since it began. */
+  private readonly openSaves = new Set<SaveToken>();
   /** The addon's id table helpers, or null (TypeScript): for runs of ids checked and added at once. */
   private readonly nativeIndex = nativeChainIndex();
 
@@ -141,6 +149,40 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   markSaved(): void {
     this.dirty = this.records.length;
+  }
+
+  /**
+   * Starts a save of the chain as it stands (markSaved): the token it gives
+   * remembers the lowest block a reorg replaces until the save ends
+   * (`savedTo` or `saveFailed`). Saves may overlap (one queued behind
+   * another), and a later save's markSaved must not hide a reorg from an
+   * earlier one.
+   */
+  beginSave(): SaveToken {
+    const token = { unchangedBelow: this.length };
+    this.openSaves.add(token);
+    this.markSaved();
+    return token;
+  }
+
+  /**
+   * After the save `token` began wrote to `store`: the blocks it wrote that
+   * no reorg replaced since are read from the store's file from now on, and
+   * leave memory.
+   */
+  savedTo(
+    store: Pick<ChainStore, "saved" | "persistedLength" | "endOfRecords">,
+    token: SaveToken,
+  ): void {
+    this.openSaves.delete(token);
+    const count = Math.min(token.unchangedBelow, store.persistedLength, this.length);
+    this.records.moveToFile(store.saved, count, store.endOfRecords(count));
+  }
+
+  /** The save `token` began failed: blocks from `dirtyFrom` on are unsaved again. */
+  saveFailed(token: SaveToken, dirtyFrom: number): void {
+    this.openSaves.delete(token);
+    this.markDirtyFrom(dirtyFrom);
   }
 
   /** Marks blocks from `index` on as unsaved again (a save that failed). */
@@ -451,6 +493,9 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
 
   private truncateAfter(forkIndex: number): Block[] {
     const abandoned = this.slice(forkIndex + 1, this.length);
+    for (const save of this.openSaves) {
+      save.unchangedBelow = Math.min(save.unchangedBelow, forkIndex + 1);
+    }
     this.records.truncate(forkIndex + 1);
     this.idIndex.truncate(forkIndex + 1);
     return abandoned;

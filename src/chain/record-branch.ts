@@ -1,7 +1,7 @@
 import type { Block } from "../core/block.js";
-import type { ChainCodec } from "../storage/chain-codec.js";
-import { IdIndex } from "../storage/id-index.js";
-import type { RunParent } from "../storage/record-check.js";
+import type { RunParent } from "../storage/check/record-check.js";
+import type { ChainCodec } from "../storage/codecs/chain-codec.js";
+import { IdIndex } from "../storage/index/id-index.js";
 
 const HASH_BYTES = 32;
 const ID_BYTES = 16;

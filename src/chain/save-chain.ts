@@ -14,13 +14,15 @@ export async function saveChain(chain: ChainState, store: ChainStore): Promise<D
   if (dirtyFrom >= length && store.persistedLength === length) return null;
   // Only what changed is copied out (the records as they stand now): the chain may move on meanwhile.
   const run = chain.recordsFrom(Math.min(dirtyFrom, store.persistedLength));
-  chain.markSaved();
+  const saving = chain.beginSave();
   try {
     await store.save(run, dirtyFrom);
   } catch (err) {
-    chain.markDirtyFrom(dirtyFrom);
+    chain.saveFailed(saving, dirtyFrom);
     throw err;
   }
+  // The saved blocks no reorg replaced meanwhile leave memory (read from the file from now on).
+  chain.savedTo(store, saving);
   const unsavedFrom = Math.min(chain.dirtyFrom, length);
   return chain.slice(unsavedFrom, chain.length).map((b) => b.data);
 }

@@ -1,10 +1,10 @@
 /* The work of `blockchain convert` (convert-command.ts loads it when the command runs). */
 import { stat } from "node:fs/promises";
-import { checkChainFile, readChainFile, writeChainFile } from "../storage/chain-file.js";
-import { normalizeFormat } from "../storage/chain-format.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { ChainLock } from "../storage/chain-lock.js";
-import { vouchForNewChainFile } from "../storage/new-chain-file.js";
+import { normalizeFormat } from "../storage/codecs/chain-format.js";
+import { checkChainFile, readChainFile, writeChainFile } from "../storage/file/chain-file.js";
+import { ChainLock } from "../storage/file/chain-lock.js";
+import { vouchForNewChainFile } from "../storage/file/new-chain-file.js";
 
 export interface ConvertFlags {
   to: string;

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { MAX_DIFFICULTY } from "../core/pow.js";
-import { FORMAT_NAMES } from "../storage/chain-format.js";
-import { expandHome } from "../storage/home-path.js";
+import { FORMAT_NAMES } from "../storage/codecs/chain-format.js";
+import { expandHome } from "../storage/file/home-path.js";
 import type { ConvertFlags } from "./convert-chain.js";
 import { intIn } from "./options.js";
 

@@ -8,7 +8,7 @@ import { type Command, Option } from "commander";
 import { DEFAULTS, LOG_FORMATS, LOG_LEVELS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
-import { expandHome } from "../storage/home-path.js";
+import { expandHome } from "../storage/file/home-path.js";
 import { DevnetControls, type DevnetNode } from "./devnet-controls.js";
 import { type PrivateDevnet, preparePrivateDevnet } from "./devnet-private.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";

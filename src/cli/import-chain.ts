@@ -5,10 +5,17 @@ import { hashBlock } from "../core/hash.js";
 import { checkOriginalChain, type OriginalBlock } from "../core/original-chain.js";
 import type { ProofRule } from "../core/pow.js";
 import { ImportError, importOriginalChain } from "../mining/import-original.js";
-import { normalizeFormat } from "../storage/chain-format.js";
-import { ChainLock, ChainLockedError } from "../storage/chain-lock.js";
-import { assertNoChainAt, ChainExistsError, writeNewChainFile } from "../storage/new-chain-file.js";
-import { OriginalChainError, readOriginalChainFile } from "../storage/original-chain-file.js";
+import { normalizeFormat } from "../storage/codecs/chain-format.js";
+import { ChainLock, ChainLockedError } from "../storage/file/chain-lock.js";
+import {
+  assertNoChainAt,
+  ChainExistsError,
+  writeNewChainFile,
+} from "../storage/file/new-chain-file.js";
+import {
+  OriginalChainError,
+  readOriginalChainFile,
+} from "../storage/original/original-chain-file.js";
 import { progressLine } from "./progress-line.js";
 
 export interface ImportFlags {

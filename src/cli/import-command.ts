@@ -2,8 +2,8 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE, type ProofRule } from "../core/pow.js";
 import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
-import { FORMAT_NAMES } from "../storage/chain-format.js";
-import { expandHome } from "../storage/home-path.js";
+import { FORMAT_NAMES } from "../storage/codecs/chain-format.js";
+import { expandHome } from "../storage/file/home-path.js";
 import type { ImportFlags } from "./import-chain.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 

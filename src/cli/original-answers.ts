@@ -1,8 +1,8 @@
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
 import type { OriginalBlock } from "../core/original-chain.js";
-import { parseJsonPickle } from "../storage/jsonpickle.js";
-import { originalBlockFrom, originalDataFrom } from "../storage/original-objects.js";
+import { parseJsonPickle } from "../storage/original/jsonpickle.js";
+import { originalBlockFrom, originalDataFrom } from "../storage/original/original-objects.js";
 import { callNode, NodeRequestError, type NodeTarget } from "./node-client.js";
 
 /**

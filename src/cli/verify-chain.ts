@@ -1,11 +1,15 @@
 /* The work of `blockchain verify` (verify-command.ts loads it when the command runs). */
+
+import { open, stat } from "node:fs/promises";
 import { type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
-import { readChainBytes } from "../storage/chain-file.js";
-import { codecFor, detectFormat, normalizeFormat } from "../storage/chain-format.js";
 import { loadCheckedChainInParallel } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { hashFilePath, readChainHash } from "../storage/hash-file.js";
-import { digestOf } from "../storage/running-digest.js";
+import { checkChainFileInChunks } from "../storage/check/chunked-check.js";
+import { codecFor, detectFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
+import { MAX_CHAIN_FILE_BYTES, readChainBytes } from "../storage/file/chain-file.js";
+import { hashFilePath, readChainHash } from "../storage/file/hash-file.js";
+import { digestOf } from "../storage/file/running-digest.js";
+import { nativeChainIndex } from "../storage/index/native-chain-index.js";
 
 export interface VerifyFlags {
   /** Absent: the command reports the difficulty the chain meets. */
@@ -41,11 +45,46 @@ function printVerdict(verdict: Verdict, json: boolean | undefined): void {
  */
 export async function verifyChainFile(path: string, flags: VerifyFlags): Promise<number> {
   try {
-    // In shared memory: a large file is checked by several threads (storage/parallel-check.ts).
-    const bytes = await readChainBytes(path, true);
+    const checkOpts = {
+      difficulty: flags.difficulty ?? 1,
+      rule: proofRuleNamed(flags.proofRule),
+      maxMessageBytes: flags.maxMessageBytes,
+      measureWork: flags.difficulty === undefined,
+    };
+    // A sound file of any size is checked in chunks (bounded memory); one with damage, a torn
+    // end or a broken block is read whole below for the exact verdict (up to 4 GiB).
     const format = flags.chainSerialization
       ? normalizeFormat(flags.chainSerialization)
-      : detectFormat(bytes);
+      : detectFormat(await readHead(path));
+    const chunked = await checkChainFileInChunks(
+      path,
+      codecFor(format),
+      checkOpts,
+      nativeChainIndex(),
+      false,
+    ).catch(() => null);
+    if (chunked instanceof ChainLoadError && (await stat(path)).size > MAX_CHAIN_FILE_BYTES) {
+      throw chunked;
+    }
+    if (chunked !== null && !(chunked instanceof ChainLoadError)) {
+      const blocks = chunked.index.count;
+      await warnIfStale(path, chunked.digest.hex());
+      const difficulty =
+        flags.difficulty ?? (blocks > 1 ? Math.max(1, chunked.leastZeros ?? 1) : 1);
+      printVerdict(
+        {
+          valid: true,
+          blocks,
+          tip: chunked.tipHash.toString("hex"),
+          difficulty,
+          difficulty_given: flags.difficulty !== undefined,
+        },
+        flags.json,
+      );
+      return 0;
+    }
+    // In shared memory: a large file is checked by several threads (storage/parallel-check.ts).
+    const bytes = await readChainBytes(path, true);
     const codec = codecFor(format);
     // The file's SHA-256 (for its .hash) is taken in the thread pool while this thread checks it.
     const digesting = digestOf(bytes);
@@ -60,24 +99,14 @@ export async function verifyChainFile(path: string, flags: VerifyFlags): Promise
     if (file.completion) warn(`${path}: the last line lacks its newline; a node adds it on load`);
     const sound = bytes.subarray(0, file.end);
     const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-    const loaded = await loadCheckedChainInParallel(path, records, codec, {
-      difficulty: flags.difficulty ?? 1,
-      rule: proofRuleNamed(flags.proofRule),
-      maxMessageBytes: flags.maxMessageBytes,
-      measureWork: flags.difficulty === undefined,
-    });
+    const loaded = await loadCheckedChainInParallel(path, records, codec, checkOpts);
     if (!loaded) {
       printVerdict({ valid: false, index: 0, reason: `${path} holds no whole block` }, flags.json);
       return 1;
     }
     const blocks = loaded.records.length;
     const difficulty = flags.difficulty ?? (blocks > 1 ? Math.max(1, loaded.leastZeros ?? 1) : 1);
-    // A .hash that vouches for another chain file of the same name says nothing about this one.
-    const stored = (await readChainHash(path)).digest;
-    const digest = (await digesting).hex();
-    if (stored !== null && stored !== digest) {
-      warn(`${hashFilePath(path)} does not match the chain file (its sha256 is ${digest})`);
-    }
+    await warnIfStale(path, (await digesting).hex());
     printVerdict(
       {
         valid: true,
@@ -95,6 +124,28 @@ export async function verifyChainFile(path: string, flags: VerifyFlags): Promise
     printVerdict({ valid: false, index: err.index, reason: err.reason }, flags.json);
     process.stderr.write(`${err.message}\n`);
     return 1;
+  }
+}
+
+/** Warns when the file's .hash holds another digest than `digest` (the file's). */
+async function warnIfStale(path: string, digest: string): Promise<void> {
+  // A .hash that vouches for another chain file of the same name says nothing about this one.
+  const stored = (await readChainHash(path)).digest;
+  if (stored !== null && stored !== digest) {
+    warn(`${hashFilePath(path)} does not match the chain file (its sha256 is ${digest})`);
+  }
+}
+
+/** The first bytes of a file (its format's magic), or none when it cannot be read (the whole read says why). */
+async function readHead(path: string): Promise<Buffer> {
+  const handle = await open(path, "r").catch(() => null);
+  if (handle === null) return Buffer.alloc(0);
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -2,8 +2,8 @@ import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { PROOF_RULE_NAMES } from "../core/proof-rules.js";
-import { FORMAT_NAMES } from "../storage/chain-format.js";
-import { expandHome } from "../storage/home-path.js";
+import { FORMAT_NAMES } from "../storage/codecs/chain-format.js";
+import { expandHome } from "../storage/file/home-path.js";
 import { intIn, PROOF_RULE_HELP } from "./options.js";
 import type { VerifyFlags } from "./verify-chain.js";
 

@@ -5,8 +5,8 @@ import { type BranchTip, type CheckedPage, RecordBranch } from "../chain/record-
 import type { NodeMetrics } from "../config/metrics.js";
 import type { Block } from "../core/block.js";
 import { winsForkChoice } from "../core/fork-choice.js";
-import { codecFor } from "../storage/chain-format.js";
-import type { RecordPage } from "../storage/record-page.js";
+import { codecFor } from "../storage/codecs/chain-format.js";
+import type { RecordPage } from "../storage/codecs/record-page.js";
 import { type ForkPoint, ForkSearchError, findForkPoint } from "./fork-point.js";
 import { type PeerClient, PeerError } from "./peer-client.js";
 import type { PeerGuard } from "./peer-guard.js";

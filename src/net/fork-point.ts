@@ -1,6 +1,6 @@
 import type { Block } from "../core/block.js";
 import { hashBlock } from "../core/hash.js";
-import type { RecordPage } from "../storage/record-page.js";
+import type { RecordPage } from "../storage/codecs/record-page.js";
 
 /** The parts of our chain the fork-point search reads. */
 export interface ChainView {

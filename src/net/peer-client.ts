@@ -15,9 +15,9 @@ import {
 } from "../config/peer-proof.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import { decodeBinaryRecords } from "../storage/binary-codec.js";
-import { codecFor } from "../storage/chain-format.js";
-import { RecordPage } from "../storage/record-page.js";
+import { decodeBinaryRecords } from "../storage/codecs/binary-codec.js";
+import { codecFor } from "../storage/codecs/chain-format.js";
+import { RecordPage } from "../storage/codecs/record-page.js";
 import { type HttpAnswer, HttpRequestError, httpRequest, keepAliveAgent } from "./http-client.js";
 import { NODE_ID_HEADER } from "./node-id.js";
 import { answersLikeOriginal, ORIGINAL_PEER_REASON } from "./original-peer.js";

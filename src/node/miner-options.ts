@@ -2,7 +2,7 @@ import { normalizeOrigin } from "../api/browser-guard.js";
 import { DEFAULTS, LOG_FORMATS, LOG_LEVELS, type LogFormat } from "../config/config.js";
 import { MAX_DIFFICULTY } from "../core/pow.js";
 import { isProofRuleName, PROOF_RULE_NAMES, type ProofRuleName } from "../core/proof-rules.js";
-import { expandHome } from "../storage/home-path.js";
+import { expandHome } from "../storage/file/home-path.js";
 import type { PrivateNetworkOptions } from "./private-network.js";
 
 /** The Miner's constructor options: the original's names, plus this node's settings. */

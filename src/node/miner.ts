@@ -38,9 +38,9 @@ import type { Network } from "../net/network.js";
 import { newNodeId } from "../net/node-id.js";
 import { pendingPage } from "../pool/pending-page.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
-import { prepareChainFolder } from "../storage/chain-folder.js";
 import { TRUSTED_TAIL_CHECKED } from "../storage/chain-load.js";
 import { ChainStore } from "../storage/chain-store.js";
+import { prepareChainFolder } from "../storage/file/chain-folder.js";
 import {
   type MinerOptions,
   type ResolvedMinerOptions,

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
 import { StorageError } from "../config/errors.js";
 import { type Data, dataProblem } from "../core/data.js";
-import { syncDirectory } from "../storage/atomic-write.js";
+import { syncDirectory } from "../storage/file/atomic-write.js";
 
 /*
  * The durable pending-message journal: an append-only log that makes an

@@ -4,15 +4,21 @@ import { encodeBlock } from "../core/encoding.js";
 import { ORIGINAL_PROOF_RULE } from "../core/pow.js";
 import { PROOF_RULE_NAMES, proofRuleNamed } from "../core/proof-rules.js";
 import { isGenesis, linkProblem, type ValidationOptions } from "../core/validate.js";
-import { BlockRecords } from "./block-records.js";
-import { type CheckedRecords, checkChainRecords } from "./chain-check.js";
-import type { ChainCodec } from "./chain-codec.js";
 import { ChainLoadError } from "./chain-load-error.js";
-import { IdIndex } from "./id-index.js";
-import { type NativeChainIndex, nativeChainIndex, type RecordIndex } from "./native-chain-index.js";
-import { OffsetList } from "./offset-list.js";
+import { type CheckedRecords, checkChainRecords } from "./check/chain-check.js";
+import type { RecordCheckOptions } from "./check/record-check.js";
+import type { ChainCodec } from "./codecs/chain-codec.js";
+import type { RecordFile } from "./file/record-file.js";
+import { BlockRecords } from "./index/block-records.js";
+import type { FileIndex } from "./index/file-index.js";
+import { IdIndex } from "./index/id-index.js";
+import {
+  type NativeChainIndex,
+  nativeChainIndex,
+  type RecordIndex,
+} from "./index/native-chain-index.js";
+import { OffsetList } from "./index/offset-list.js";
 import { checkChainRecordsInParallel } from "./parallel-check.js";
-import type { RecordCheckOptions } from "./record-check.js";
 
 /** Blocks at the end of a vouched-for file that a start still checks in full (Bitcoin Core's -checkblocks). */
 export const TRUSTED_TAIL_CHECKED = 100;
@@ -75,37 +81,111 @@ export function loadVouchedChain(
 ): LoadedChain | null {
   if (indexed === null) return null;
   const { starts, hashes } = indexed.records;
-  const { ids, duplicate } = indexed;
   const count = starts.length;
   const end = (i: number) => (i + 1 < count ? (starts[i + 1] as number) : bytes.length);
+  const vouched: VouchedRecords = {
+    count,
+    ids: indexed.records.ids,
+    startOf: (i) => starts[i] as number,
+    recordAt: (i) => bytes.subarray(starts[i] as number, end(i)),
+  };
+  // hashes holds each block's hash as the next record's previous_hash says; the checked tail's are computed.
+  checkVouchedTail(path, codec, vouched, indexed, opts, tailChecked, (i, hash) =>
+    hashes.write(hash, i * HASH_BYTES, HASH_BYTES, "hex"),
+  );
+  const records = BlockRecords.inMemory(codec, bytes, new OffsetList(starts), hashes);
+  return { records, ids: indexed.ids };
+}
+
+/** The records of a file its .hash vouches for, as its index found them. */
+export interface VouchedRecords {
+  count: number;
+  /** Where record i starts. */
+  startOf(index: number): number;
+  /** 16 raw bytes per record: its data id. */
+  ids: Buffer;
+  /** The bytes of record i (framing included). */
+  recordAt(index: number): Buffer;
+}
+
+/**
+ * Loads a chain file its .hash vouches for from its index (file-index.ts),
+ * read in chunks: the blocks stay in the file (read on demand), and only its
+ * genesis and last `tailChecked` blocks are checked in full, as
+ * loadVouchedChain. A duplicate id anywhere, or a tail that breaks a rule,
+ * throws a ChainLoadError.
+ */
+export function loadIndexedChain(
+  path: string,
+  file: RecordFile,
+  index: FileIndex,
+  codec: ChainCodec,
+  opts: ValidationOptions,
+  tailChecked = TRUSTED_TAIL_CHECKED,
+): LoadedChain {
+  const { starts, count, size, idIndex: ids, duplicate } = index;
+  const end = (i: number) => (i + 1 < count ? (starts.at(i + 1) as number) : size);
+  const vouched: VouchedRecords = {
+    count,
+    ids: index.ids,
+    startOf: (i) => starts.at(i) as number,
+    recordAt: (i) => file.read(starts.at(i) as number, end(i)),
+  };
+  let tipHash = "";
+  checkVouchedTail(path, codec, vouched, { ids, duplicate }, opts, tailChecked, (i, hash) => {
+    if (i === count - 1) tipHash = hash;
+  });
+  const records = BlockRecords.onFile(
+    codec,
+    { file, starts },
+    count,
+    size,
+    Buffer.from(tipHash, "hex"),
+  );
+  return { records, ids };
+}
+
+/**
+ * The trusted start's checks of a vouched-for file: no data id twice, block 0
+ * the genesis block, and its last `tailChecked` blocks in full (each linked
+ * to the one before, each record its block's exact encoding); `onHash` gets
+ * each computed hash of the checked tail (the last block's included).
+ */
+function checkVouchedTail(
+  path: string,
+  codec: ChainCodec,
+  vouched: VouchedRecords,
+  indexed: { ids: IdIndex; duplicate: number },
+  opts: ValidationOptions,
+  tailChecked: number,
+  onHash: (index: number, hash: string) => void,
+): void {
+  const { count } = vouched;
+  const { ids, duplicate } = indexed;
   const fail = (code: "INVALID_CHAIN" | "NOT_CANONICAL", index: number, reason: string) =>
-    new ChainLoadError(code, path, reason, locate(codec, starts, index));
+    new ChainLoadError(code, path, reason, locateAt(codec, index, vouched.startOf(index)));
 
   if (duplicate >= 0) {
-    const id = indexed.records.ids.toString(
-      "hex",
-      duplicate * ID_BYTES,
-      (duplicate + 1) * ID_BYTES,
-    );
+    const id = vouched.ids.toString("hex", duplicate * ID_BYTES, (duplicate + 1) * ID_BYTES);
     throw fail("INVALID_CHAIN", duplicate, `data id ${id} already appears in an earlier block`);
   }
-  // hashes holds each block's hash as the next record's previous_hash says; the checked tail's are computed.
   const checkFrom = Math.max(1, count - tailChecked);
 
   const decode = (i: number): Block => {
-    const block = codec.decodeRecord(bytes.subarray(starts[i] as number, end(i)));
+    const block = codec.decodeRecord(vouched.recordAt(i));
     if (typeof block === "string") throw fail("INVALID_CHAIN", i, block);
     return block;
   };
   if (!isGenesis(decode(0))) throw fail("INVALID_CHAIN", 0, "block 0 is not the genesis block");
   let parent = decode(checkFrom - 1);
-  const parentRecord = bytes.subarray(starts[checkFrom - 1] as number, end(checkFrom - 1));
-  let parentHash = hashChecked(codec, parent, parentRecord, () =>
+  let parentHash = hashChecked(codec, parent, vouched.recordAt(checkFrom - 1), () =>
     fail("NOT_CANONICAL", checkFrom - 1, notCanonical(codec)),
   );
-  hashes.write(parentHash, (checkFrom - 1) * HASH_BYTES, HASH_BYTES, "hex");
+  onHash(checkFrom - 1, parentHash);
   for (let i = checkFrom; i < count; i++) {
-    const block = decode(i);
+    const record = vouched.recordAt(i);
+    const block = codec.decodeRecord(record);
+    if (typeof block === "string") throw fail("INVALID_CHAIN", i, block);
     const problem = linkProblem(parent, block, opts, parentHash);
     if (problem) throw fail("INVALID_CHAIN", i, problem);
     if (ids.get(block.data.id) !== i) {
@@ -115,15 +195,12 @@ export function loadVouchedChain(
         `data id ${block.data.id} already appears in an earlier block`,
       );
     }
-    const record = bytes.subarray(starts[i] as number, end(i));
     parentHash = hashChecked(codec, block, record, () =>
       fail("NOT_CANONICAL", i, notCanonical(codec)),
     );
-    hashes.write(parentHash, i * HASH_BYTES, HASH_BYTES, "hex");
+    onHash(i, parentHash);
     parent = block;
   }
-  const records = new BlockRecords(codec, bytes, bytes.length, new OffsetList(starts), hashes);
-  return { records, ids };
 }
 
 /**
@@ -205,13 +282,7 @@ function loadedFrom(
   }
   const { index: ids, duplicate } = IdIndex.fromIds(checked.ids, count, nativeChainIndex());
   if (duplicate >= 0) throw new Error(`the record check let a repeated id through at ${duplicate}`);
-  const records = new BlockRecords(
-    codec,
-    bytes,
-    bytes.length,
-    new OffsetList(starts),
-    checked.hashes,
-  );
+  const records = BlockRecords.inMemory(codec, bytes, new OffsetList(starts), checked.hashes);
   return {
     records,
     ids,
@@ -300,14 +371,5 @@ function locateAt(
   index: number,
   offset: number,
 ): { index: number; line?: number; offset: number } {
-  return codec.format === "json" ? { index, line: index + 1, offset } : { index, offset };
-}
-
-function locate(
-  codec: ChainCodec,
-  starts: ArrayLike<number>,
-  index: number,
-): { index: number; line?: number; offset?: number } {
-  const offset = starts[index];
   return codec.format === "json" ? { index, line: index + 1, offset } : { index, offset };
 }

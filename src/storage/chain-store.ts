@@ -1,23 +1,24 @@
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promises";
+import { access, type FileHandle, mkdir, open, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../core/block.js";
 import { genesisBlock } from "../core/genesis.js";
 import { hashBlock } from "../core/hash.js";
 import { checkDifficulty, type ProofRule } from "../core/pow.js";
-import { syncDirectory } from "./atomic-write.js";
-import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./block-marks.js";
-import { readChainBytes, writeChainFile } from "./chain-file.js";
-import { type ChainCodec, type ChainFormat, codecFor } from "./chain-format.js";
-import {
-  indexVouchedChain,
-  type LoadedChain,
-  loadCheckedChain,
-  loadVouchedChain,
-} from "./chain-load.js";
+import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-load.js";
 import { ChainLoadError } from "./chain-load-error.js";
-import { ChainLock } from "./chain-lock.js";
+import { checkChainFileInChunks } from "./check/chunked-check.js";
+import { type ChainCodec, type ChainFormat, codecFor } from "./codecs/chain-format.js";
+import { syncDirectory } from "./file/atomic-write.js";
+import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
+import {
+  MAX_CHAIN_FILE_BYTES,
+  READ_CHUNK_BYTES,
+  readChainBytes,
+  writeChainFile,
+} from "./file/chain-file.js";
+import { ChainLock } from "./file/chain-lock.js";
 import {
   type ChainHash,
   claimHashFile,
@@ -25,17 +26,27 @@ import {
   hashOwnerPath,
   readChainHash,
   writeHashFile,
-} from "./hash-file.js";
-import type { OffsetList } from "./offset-list.js";
-import { digestOf, newDigest, type RunningDigest } from "./running-digest.js";
+} from "./file/hash-file.js";
+import { RecordFile } from "./file/record-file.js";
+import { digestOf, newDigest, type RunningDigest } from "./file/running-digest.js";
+import {
+  BlockRecords,
+  type RecordRun,
+  recordRun,
+  type SavedRecords,
+} from "./index/block-records.js";
+import { indexChainFile } from "./index/file-index.js";
+import { nativeChainIndex } from "./index/native-chain-index.js";
+import type { OffsetList } from "./index/offset-list.js";
 
-export type { ChainFile } from "./chain-file.js";
-export { checkChainFile, readChainFile, writeChainFile } from "./chain-file.js";
-export { type ChainFormat, normalizeFormat } from "./chain-format.js";
 export type { LoadedChain } from "./chain-load.js";
 export { ChainLoadError } from "./chain-load-error.js";
-export { ChainLock, ChainLockedError, lockFilePath } from "./chain-lock.js";
-export { hashFilePath } from "./hash-file.js";
+export { type ChainFormat, normalizeFormat } from "./codecs/chain-format.js";
+export type { ChainFile } from "./file/chain-file.js";
+export { checkChainFile, readChainFile, writeChainFile } from "./file/chain-file.js";
+export { ChainLock, ChainLockedError, lockFilePath } from "./file/chain-lock.js";
+export { hashFilePath } from "./file/hash-file.js";
+export type { RecordRun } from "./index/block-records.js";
 
 export interface ChainStoreOptions {
   format: ChainFormat;
@@ -73,17 +84,6 @@ export interface OpenedChainStore {
   warnings: string[];
 }
 
-/** A run of records to append from block `from` on, with the hash of each block. */
-export interface RecordRun {
-  from: number;
-  /** The records of blocks `from`, `from + 1`, ..., one after another (a copy the save may keep). */
-  bytes: Buffer;
-  /** Where each record starts in `bytes`. */
-  starts: number[];
-  /** The hash of each block, 32 raw bytes each. */
-  hashes: Buffer;
-}
-
 /** Bytes of a block hash. */
 const HASH_BYTES = 32;
 
@@ -116,6 +116,8 @@ export class ChainStore {
     private readonly handle: FileHandle,
     private readonly lock: ChainLock,
     private readonly marks: BlockMarks,
+    /** The file read by the chain's saved blocks (closed with the store). */
+    readonly file: RecordFile,
     offsets: OffsetList,
     size: number,
     hasher: RunningDigest,
@@ -165,42 +167,76 @@ export class ChainStore {
       await writeChainFile(path, opts.format, [genesisBlock()]);
     }
 
-    const bytes = await readChainBytes(path);
     const validation = {
       difficulty: opts.difficulty,
       ...(opts.rule ? { rule: opts.rule } : {}),
       ...(opts.now !== undefined ? { now: opts.now } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     };
-    // The .hash vouches for bytes the node itself wrote: those are not validated again. The
-    // digest runs in the thread pool (with the addon) while this thread indexes the same bytes
-    // as if the .hash vouched for them; the index is used only if it does.
     const codec = codecFor(opts.format);
-    const digesting = digestOf(bytes);
+    const file = new RecordFile(path);
     // A .hash that vouches for another chain file of the same name (a converted copy beside
     // this one) says nothing about this file: it is checked in full, then the .hash is its own.
     const chainHash = await readChainHash(path);
     const stored = chainHash.digest;
-    const indexed = !opts.verifyAll && stored !== null ? indexVouchedChain(bytes, codec) : null;
-    let hasher = await digesting;
-    const vouched = indexed !== null && stored === hasher.hex();
-    let loaded = vouched ? loadVouchedChain(path, bytes, codec, validation, indexed) : null;
-    const trusted = loaded !== null;
-    let size = bytes.length;
-    let offsets: OffsetList;
+    // The .hash vouches for bytes the node itself wrote: those are not validated again. The
+    // file is read in chunks, digested in the thread pool (with the addon) while this thread
+    // indexes the same bytes as if the .hash vouched for them; the index is used only if it does.
+    const native = nativeChainIndex();
+    const indexed =
+      !opts.verifyAll && stored !== null
+        ? await indexChainFile(path, codec, native, !(await hasMarks(path)))
+        : null;
+    let loaded!: LoadedChain;
+    let hasher!: RunningDigest;
+    let size!: number;
+    let offsets!: OffsetList;
     let repair: { keep: number; append: Buffer | null } | null = null;
-    if (loaded) {
-      offsets = loaded.records.startsCopy();
+    /** What the marks and a changed file's coverage are judged on. */
+    let view!: ChainView;
+    const trusted = indexed !== null && indexed.digest.hex() === stored;
+    // Not vouched for (another program's file, a stale .hash, --verify-chain): checked in full,
+    // in chunks; the blocks are then read from the file as a trusted one's are.
+    const checked = trusted ? null : await checkChainFileInChunks(path, codec, validation, native);
+    if (indexed !== null && trusted) {
+      loaded = loadIndexedChain(path, file, indexed.index, codec, validation);
+      hasher = indexed.digest;
+      size = indexed.index.size;
+      offsets = indexed.index.starts;
+      view = marksView(loaded.records, indexed.index.marks, indexed.index.unmarked);
+    } else if (checked !== null && !(checked instanceof ChainLoadError)) {
+      const { index } = checked;
+      hasher = checked.digest;
+      size = index.size;
+      offsets = index.starts;
+      const records = BlockRecords.onFile(
+        codec,
+        { file, starts: offsets },
+        index.count,
+        size,
+        checked.tipHash,
+      );
+      loaded = { records, ids: index.idIndex };
+      view = marksView(records, index.marks, index.unmarked);
     } else {
+      // A file whose framing is not sound all through (a torn last record, damage, another
+      // program's file) or with a broken block: the whole file in memory (up to 4 GiB), so
+      // that the check names exactly what is wrong, and a load repairs what it can.
+      if (checked instanceof ChainLoadError && (await fileSize(path)) > MAX_CHAIN_FILE_BYTES) {
+        throw checked;
+      }
+      const bytes = await readChainBytes(path);
+      const digesting = digestOf(bytes);
       // Framed only: each record is parsed once, by the full check.
-      const file = codec.soundPart(bytes, path);
-      const sound = bytes.subarray(0, file.end);
-      const records = file.completion ? Buffer.concat([sound, file.completion]) : sound;
-      loaded = loadCheckedChain(path, records, codec, validation);
-      if (!loaded) {
+      const sound = codec.soundPart(bytes, path);
+      const kept = bytes.subarray(0, sound.end);
+      const records = sound.completion ? Buffer.concat([kept, sound.completion]) : kept;
+      const whole = loadCheckedChain(path, records, codec, validation);
+      hasher = await digesting;
+      if (!whole) {
         // Our own writes create a file whole (temp file + rename), so a file without one
         // whole block is not a chain this node wrote: a note, another program's file, a typo.
-        const why = file.torn ? file.torn.reason : "the file is empty";
+        const why = sound.torn ? sound.torn.reason : "the file is empty";
         throw new ChainLoadError(
           "NO_WHOLE_BLOCK",
           path,
@@ -208,41 +244,60 @@ export class ChainStore {
             "Give another chain path, or move the file away (--force-new-chain keeps it as a backup copy)",
         );
       }
-      offsets = loaded.records.startsCopy();
-      if (file.torn) {
-        const copy = await keepTornTail(path, bytes.subarray(file.end));
+      const count = whole.records.length;
+      if (sound.torn) {
+        const copy = await keepTornTail(path, bytes.subarray(sound.end));
         warn(
-          `${path}: cut off a torn last record at byte offset ${file.torn.offset} (${file.torn.reason}); ` +
-            `${offsets.length} block(s) kept; the cut bytes are saved in ${copy}`,
+          `${path}: cut off a torn last record at byte offset ${sound.torn.offset} (${sound.torn.reason}); ` +
+            `${count} block(s) kept; the cut bytes are saved in ${copy}`,
         );
       }
-      if (file.completion) warn(`${path}: the last line lacked its newline; added it`);
-      if (file.torn || file.completion || sound.length !== bytes.length) {
-        repair = { keep: sound.length, append: file.completion };
+      if (sound.completion) warn(`${path}: the last line lacked its newline; added it`);
+      size = bytes.length;
+      if (sound.torn || sound.completion || kept.length !== bytes.length) {
+        repair = { keep: kept.length, append: sound.completion };
         hasher = newDigest();
-        hasher.update(sound);
-        if (file.completion) hasher.update(file.completion);
-        size = sound.length + (file.completion?.length ?? 0);
+        hasher.update(records);
+        size = records.length;
       }
+      const marks = whole.records.hashPrefixes(MARK_BYTES);
+      view = { length: count, hashPrefixes: () => marks };
+      offsets = whole.records.startsOf();
+      loaded = {
+        records: BlockRecords.onFile(
+          codec,
+          { file, starts: offsets },
+          count,
+          size,
+          whole.records.hashBytesAt(count - 1) as Buffer,
+        ),
+        ids: whole.ids,
+      };
     }
 
     const handle = await open(path, "r+");
     let marks: BlockMarks | null = null;
     try {
-      const opened = await BlockMarks.open(marksFilePath(path));
-      marks = opened.marks;
+      marks = await BlockMarks.open(marksFilePath(path));
       if (repair) {
         await handle.truncate(repair.keep);
         if (repair.append) await writeAll(handle, repair.append, repair.keep);
         await handle.sync();
       }
-      const store = new ChainStore(path, opts.format, handle, lock, marks, offsets, size, hasher);
-      const covered = repair
-        ? Buffer.concat([bytes.subarray(0, repair.keep), repair.append ?? Buffer.alloc(0)])
-        : bytes;
+      const store = new ChainStore(
+        path,
+        opts.format,
+        handle,
+        lock,
+        marks,
+        file,
+        offsets,
+        size,
+        hasher,
+      );
       // The marks then belong to the same file the .hash vouched for.
-      const storedMarks = chainHash.otherOwner === null ? opened.stored : Buffer.alloc(0);
-      await store.checkCoverage(covered, loaded.records, storedMarks, chainHash, opts, warn);
+      const ownMarks = chainHash.otherOwner === null;
+      await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
       const result = loaded;
       return {
         store,
@@ -258,6 +313,7 @@ export class ChainStore {
     } catch (err) {
       await marks?.close();
       await handle.close();
+      file.close();
       throw err;
     }
   }
@@ -265,6 +321,16 @@ export class ChainStore {
   /** How many blocks the file holds. */
   get persistedLength(): number {
     return this.offsets.length;
+  }
+
+  /** The file and where each record starts (the list the store appends to, shared). */
+  get saved(): SavedRecords {
+    return { file: this.file, starts: this.offsets };
+  }
+
+  /** Where the file's first `count` records end (the file's size for all of them). */
+  endOfRecords(count: number): number {
+    return this.offsets.at(count) ?? this.size;
   }
 
   /**
@@ -289,6 +355,7 @@ export class ChainStore {
     try {
       await this.marks.close();
       await this.handle.close();
+      this.file.close();
     } finally {
       await this.lock.release();
     }
@@ -305,12 +372,8 @@ export class ChainStore {
       starts.push(at);
       at += record.length;
     }
-    return {
-      from,
-      bytes: Buffer.concat(records),
-      starts,
-      hashes: Buffer.concat(chain.map((b) => Buffer.from(hashBlock(b), "hex"))),
-    };
+    const hashes = Buffer.concat(chain.map((b) => Buffer.from(hashBlock(b), "hex")));
+    return recordRun(from, [Buffer.concat(records)], starts, hashes);
   }
 
   private async saveNow(run: RecordRun, dirtyFrom: number): Promise<void> {
@@ -329,19 +392,24 @@ export class ChainStore {
 
     // Records before `from` are on disk already (an earlier save of this run's blocks).
     const skip = from - run.from;
-    const first = run.starts[skip] ?? run.bytes.length;
-    const bytes = run.bytes.subarray(first);
+    const total = run.pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const first = run.starts[skip] ?? total;
+    const pieces = piecesFrom(run.pieces, first);
     const offsets = run.starts.slice(skip).map((start) => this.size + start - first);
-    const at = this.size + bytes.length;
+    const at = this.size + total - first;
     try {
-      await writeAll(this.handle, bytes, this.size);
+      let position = this.size;
+      for (const piece of pieces) {
+        await writeAll(this.handle, piece, position);
+        position += piece.length;
+      }
       await this.handle.datasync();
     } catch (err) {
       // Leave the file as the in-memory state describes it, so the next save can retry.
       await this.handle.truncate(this.size).catch(() => undefined);
       throw err;
     }
-    this.hasher.update(bytes);
+    for (const piece of pieces) this.hasher.update(piece);
     for (const offset of offsets) this.offsets.push(offset);
     this.size = at;
     await this.marks.replaceFrom(from, [marksOf(run.hashes.subarray(skip * HASH_BYTES))]);
@@ -409,16 +477,15 @@ export class ChainStore {
    * marks), unless the user accepts it.
    */
   private async checkCoverage(
-    bytes: Buffer,
     chain: ChainView,
-    storedMarks: Buffer,
+    ownMarks: boolean,
     chainHash: ChainHash,
     opts: ChainStoreOptions,
     warn: (msg: string) => void,
   ): Promise<void> {
     const digest = this.digest();
     const stored = chainHash.digest;
-    const markCount = storedMarks.length / MARK_BYTES;
+    const markCount = ownMarks ? this.marks.length : 0;
     if (stored === digest || stored === null) {
       if (markCount !== chain.length) await this.rewriteMarks(chain);
       if (chainHash.otherOwner !== null) {
@@ -429,12 +496,13 @@ export class ChainStore {
       if (stored === null || !chainHash.recorded) await claimHashFile(this.path, digest);
       return;
     }
-    const covered = this.coveredRecords(bytes, stored);
+    const covered = this.coveredRecords(stored);
     if (covered !== null) {
       warn(
         `${this.path}: ${chain.length - covered} block(s) after block ${covered - 1} were written after the last .hash update (a save cut short); they are valid, so the .hash now covers them`,
       );
     } else {
+      const storedMarks = ownMarks ? await this.marks.readAll() : Buffer.alloc(0);
       const changed = firstChangedBlock(chain, storedMarks);
       const which =
         changed === null
@@ -456,15 +524,27 @@ export class ChainStore {
     else await claimHashFile(this.path, digest);
   }
 
-  /** How many leading records the stored digest covers exactly, or null when no prefix matches. */
-  private coveredRecords(bytes: Buffer, stored: string): number | null {
+  /**
+   * How many leading records the stored digest covers exactly, or null when
+   * no prefix matches: the records read from the file a few megabytes at a time.
+   */
+  private coveredRecords(stored: string): number | null {
     const hasher = createHash("sha256");
-    let at = 0;
-    for (let records = 1; records < this.offsets.length; records++) {
-      const end = this.offsets.at(records) as number;
-      hasher.update(bytes.subarray(at, end));
-      at = end;
-      if (hasher.copy().digest("hex") === stored) return records;
+    const count = this.offsets.length;
+    const endOf = (i: number) => this.offsets.at(i + 1) ?? this.size;
+    hasher.update(this.file.read(0, this.offsets.at(0) ?? 0));
+    for (let from = 0; from < count - 1; ) {
+      let to = from + 1;
+      while (to < count - 1 && endOf(to) - (this.offsets.at(from) as number) <= REHASH_CHUNK * 16) {
+        to++;
+      }
+      const base = this.offsets.at(from) as number;
+      const bytes = this.file.read(base, endOf(to - 1));
+      for (let i = from; i < to; i++) {
+        hasher.update(bytes.subarray((this.offsets.at(i) as number) - base, endOf(i) - base));
+        if (hasher.copy().digest("hex") === stored) return i + 1;
+      }
+      from = to;
     }
     return null;
   }
@@ -492,12 +572,57 @@ function firstChangedBlock(chain: ChainView, marks: Buffer): number | null {
   return count > chain.length ? chain.length : null;
 }
 
-/** Writes all of `bytes` at `position`: one write call may write only part of them. */
+/**
+ * The loaded chain for the marks: from the marks its index took (the start of
+ * a file that has none), those it left filled in from the chain; else the
+ * chain's own (read from the file when asked).
+ */
+function marksView(records: BlockRecords, marks: Buffer | null, unmarked: number[]): ChainView {
+  if (marks === null) return records;
+  const length = records.length;
+  for (const index of [...unmarked, length - 1]) {
+    (records.hashBytesAt(index) as Buffer).copy(marks, index * MARK_BYTES, 0, MARK_BYTES);
+  }
+  return { length, hashPrefixes: () => marks.subarray(0, length * MARK_BYTES) };
+}
+
+async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+/** Whether a chain file has a marks file with any mark in it. */
+async function hasMarks(path: string): Promise<boolean> {
+  return stat(marksFilePath(path)).then(
+    (info) => info.size >= MARK_BYTES,
+    () => false,
+  );
+}
+
+/**
+ * Writes all of `bytes` at `position`: one write call may write only part of
+ * them, and asks for at most 1 GiB (Node refuses a length past 2^31 - 1).
+ */
 async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
   for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    const length = Math.min(bytes.length - done, READ_CHUNK_BYTES);
+    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
     done += bytesWritten;
   }
+}
+
+/** The bytes of `pieces` (one after another) from byte `skip` on, as pieces (views). */
+function piecesFrom(pieces: readonly Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  let left = skip;
+  for (const piece of pieces) {
+    if (left >= piece.length) {
+      left -= piece.length;
+      continue;
+    }
+    out.push(left > 0 ? piece.subarray(left) : piece);
+    left = 0;
+  }
+  return out;
 }
 
 async function exists(path: string): Promise<boolean> {

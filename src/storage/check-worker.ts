@@ -4,8 +4,8 @@ import { encodeBlock } from "../core/encoding.js";
 import { sha256Bytes } from "../core/hash.js";
 import { proofRuleNamed } from "../core/proof-rules.js";
 import { blockShapeProblem } from "../core/validate.js";
-import { checkRecordsFrom } from "./chain-check.js";
-import { codecFor } from "./chain-format.js";
+import { checkRecordsFrom } from "./check/chain-check.js";
+import { codecFor } from "./codecs/chain-format.js";
 import type { CheckJob, CheckJobResult } from "./parallel-check.js";
 
 /*

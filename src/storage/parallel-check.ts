@@ -2,12 +2,12 @@ import { availableParallelism, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { MAX_DIFFICULTY, ORIGINAL_PROOF_RULE } from "../core/pow.js";
 import { isProofRuleName, type ProofRuleName } from "../core/proof-rules.js";
-import { indexOfByte, lastIndexOfByte } from "./byte-search.js";
-import { type CheckedRecords, checkChainRecords } from "./chain-check.js";
-import type { ChainCodec, ChainFormat } from "./chain-codec.js";
-import { IdIndex } from "./id-index.js";
-import { nativeChainIndex } from "./native-chain-index.js";
-import type { RecordCheckOptions } from "./record-check.js";
+import { type CheckedRecords, checkChainRecords } from "./check/chain-check.js";
+import type { RecordCheckOptions } from "./check/record-check.js";
+import { indexOfByte, lastIndexOfByte } from "./codecs/byte-search.js";
+import type { ChainCodec, ChainFormat } from "./codecs/chain-codec.js";
+import { IdIndex } from "./index/id-index.js";
+import { nativeChainIndex } from "./index/native-chain-index.js";
 
 const HASH_BYTES = 32;
 const ID_BYTES = 16;

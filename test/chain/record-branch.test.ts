@@ -4,10 +4,10 @@ import { ChainState, type JoinedBlocks, type Reorg } from "../../src/chain/chain
 import { RecordBranch } from "../../src/chain/record-branch.js";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { BlockRecords } from "../../src/storage/block-records.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { IdIndex } from "../../src/storage/id-index.js";
-import { RecordPage } from "../../src/storage/record-page.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { RecordPage } from "../../src/storage/codecs/record-page.js";
+import { BlockRecords } from "../../src/storage/index/block-records.js";
+import { IdIndex } from "../../src/storage/index/id-index.js";
 import { branch, longChain } from "../net/net-fixture.js";
 
 const D = 1;

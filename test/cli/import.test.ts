@@ -8,9 +8,9 @@ import { hashBlock, sha256Hex } from "../../src/core/hash.js";
 import { isProofOfWorkValid, proofOfWork } from "../../src/core/pow.js";
 import { CONTENT_PROOF_RULE } from "../../src/core/proof-rules.js";
 import { validateChain } from "../../src/core/validate.js";
-import { checkChainFile, readChainFile } from "../../src/storage/chain-file.js";
-import { ChainLock } from "../../src/storage/chain-lock.js";
-import { readOriginalChainFile } from "../../src/storage/original-chain-file.js";
+import { checkChainFile, readChainFile } from "../../src/storage/file/chain-file.js";
+import { ChainLock } from "../../src/storage/file/chain-lock.js";
+import { readOriginalChainFile } from "../../src/storage/original/original-chain-file.js";
 import {
   buildOriginalChain,
   FIXTURE_MESSAGES,

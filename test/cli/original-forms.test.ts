@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { access, copyFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { writeChainFile } from "../../src/storage/chain-file.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { getJson, NodeProcess } from "../helpers/node-process.js";
 import { ORIGINAL_JSON } from "../helpers/original-chain.js";

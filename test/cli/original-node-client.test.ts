@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { readOriginalChainFile } from "../../src/storage/original-chain-file.js";
+import { readOriginalChainFile } from "../../src/storage/original/original-chain-file.js";
 import { FIXTURE_MESSAGES, ORIGINAL_JSON } from "../helpers/original-chain.js";
 import { OriginalNodeStandIn } from "../helpers/original-node.js";
 import { runCli } from "../helpers/run-cli.js";

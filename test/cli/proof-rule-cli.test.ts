@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { writeChainFile } from "../../src/storage/chain-file.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { BIN, freePort, getJson } from "../helpers/node-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";

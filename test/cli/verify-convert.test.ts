@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { writeChainFile } from "../../src/storage/chain-file.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 

@@ -8,7 +8,7 @@ import {
   originalBlockHash,
   originalProofZeros,
 } from "../../src/core/original-chain.js";
-import { readOriginalChainFile } from "../../src/storage/original-chain-file.js";
+import { readOriginalChainFile } from "../../src/storage/original/original-chain-file.js";
 import { buildOriginalChain, ORIGINAL_JSON, ORIGINAL_PICKLE } from "../helpers/original-chain.js";
 
 test("the original's proof rule writes the genesis proof as Python's None", async () => {

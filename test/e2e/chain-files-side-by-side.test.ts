@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hashFilePath, hashOwnerPath } from "../../src/storage/hash-file.js";
+import { hashFilePath, hashOwnerPath } from "../../src/storage/file/hash-file.js";
 import { getJson, NodeProcess, postJson } from "../helpers/node-process.js";
 import { runCli } from "../helpers/run-cli.js";
 import { waitFor } from "../helpers/wait-for.js";

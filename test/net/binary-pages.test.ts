@@ -10,8 +10,8 @@ import {
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { PeerClient } from "../../src/net/peer-client.js";
-import { decodeBinaryRecords } from "../../src/storage/binary-codec.js";
 import { writeChainFile } from "../../src/storage/chain-store.js";
+import { decodeBinaryRecords } from "../../src/storage/codecs/binary-codec.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { postJson, startTestMiner } from "../helpers/start-miner.js";
 import { withTempDir } from "../helpers/temp-dir.js";

@@ -5,7 +5,7 @@ import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { findForkPoint } from "../../src/net/fork-point.js";
 import { PeerClient } from "../../src/net/peer-client.js";
-import type { RecordPage } from "../../src/storage/record-page.js";
+import type { RecordPage } from "../../src/storage/codecs/record-page.js";
 import { branch, longChain } from "./net-fixture.js";
 import { PeerServer } from "./peer-server.js";
 

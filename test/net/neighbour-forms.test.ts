@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseNeighbour } from "../../src/net/neighbour-forms.js";
 import { Miner } from "../../src/node/miner.js";
-import { expandHome } from "../../src/storage/home-path.js";
+import { expandHome } from "../../src/storage/file/home-path.js";
 
 // Parsing only: nothing here is contacted, whatever the names.
 

@@ -6,7 +6,7 @@ import { encodeBlock } from "../../src/core/encoding.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
 import { nextPageSize } from "../../src/net/chain-sync.js";
-import { codecFor } from "../../src/storage/chain-format.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
 import { binaryRecord } from "../helpers/binary-record.js";
 import { mineNext } from "../helpers/tiny-chain.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { startServer } from "../../src/api/server.js";
 import { DEFAULTS } from "../../src/config/config.js";
-import { writeChainFile } from "../../src/storage/chain-file.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { http, startTestMiner, type TestMiner } from "../helpers/start-miner.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { newDataId } from "../../src/core/data.js";
-import { writeChainFile } from "../../src/storage/chain-file.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
 import { BIN, getJson, postJson } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -3,10 +3,10 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { GENESIS_BLOCK } from "../../src/core/genesis.js";
-import { BINARY_CODEC } from "../../src/storage/binary-codec.js";
-import { codecFor, detectFormat, normalizeFormat } from "../../src/storage/chain-format.js";
 import { ChainLoadError } from "../../src/storage/chain-load-error.js";
-import { JSON_LINES_CODEC } from "../../src/storage/json-lines-codec.js";
+import { BINARY_CODEC } from "../../src/storage/codecs/binary-codec.js";
+import { codecFor, detectFormat, normalizeFormat } from "../../src/storage/codecs/chain-format.js";
+import { JSON_LINES_CODEC } from "../../src/storage/codecs/json-lines-codec.js";
 
 const hex = (chars: number) =>
   fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: chars, maxLength: chars });

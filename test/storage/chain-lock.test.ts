@@ -14,7 +14,7 @@ import {
 import { withTempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const LOCK_MODULE = fileURLToPath(new URL("../../src/storage/chain-lock.js", import.meta.url));
+const LOCK_MODULE = fileURLToPath(new URL("../../src/storage/file/chain-lock.js", import.meta.url));
 
 /** A pid that no process has now: a child that has already exited. */
 function deadPid(): number {

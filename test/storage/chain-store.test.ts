@@ -7,8 +7,6 @@ import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { markOf, marksFilePath } from "../../src/storage/block-marks.js";
-import { codecFor } from "../../src/storage/chain-format.js";
 import {
   ChainLoadError,
   ChainStore,
@@ -17,6 +15,8 @@ import {
   normalizeFormat,
   writeChainFile,
 } from "../../src/storage/chain-store.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { markOf, marksFilePath } from "../../src/storage/file/block-marks.js";
 import { buildChain, extendChain } from "../helpers/chain-factory.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { IdIndex } from "../../src/storage/id-index.js";
-import { nativeChainIndex } from "../../src/storage/native-chain-index.js";
+import { IdIndex } from "../../src/storage/index/id-index.js";
+import { nativeChainIndex } from "../../src/storage/index/native-chain-index.js";
 
 const hexId = fc
   .uint8Array({ minLength: 16, maxLength: 16 })

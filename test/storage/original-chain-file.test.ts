@@ -4,13 +4,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { genesisBlock } from "../../src/core/genesis.js";
-import { writeChainFile } from "../../src/storage/chain-file.js";
-import { parseJsonPickle } from "../../src/storage/jsonpickle.js";
+import { writeChainFile } from "../../src/storage/file/chain-file.js";
+import { parseJsonPickle } from "../../src/storage/original/jsonpickle.js";
 import {
   OriginalChainError,
   readOriginalChainFile,
   recogniseOriginalChain,
-} from "../../src/storage/original-chain-file.js";
+} from "../../src/storage/original/original-chain-file.js";
 import { FIXTURE_MESSAGES, ORIGINAL_JSON, ORIGINAL_PICKLE } from "../helpers/original-chain.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 

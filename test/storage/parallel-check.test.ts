@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { type ProofRuleName, proofRuleNamed } from "../../src/core/proof-rules.js";
-import { type CheckedRecords, checkChainRecords } from "../../src/storage/chain-check.js";
-import { codecFor } from "../../src/storage/chain-format.js";
+import { type CheckedRecords, checkChainRecords } from "../../src/storage/check/chain-check.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
 import { checkChainRecordsInParallel } from "../../src/storage/parallel-check.js";
 import { buildChain } from "../helpers/chain-factory.js";
 

@@ -7,9 +7,7 @@ import { GENESIS_BLOCK } from "../../src/core/genesis.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { type ProofRuleName, proofRuleNamed } from "../../src/core/proof-rules.js";
 import { MAX_FUTURE_DRIFT_MS } from "../../src/core/validate.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { IdIndex } from "../../src/storage/id-index.js";
-import { nativeRecordCheck } from "../../src/storage/native-record-check.js";
+import { nativeRecordCheck } from "../../src/storage/check/native-record-check.js";
 import {
   checkRecordRunJs,
   checkRecordRunNative,
@@ -17,7 +15,9 @@ import {
   type RecordCheckOptions,
   type RecordRunResult,
   type RunParent,
-} from "../../src/storage/record-check.js";
+} from "../../src/storage/check/record-check.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { IdIndex } from "../../src/storage/index/id-index.js";
 import { binaryRecord } from "../helpers/binary-record.js";
 import { contentNonce, extendChain } from "../helpers/chain-factory.js";
 

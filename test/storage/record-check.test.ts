@@ -10,16 +10,16 @@ import {
   proofRuleNamed,
 } from "../../src/core/proof-rules.js";
 import { MAX_FUTURE_DRIFT_MS, validateExtension } from "../../src/core/validate.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { IdIndex } from "../../src/storage/id-index.js";
-import { nativeRecordCheck } from "../../src/storage/native-record-check.js";
+import { nativeRecordCheck } from "../../src/storage/check/native-record-check.js";
 import {
   checkRecordRun,
   checkRecordRunJs,
   checkRecordRunNative,
   type RecordRunResult,
   type RunParent,
-} from "../../src/storage/record-check.js";
+} from "../../src/storage/check/record-check.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { IdIndex } from "../../src/storage/index/id-index.js";
 import { binaryRecord } from "../helpers/binary-record.js";
 import { buildChain, contentNonce } from "../helpers/chain-factory.js";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Block } from "../../src/core/block.js";
-import { codecFor } from "../../src/storage/chain-format.js";
-import { RecordPage } from "../../src/storage/record-page.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { RecordPage } from "../../src/storage/codecs/record-page.js";
 import { buildChain } from "../helpers/chain-factory.js";
 
 const BLOCKS = buildChain(12, { difficulty: 1, messages: ["hi", "grüße 🎉", "a\nb"] }).slice(1);

@@ -4,8 +4,8 @@ import { crc32 as crc } from "node:zlib";
 import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { genesisBlock } from "../../src/core/genesis.js";
-import { BINARY_CODEC } from "../../src/storage/binary-codec.js";
-import { binaryToJsonLines } from "../../src/storage/record-transcode.js";
+import { BINARY_CODEC } from "../../src/storage/codecs/binary-codec.js";
+import { binaryToJsonLines } from "../../src/storage/codecs/record-transcode.js";
 import { buildChain } from "../helpers/chain-factory.js";
 
 const MESSAGES = [

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import fc from "fast-check";
-import { digestOf, nativeFileDigest, newDigest } from "../../src/storage/running-digest.js";
+import { digestOf, nativeFileDigest, newDigest } from "../../src/storage/file/running-digest.js";
 
 /*
  * The running SHA-256 of a chain file: the addon's (native/file-digest.c,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { SegmentedBytes } from "../../src/storage/segmented-bytes.js";
+import { SegmentedBytes } from "../../src/storage/index/segmented-bytes.js";
 
 type Step =
   | { append: number; fill: number; slices: number }

@@ -3,10 +3,10 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
-import { codecFor } from "../../src/storage/chain-format.js";
 import { indexVouchedChain, loadVouchedChain } from "../../src/storage/chain-load.js";
-import { IdIndex } from "../../src/storage/id-index.js";
-import { nativeChainIndex, type RecordIndex } from "../../src/storage/native-chain-index.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
+import { IdIndex } from "../../src/storage/index/id-index.js";
+import { nativeChainIndex, type RecordIndex } from "../../src/storage/index/native-chain-index.js";
 import { buildChain } from "../helpers/chain-factory.js";
 
 /*

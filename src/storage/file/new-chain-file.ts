@@ -2,10 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { copyFile, link, lstat, mkdir, open, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Block } from "../core/block.js";
+import type { Block } from "../../core/block.js";
+import { type ChainFormat, codecFor } from "../codecs/chain-format.js";
 import { syncDirectory } from "./atomic-write.js";
 import { marksFilePath } from "./block-marks.js";
-import { type ChainFormat, codecFor } from "./chain-format.js";
 import { claimHashFile, hashFilePath, readChainHash } from "./hash-file.js";
 
 /** A new chain file would replace a file that is already there. */

@@ -1,4 +1,4 @@
-import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../../config/native-addon.js";
 
 /** The addon's record check (native/record-check.c), on one engine. */
 export interface NativeRecordCheck {

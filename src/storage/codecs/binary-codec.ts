@@ -25,10 +25,10 @@
  * message, against about 230 bytes plus the message in JSON Lines.
  */
 import { crc32 } from "node:zlib";
-import type { Block } from "../core/block.js";
+import type { Block } from "../../core/block.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import type { RecordIndex } from "../index/native-chain-index.js";
 import type { ChainCodec, DecodedChainFile, SoundPart, TornTail } from "./chain-codec.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import type { RecordIndex } from "./native-chain-index.js";
 
 export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");
 export const BINARY_VERSION = 1;
@@ -49,7 +49,7 @@ const MAX_VARINT_BYTES = 8;
 const LONE_SURROGATE = /\p{Cs}/u;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-export { BINARY_RECORDS_MEDIA_TYPE } from "../config/config.js";
+export { BINARY_RECORDS_MEDIA_TYPE } from "../../config/config.js";
 
 /** The blocks of a page of binary records, or why it is not one (damage, a cut record). */
 export function decodeBinaryRecords(bytes: Buffer): Block[] | string {
@@ -70,6 +70,7 @@ export const BINARY_CODEC: ChainCodec = {
   decode,
   soundPart,
   recordEnd,
+  wholeRecordsEnd,
   indexVouched(bytes, native) {
     if (bytes.length < HEADER.length || !bytes.subarray(0, HEADER.length).equals(HEADER)) {
       return null;
@@ -128,6 +129,21 @@ function recordEnd(bytes: Buffer, start: number): number | string {
   if (crcAt + FRAME_TAIL > bytes.length) return cut;
   if (crc32(bytes.subarray(start, crcAt)) !== bytes.readUInt32LE(crcAt)) return BAD_CRC;
   return crcAt + FRAME_TAIL;
+}
+
+/** Where the whole records from `from` on end (framing and length check only), or -1 on a damaged length. */
+function wholeRecordsEnd(bytes: Buffer, from: number): number {
+  let pos = from;
+  while (bytes.length - pos >= FRAME_HEAD) {
+    const length = bytes.readUInt32LE(pos);
+    if ((length ^ bytes.readUInt32LE(pos + 4)) >>> 0 !== 0xffffffff || length > MAX_PAYLOAD) {
+      return -1;
+    }
+    const size = FRAME_HEAD + length + FRAME_TAIL;
+    if (bytes.length - pos < size) break;
+    pos += size;
+  }
+  return pos;
 }
 
 /** The size of the record at `pos` (framing included), or 0 when its length check fails or it runs past the end. */

@@ -1,4 +1,4 @@
-import type { OriginalBlock } from "../core/original-chain.js";
+import type { OriginalBlock } from "../../core/original-chain.js";
 import { isPyObject } from "./jsonpickle.js";
 
 // The original's classes, as its files and answers name them (older versions lived under `src.`).

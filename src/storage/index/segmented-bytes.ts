@@ -52,6 +52,25 @@ export class SegmentedBytes {
   }
 
   /**
+   * Bytes [from, to) as pieces, one after another, that stay as they are
+   * while this changes: views of the runs it was given (never written), and
+   * copies of what lies in its own segments (written over after a
+   * truncation). A save of a long sync's records then copies next to nothing.
+   */
+  pieces(from: number, to: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let at = from; at < to; ) {
+      const k = this.segmentOf(at);
+      const base = this.bases[k] as number;
+      const end = Math.min(to, this.bases[k + 1] ?? this.size);
+      const part = (this.parts[k] as Buffer).subarray(at - base, end - base);
+      out.push(this.own[k] ? Buffer.from(part) : part);
+      at = end;
+    }
+    return out;
+  }
+
+  /**
    * Appends `bytes`, kept as they are (not copied: the caller must not change
    * them afterwards) unless they are few.
    */

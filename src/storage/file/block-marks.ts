@@ -39,17 +39,32 @@ export class BlockMarks {
     private count: number,
   ) {}
 
-  /** Opens (or creates) the marks file and reads the marks it holds. */
-  static async open(path: string): Promise<{ marks: BlockMarks; stored: Buffer }> {
+  /** Opens (or creates) the marks file; the marks it holds are read only when asked for (readAll). */
+  static async open(path: string): Promise<BlockMarks> {
     const handle = await open(path, "a+");
     try {
-      const stored = await handle.readFile();
-      const whole = stored.subarray(0, stored.length - (stored.length % MARK_BYTES));
-      return { marks: new BlockMarks(path, handle, whole.length / MARK_BYTES), stored: whole };
+      const size = (await handle.stat()).size;
+      return new BlockMarks(path, handle, Math.floor(size / MARK_BYTES));
     } catch (err) {
       await handle.close();
       throw err;
     }
+  }
+
+  /** How many whole marks the file holds. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** Every whole mark the file holds (8 bytes a block: read only to name a changed block). */
+  async readAll(): Promise<Buffer> {
+    const bytes = Buffer.allocUnsafe(this.count * MARK_BYTES);
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesRead } = await this.handle.read(bytes, done, bytes.length - done, done);
+      if (bytesRead === 0) return bytes.subarray(0, done - (done % MARK_BYTES));
+      done += bytesRead;
+    }
+    return bytes;
   }
 
   /** Keeps the first `count` marks and appends `marks` after them (each buffer may hold several). */

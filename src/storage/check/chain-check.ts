@@ -1,11 +1,11 @@
-import type { Block } from "../core/block.js";
-import { encodeBlock } from "../core/encoding.js";
-import { GENESIS_HASH } from "../core/genesis.js";
-import { sha256Bytes } from "../core/hash.js";
-import { MAX_DIFFICULTY } from "../core/pow.js";
-import { isGenesis } from "../core/validate.js";
-import type { ChainCodec } from "./chain-codec.js";
-import { IdIndex } from "./id-index.js";
+import type { Block } from "../../core/block.js";
+import { encodeBlock } from "../../core/encoding.js";
+import { GENESIS_HASH } from "../../core/genesis.js";
+import { sha256Bytes } from "../../core/hash.js";
+import { MAX_DIFFICULTY } from "../../core/pow.js";
+import { isGenesis } from "../../core/validate.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { IdIndex } from "../index/id-index.js";
 import {
   checkRecordRun,
   isExactRecord,
@@ -73,7 +73,8 @@ export function checkChainRecords(
 
 /**
  * Checks the records of bytes[from, to) that follow `parent`, whose data ids
- * must not repeat `before` (16 raw bytes each) nor each other; as
+ * must not repeat `before` (16 raw bytes each, or ids known otherwise: an
+ * index of the chain before a chunk of its file) nor each other; as
  * checkChainRecords, a valid record that is not canonical is noted and the
  * check goes on after it. `head`, when given, is listed first in the result.
  */
@@ -83,7 +84,7 @@ export function checkRecordsFrom(
   from: number,
   to: number,
   parent: RunParent,
-  before: Buffer,
+  before: Buffer | KnownIds,
   opts: RecordCheckOptions,
   head: Listed | null = null,
 ): CheckedRecords {
@@ -93,7 +94,8 @@ export function checkRecordsFrom(
   let notCanonical = -1;
   let failure: RecordRunFailure | null = null;
   let leastZeros = MAX_DIFFICULTY;
-  let known = idsIn(before);
+  const earlier = Buffer.isBuffer(before) ? idsIn(before) : before;
+  let known = earlier;
   let seen: IdIndex | null = null;
   let at = from;
   let follows = parent;
@@ -117,11 +119,13 @@ export function checkRecordsFrom(
       hash: sha256Bytes(encodeBlock(block)),
       id: Buffer.from(block.data.id, "hex"),
     };
-    seen ??= indexOf(before);
+    seen ??= Buffer.isBuffer(before) ? indexOf(before) : new IdIndex();
     for (let i = 0; i < run.count; i++) seen.addBytes(run.ids, i * ID_BYTES);
     seen.addBytes(listed.id, 0);
     const all = seen;
-    known = { hasBytes: (b, offset) => all.hasBytes(b, offset) };
+    known = Buffer.isBuffer(before)
+      ? { hasBytes: (b, offset) => all.hasBytes(b, offset) }
+      : { hasBytes: (b, offset) => all.hasBytes(b, offset) || earlier.hasBytes(b, offset) };
     between.push(listed);
     follows = { index, timestamp: block.timestamp, proof: block.proof, hash: listed.hash };
     at = end;

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Parser } from "pickleparser";
-import type { OriginalBlock } from "../core/original-chain.js";
+import type { OriginalBlock } from "../../core/original-chain.js";
 import { JsonPickleError, type PyObject, parseJsonPickle } from "./jsonpickle.js";
 import { type OriginalFormat, recogniseOriginalChain } from "./original-format.js";
 import { isOriginalClass, OriginalShapeError, originalBlockFrom } from "./original-objects.js";

@@ -1,4 +1,4 @@
-import type { Block } from "../core/block.js";
+import type { Block } from "../../core/block.js";
 import { BINARY_CODEC } from "./binary-codec.js";
 import { indexOfByte } from "./byte-search.js";
 import type { ChainCodec } from "./chain-codec.js";

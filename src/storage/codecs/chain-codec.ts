@@ -1,5 +1,5 @@
-import type { Block } from "../core/block.js";
-import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
+import type { Block } from "../../core/block.js";
+import type { NativeChainIndex, RecordIndex } from "../index/native-chain-index.js";
 
 /*
  * The shapes every chain file codec shares, apart from the codecs themselves
@@ -65,6 +65,13 @@ export interface ChainCodec {
    * binary its CRC, checked), or why no sound whole record starts there.
    */
   recordEnd(bytes: Buffer, start: number): number | string;
+  /**
+   * Where the whole records of `bytes` from `from` on end, by their framing
+   * alone (the last one that fits; `from` when none does), or -1 when a
+   * record's framing is damaged: how a file is read in chunks that end
+   * between records.
+   */
+  wholeRecordsEnd(bytes: Buffer, from: number): number;
   /** The block a record holds (its bytes, framing included), or why it holds none. */
   decodeRecord(record: Buffer): Block | string;
 }

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../../config/native-addon.js";
 
 /** The SHA-256 of a chain file so far (what its .hash holds), which saves go on extending. */
 export interface RunningDigest {
@@ -89,4 +89,14 @@ export async function digestOf(
   const digest = new NativeDigest(native);
   await digest.updateAsync(bytes);
   return digest;
+}
+
+/**
+ * Extends `digest` by `bytes`: in the thread pool when it is the addon's (the
+ * caller's thread may work meanwhile; `bytes` must not change until this
+ * resolves, and the next update must wait for it), else here and now.
+ */
+export async function extendDigest(digest: RunningDigest, bytes: Uint8Array): Promise<void> {
+  if (digest instanceof NativeDigest) return digest.updateAsync(bytes);
+  digest.update(bytes);
 }

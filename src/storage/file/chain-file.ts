@@ -2,13 +2,18 @@ import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Block } from "../core/block.js";
-import type { ValidationOptions } from "../core/validate.js";
+import type { Block } from "../../core/block.js";
+import type { ValidationOptions } from "../../core/validate.js";
+import { loadCheckedChain } from "../chain-load.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import {
+  type ChainFormat,
+  codecFor,
+  type DecodedChainFile,
+  detectFormat,
+} from "../codecs/chain-format.js";
+import { recogniseOriginalChain } from "../original/original-format.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { type ChainFormat, codecFor, type DecodedChainFile, detectFormat } from "./chain-format.js";
-import { loadCheckedChain } from "./chain-load.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import { recogniseOriginalChain } from "./original-format.js";
 
 /** A chain file as read: its bytes and its decoded (not yet validated) records. */
 export interface ChainFile extends DecodedChainFile {
@@ -72,8 +77,9 @@ export async function readChainBytes(path: string, shared = false): Promise<Buff
 export const READ_CHUNK_BYTES = 1 << 30;
 
 /**
- * The largest chain file this node can open: it holds the file in one
- * Buffer, which cannot exceed buffer.constants.MAX_LENGTH (4 GiB here).
+ * The largest chain file read whole (buffer.constants.MAX_LENGTH, 4 GiB
+ * here): one whose records are not sound all through, to name its fault or
+ * repair it. A sound file of any size is read in chunks.
  */
 export const MAX_CHAIN_FILE_BYTES = bufferConstants.MAX_LENGTH;
 
@@ -93,7 +99,7 @@ export async function readWhole(
     const size = (await handle.stat()).size;
     if (size > MAX_CHAIN_FILE_BYTES) {
       throw new RangeError(
-        `the file is ${size} bytes; this node holds a chain file in memory and opens at most ${MAX_CHAIN_FILE_BYTES} bytes`,
+        `the file is ${size} bytes; its records are not sound all through (damage, a torn last record, or not a chain file), and such a file is read whole to name its fault or repair it, which this node does for at most ${MAX_CHAIN_FILE_BYTES} bytes (a sound chain file of any size is read in chunks)`,
       );
     }
     const bytes = shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);

@@ -1,10 +1,10 @@
-import type { Block } from "../core/block.js";
-import { encodeBlock } from "../core/encoding.js";
+import type { Block } from "../../core/block.js";
+import { encodeBlock } from "../../core/encoding.js";
+import { ChainLoadError } from "../chain-load-error.js";
+import type { NativeChainIndex, RecordIndex } from "../index/native-chain-index.js";
 import { BINARY_MAGIC } from "./binary-codec.js";
 import { indexOfByte, lastIndexOfByte } from "./byte-search.js";
 import type { ChainCodec, DecodedChainFile, SoundPart } from "./chain-codec.js";
-import { ChainLoadError } from "./chain-load-error.js";
-import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
@@ -95,6 +95,10 @@ export const JSON_LINES_CODEC: ChainCodec = {
   recordEnd(bytes: Buffer, start: number): number | string {
     const newline = indexOfByte(bytes, NEWLINE, start);
     return newline < 0 ? "the record is cut short (the bytes end before its newline)" : newline + 1;
+  },
+
+  wholeRecordsEnd(bytes: Buffer, from: number): number {
+    return Math.max(from, lastIndexOfByte(bytes, NEWLINE) + 1);
   },
 
   decodeRecord(record: Buffer): Block | string {

@@ -1,7 +1,7 @@
-import type { Block } from "../core/block.js";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../core/data.js";
-import { encodeBlock } from "../core/encoding.js";
-import { sha256Bytes, sha256Hex } from "../core/hash.js";
+import type { Block } from "../../core/block.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../../core/data.js";
+import { encodeBlock } from "../../core/encoding.js";
+import { sha256Bytes, sha256Hex } from "../../core/hash.js";
 import {
   candidateOf,
   checkDifficulty,
@@ -9,17 +9,17 @@ import {
   ORIGINAL_PROOF_RULE,
   type ProofRule,
   trailingZeroDigits,
-} from "../core/pow.js";
+} from "../../core/pow.js";
 import {
   FUTURE_REASON,
   linkProblem,
   MAX_FUTURE_DRIFT_MS,
   type ValidationOptions,
-} from "../core/validate.js";
-import { BAD_CRC } from "./binary-codec.js";
-import type { ChainCodec } from "./chain-codec.js";
-import { IdIndex } from "./id-index.js";
-import { nativeChainIndex } from "./native-chain-index.js";
+} from "../../core/validate.js";
+import { BAD_CRC } from "../codecs/binary-codec.js";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { IdIndex } from "../index/id-index.js";
+import { nativeChainIndex } from "../index/native-chain-index.js";
 import {
   type NativeRecordCheck,
   nativeRecordCheck,

@@ -1,4 +1,4 @@
-import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../config/native-addon.js";
+import { loadNativeAddon, NATIVE_ENV, nativeTurnedOff } from "../../config/native-addon.js";
 
 /**
  * The records of a vouched-for chain file, indexed without parsing them: the
@@ -25,11 +25,18 @@ export interface NativeChainIndex {
    */
   indexRecords(bytes: Uint8Array, from: number, binary: boolean): RecordIndex | null;
   /**
-   * Places ids 0..count-1 (16 bytes each) in `table`, an empty open-addressing
-   * table of IdIndex's layout and hash; gives the first index whose id an
-   * earlier one holds, or -1.
+   * Places ids first..count-1 (16 bytes each) in `table`, an open-addressing
+   * table of IdIndex's layout and hash, empty (first 0: it is cleared) or
+   * holding ids 0..first-1; gives the first index whose id an earlier one
+   * holds, or -1.
    */
-  fillIdTable(ids: Uint8Array, count: number, seed: number, table: Int32Array): number;
+  fillIdTable(
+    ids: Uint8Array,
+    count: number,
+    seed: number,
+    table: Int32Array,
+    first?: number,
+  ): number;
   /**
    * The first of `query`'s ids [from, to) that `table` (over `ids`) holds at
    * a block index below `below`, or -1.

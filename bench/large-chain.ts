@@ -1,0 +1,167 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { NodeProcess } from "../test/helpers/node-process.js";
+import { freeBytes, writeChainFiles } from "./lib/large-chain-file.js";
+import { recordResults } from "./lib/results.js";
+
+/*
+ * A chain of 10,000,000 blocks (2.2 GB of JSON Lines, 0.93 GB binary), made
+ * here (bench/lib/large-chain-file.ts, about a minute) in a folder on the disk
+ * and removed at the end however the run ends: BENCH_LARGE_DIR (default the OS
+ * temp folder), which must have 6 GB free (the two files, and the JSON copy a
+ * syncing node writes). Keys:
+ *
+ * - load_10m_json_s, load_10m_binary_s: a node started on the file (its .hash
+ *   and marks beside it, as a node leaves them), until GET /status answers;
+ *   load_10m_*_cpu_s the CPU seconds of the node until then (all threads);
+ *   load_10m_rss_mb the larger resident memory of the two then;
+ * - verify_10m_s: `blockchain verify` (the full check) of the JSON file, wall
+ *   clock, and verify_10m_cpu_s, its CPU seconds;
+ * - sync_10m_blocks_per_s: a fresh node (JSON Lines) syncing the chain from
+ *   a node started on the binary file, from its start until it holds them all;
+ *   sync_10m_rss_mb its resident memory then (before its first save, every
+ *   synced record is in memory).
+ */
+
+const LENGTH = Number(process.env.BENCH_LARGE_LENGTH ?? 10_000_000);
+const NEEDED_BYTES = (6e9 * LENGTH) / 10_000_000;
+const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
+const COMMON = ["--difficulty", "1", "--no-mine", "--log-level", "error", "--workers", "1"];
+
+/** CPU seconds (user + system, every thread) a process used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | "self", children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const [user, system] = children ? [13, 14] : [11, 12];
+  return (Number(fields[user]) + Number(fields[system])) / 100;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
+}
+
+/** The node's chain length; 0 while it is too busy to answer. */
+async function lengthOf(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(60_000) });
+    return ((await res.json()) as { length: number }).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function measureStart(path: string, format: "json" | "binary") {
+  const began = performance.now();
+  const node = await NodeProcess.start({
+    chainPath: path,
+    startTimeoutMs: 600_000,
+    args: [...COMMON, "--chain-serialization", format],
+  });
+  try {
+    const length = await lengthOf(node.url);
+    const seconds = (performance.now() - began) / 1000;
+    const pid = node.child.pid as number;
+    const cpu = cpuSeconds(pid);
+    const rss = rssMb(pid);
+    if (length !== LENGTH) throw new Error(`the node loaded ${length} blocks, not ${LENGTH}`);
+    console.log(
+      `${format.padEnd(6)} ${LENGTH} blocks: /status after ${seconds.toFixed(2)} s (${cpu.toFixed(2)} CPU s), RSS ${rss.toFixed(0)} MiB`,
+    );
+    return { seconds, cpu, rss };
+  } finally {
+    await node.stop();
+  }
+}
+
+function measureVerify(path: string) {
+  const cpuBefore = cpuSeconds("self", true);
+  const began = performance.now();
+  const run = spawnSync(process.execPath, [BIN, "verify", path, "--difficulty", "1"], {
+    encoding: "utf8",
+    timeout: 30 * 60_000,
+  });
+  const seconds = (performance.now() - began) / 1000;
+  const cpu = cpuSeconds("self", true) - cpuBefore;
+  if (run.status !== 0 || !run.stdout.startsWith(`valid: ${LENGTH} blocks`)) {
+    throw new Error(`verify failed (${run.status}): ${run.stdout}${run.stderr}`);
+  }
+  console.log(`verify ${LENGTH} blocks (JSON): ${seconds.toFixed(2)} s, ${cpu.toFixed(2)} CPU s`);
+  return { seconds, cpu };
+}
+
+async function measureSync(
+  sourcePath: string,
+  root: string,
+): Promise<{ rate: number; rss: number }> {
+  const nodes: NodeProcess[] = [];
+  try {
+    const source = await NodeProcess.start({
+      chainPath: sourcePath,
+      startTimeoutMs: 600_000,
+      args: [...COMMON, "--chain-serialization", "binary", "--chain-sync-interval", "3600"],
+    });
+    nodes.push(source);
+    const began = performance.now();
+    const fresh = await NodeProcess.start({
+      chainPath: join(root, "fresh", "chain.json"),
+      args: [...COMMON, "--neighbours", source.address, "--chain-sync-interval", "3600"],
+    });
+    nodes.push(fresh);
+    const deadline = Date.now() + 20 * 60_000;
+    while ((await lengthOf(fresh.url)) < LENGTH) {
+      if (Date.now() > deadline) throw new Error("the fresh node did not sync within 20 minutes");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const seconds = (performance.now() - began) / 1000;
+    const rate = (LENGTH - 1) / seconds;
+    // What the fresh node holds before its first save: the synced records are all in memory.
+    const rss = rssMb(fresh.child.pid as number);
+    console.log(
+      `synced ${LENGTH - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; fresh node RSS ${rss.toFixed(0)} MiB`,
+    );
+    return { rate, rss };
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop()));
+  }
+}
+
+const base = process.env.BENCH_LARGE_DIR ?? tmpdir();
+await mkdir(base, { recursive: true });
+const free = await freeBytes(base);
+if (free < NEEDED_BYTES) {
+  throw new Error(
+    `${base} has ${(free / 1e9).toFixed(1)} GB free; the ${LENGTH}-block chain needs ${(NEEDED_BYTES / 1e9).toFixed(1)} GB (set BENCH_LARGE_DIR to a folder with room)`,
+  );
+}
+const root = await mkdtemp(join(base, "bc-bench-large-"));
+try {
+  const json = join(root, "chain-json.json");
+  const binary = join(root, "chain-binary.bin");
+  const began = performance.now();
+  const sizes = await writeChainFiles(LENGTH, { json, binary });
+  console.log(
+    `wrote ${LENGTH}-block chains (json ${sizes.json} bytes, binary ${sizes.binary} bytes) in ${((performance.now() - began) / 1000).toFixed(1)} s, load average ${loadavg()[0]?.toFixed(1)}`,
+  );
+  const loadJson = await measureStart(json, "json");
+  const loadBinary = await measureStart(binary, "binary");
+  const verify = measureVerify(json);
+  const sync = await measureSync(binary, root);
+  recordResults({
+    load_10m_json_s: loadJson.seconds,
+    load_10m_binary_s: loadBinary.seconds,
+    load_10m_json_cpu_s: loadJson.cpu,
+    load_10m_binary_cpu_s: loadBinary.cpu,
+    load_10m_rss_mb: Math.max(loadJson.rss, loadBinary.rss),
+    verify_10m_s: verify.seconds,
+    verify_10m_cpu_s: verify.cpu,
+    sync_10m_blocks_per_s: sync.rate,
+    sync_10m_rss_mb: sync.rss,
+  });
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

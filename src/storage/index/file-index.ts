@@ -1,0 +1,202 @@
+import { type FileHandle, open } from "node:fs/promises";
+import type { ChainCodec } from "../codecs/chain-codec.js";
+import { MARK_BYTES } from "../file/block-marks.js";
+import { CHUNK_BYTES, recordChunks } from "../file/record-chunks.js";
+import { extendDigest, newDigest, type RunningDigest } from "../file/running-digest.js";
+import { IdIndex } from "./id-index.js";
+import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
+import { OffsetList } from "./offset-list.js";
+
+const ID_BYTES = 16;
+const HASH_BYTES = 32;
+
+/** Where each record of a chain file starts and its data id, read in chunks; no record parsed. */
+export interface FileIndex {
+  /** Where each record starts (file offsets). */
+  starts: OffsetList;
+  /** 16 raw bytes per record (the first `count`): its data id. */
+  ids: Buffer;
+  /** Data id -> block index, built chunk by chunk (unusable when `duplicate` >= 0). */
+  idIndex: IdIndex;
+  /** The first block whose data id an earlier block holds, or -1. */
+  duplicate: number;
+  count: number;
+  /** The file's size: where the last record ends. */
+  size: number;
+  /**
+   * When asked for (`withMarks`): each block's mark (the first MARK_BYTES of
+   * its hash, from the next record's previous_hash), but the last one's and
+   * those at `unmarked` (the last record of each chunk), left to the caller.
+   */
+  marks: Buffer | null;
+  unmarked: number[];
+}
+
+/**
+ * Reads a chain file from front to back in chunks of whole records
+ * (`chunkBytes`, grown when one record is larger), and gives its SHA-256
+ * (what its .hash holds) and, as if the .hash vouched for it, where each
+ * record starts with its data id (`native` where the addon is built, as
+ * indexVouched). The digest of a chunk runs in the thread pool while this
+ * thread indexes it and reads the next, so both cost about one pass over the
+ * file. The index is null when a record is not laid out as this node writes
+ * it, or the file does not end with a whole record (the full check then
+ * judges it); the digest is then not taken (null too).
+ *
+ * Memory: two chunks, and 24 bytes a record (offset and id; 8 more with the
+ * marks); never the file.
+ */
+export async function indexChainFile(
+  path: string,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+  withMarks = false,
+  chunkBytes = CHUNK_BYTES,
+): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
+  const handle = await open(path, "r");
+  try {
+    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function indexOpenFile(
+  handle: FileHandle,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+  withMarks: boolean,
+  chunkBytes: number,
+): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
+  const size = (await handle.stat()).size;
+  if (size <= codec.header.length) return null;
+  const digest = newDigest();
+  const built = new FileIndexBuilder(size, native, withMarks);
+  let digesting: Promise<void> = Promise.resolve();
+  try {
+    const chunks = recordChunks(handle, size, codec, chunkBytes);
+    let next = await chunks.next();
+    for (; !next.done; next = await chunks.next()) {
+      const { bytes, base, first } = next.value;
+      await digesting;
+      digesting = extendDigest(digest, bytes);
+      const records = indexChunk(bytes, first, codec, native);
+      if (records === null) return null;
+      // The hash of a chunk's last block is the next chunk's first previous_hash: left out.
+      built.add(records, records.starts.length, base, base + bytes.length, 1);
+    }
+    // false: a torn or unfinished last record, or damage; the full check says which.
+    if (next.value !== true || built.count === 0) return null;
+  } finally {
+    await digesting;
+  }
+  return { index: built.index(), digest };
+}
+
+/**
+ * A FileIndex gathered chunk by chunk: offsets, ids (and the id table, while
+ * the thread pool digests the chunk: the start's two largest works overlap),
+ * marks when asked for. Room is made for the whole file at the records' size
+ * so far, and a little more, so that little is copied or left unused.
+ */
+export class FileIndexBuilder {
+  readonly starts = new OffsetList();
+  private ids: Buffer = Buffer.allocUnsafe(0);
+  private readonly idIndex = new IdIndex(0);
+  private duplicate = -1;
+  private marks: Buffer | null;
+  private readonly unmarked: number[] = [];
+  count = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly native: NativeChainIndex | null,
+    withMarks: boolean,
+  ) {
+    this.marks = withMarks ? Buffer.allocUnsafe(0) : null;
+  }
+
+  /**
+   * Adds `added` records of a chunk: their starts (relative to `base`), ids,
+   * and hashes (32 bytes each) but the last `unhashed` ones', whose marks are
+   * left out; `end` is where the chunk ends in the file.
+   */
+  add(
+    records: { starts: ArrayLike<number>; ids: Buffer; hashes: Buffer },
+    added: number,
+    base: number,
+    end: number,
+    unhashed: number,
+  ): void {
+    const count = this.count;
+    const expected = Math.ceil((((count + added) * this.size) / end) * 1.03);
+    this.starts.pushShifted(records.starts, added, base, expected);
+    this.ids = room(this.ids, count, added, expected, ID_BYTES);
+    records.ids.copy(this.ids, count * ID_BYTES, 0, added * ID_BYTES);
+    if (this.duplicate < 0) {
+      const repeated = this.idIndex.extendFrom(this.ids, count + added, this.native, expected);
+      if (repeated >= 0) this.duplicate = repeated;
+    }
+    if (this.marks !== null) {
+      this.marks = room(this.marks, count, added, expected, MARK_BYTES);
+      copyMarks(records.hashes, added - unhashed, this.marks, count);
+      for (let i = added - unhashed; i < added; i++) this.unmarked.push(count + i);
+    }
+    this.count = count + added;
+  }
+
+  /** Whether an id added so far is the one given as 16 raw bytes at `at` of `bytes`. */
+  holds(bytes: Buffer, at: number): boolean {
+    return this.idIndex.hasBytes(bytes, at);
+  }
+
+  /** The first of ids [from, to) (16 raw bytes each in `ids`) among those added so far, or -1. */
+  firstHeld(ids: Buffer, from: number, to: number): number {
+    return this.idIndex.firstHeldBelow(ids, from, to, this.count, this.native);
+  }
+
+  index(): FileIndex {
+    const { starts, ids, idIndex, duplicate, count, size, marks, unmarked } = this;
+    return { starts, ids, idIndex, duplicate, count, size, marks, unmarked };
+  }
+}
+
+/** `buffer`, or a larger copy, with room for `count + added` items of `bytes` (for `expected` when it grows). */
+function room(
+  buffer: Buffer,
+  count: number,
+  added: number,
+  expected: number,
+  bytes: number,
+): Buffer {
+  if ((count + added) * bytes <= buffer.length) return buffer;
+  const bigger = Buffer.allocUnsafe(Math.max(expected, count + added) * bytes);
+  buffer.copy(bigger, 0, 0, count * bytes);
+  return bigger;
+}
+
+/** The first MARK_BYTES of `count` hashes (32 bytes each) into `marks` from mark `at` on: byte by byte (a copy call per mark costs more). */
+function copyMarks(hashes: Buffer, count: number, marks: Buffer, at: number): void {
+  for (let i = 0; i < count; i++) {
+    const from = i * HASH_BYTES;
+    const to = (at + i) * MARK_BYTES;
+    for (let j = 0; j < MARK_BYTES; j++) marks[to + j] = hashes[from + j] as number;
+  }
+}
+
+/** The records of one chunk as indexVouched gives them; the first chunk holds the file's header. */
+function indexChunk(
+  chunk: Buffer,
+  first: boolean,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+): RecordIndex | null {
+  if (first) return codec.indexVouched(chunk, native);
+  if (native) return native.indexRecords(chunk, 0, codec.format === "binary");
+  if (codec.header.length === 0) return codec.indexVouched(chunk, null);
+  // The TypeScript indexer reads whole files: this chunk behind the header.
+  const records = codec.indexVouched(Buffer.concat([codec.header, chunk]), null);
+  if (records === null) return null;
+  const starts = records.starts.map((start) => start - codec.header.length);
+  return { ...records, starts };
+}
