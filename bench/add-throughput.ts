@@ -8,8 +8,10 @@
 // nodes get the same short warm-up first (before, only the open node had
 // served a load, GET /status, when its first add run began). Each run also gives the node's CPU time per
 // acknowledged add (from /proc), which the load moves far less than the rate:
-// the token's own cost. Keys: api_add_per_s, api_baseline_per_s,
-// api_add_auth_per_s, api_add_cpu_us, api_add_auth_cpu_us (medians of the three runs).
+// the token's own cost. Last, both nodes are loaded at once, three times: the
+// median ratio of their rates in the same seconds. Keys: api_add_per_s,
+// api_baseline_per_s, api_add_auth_per_s, api_add_cpu_us, api_add_auth_cpu_us
+// (medians of the three runs), api_add_auth_side_by_side_ratio.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,12 +26,19 @@ const CONNECTIONS = 64;
 
 async function load(
   label: string,
-  opts: { url: string; method?: string; body?: string; token?: string; durationS?: number },
+  opts: {
+    url: string;
+    method?: string;
+    body?: string;
+    token?: string;
+    durationS?: number;
+    connections?: number;
+  },
 ) {
   const result = await autocannon({
     url: opts.url,
     method: opts.method ?? "GET",
-    connections: CONNECTIONS,
+    connections: opts.connections ?? CONNECTIONS,
     duration: opts.durationS ?? DURATION_S,
     headers: {
       "content-type": "application/json",
@@ -103,6 +112,26 @@ try {
     rates[kind].push(rate);
     cpuUs[kind].push(perAdd);
   }
+  // Side by side: both nodes loaded at once (half the connections each), three
+  // times. A moment of load or a slow fsync of the shared disk then falls on
+  // both alike, which turns do not give: the ratio of what each wrote in the
+  // same seconds is the token's cost with the machine's noise cancelled.
+  const sideBySide: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const [open, auth] = await Promise.all(
+      (["open", "auth"] as const).map((kind) =>
+        load(`${kinds[kind].label} side by side`, {
+          url: `${kinds[kind].node.url}/add`,
+          method: "POST",
+          body,
+          connections: CONNECTIONS / 2,
+          ...(kinds[kind].token ? { token: kinds[kind].token } : {}),
+        }),
+      ),
+    );
+    sideBySide.push((auth as number) / (open as number));
+  }
+  const sideRatio = median(sideBySide);
   const add = Math.max(...rates.open);
   const addAuth = Math.max(...rates.auth);
   const [cpuOpen, cpuAuth] = [median(cpuUs.open), median(cpuUs.auth)];
@@ -111,12 +140,16 @@ try {
   console.log(
     `${"".padEnd(34)} node CPU per add: ${cpuOpen.toFixed(1)} us open, ${cpuAuth.toFixed(1)} us with a token (median of 3)`,
   );
+  console.log(
+    `${"".padEnd(34)} with token/without, side by side: ${sideBySide.map((r) => r.toFixed(3)).join(", ")} (median ${sideRatio.toFixed(3)})`,
+  );
   recordResults({
     api_add_per_s: add,
     api_baseline_per_s: baseline,
     api_add_auth_per_s: addAuth,
     api_add_cpu_us: cpuOpen,
     api_add_auth_cpu_us: cpuAuth,
+    api_add_auth_side_by_side_ratio: sideRatio,
   });
 } finally {
   await node.stop();
