@@ -19,21 +19,28 @@ export async function startTestMiner(
 ): Promise<TestMiner> {
   const folder = dir ?? (await mkdtemp(join(tmpdir(), "bc-miner-")));
   const chainPath = overrides.pathToChain ?? join(folder, "chain.json");
-  const miner = new Miner({
-    port: 0,
-    difficulty: 2,
-    workers: 1,
-    consoleLog: false,
-    logLevel: "warn",
-    // Long intervals: tests that need a job run it themselves or set a short one.
-    gossipIntervalS: 3600,
-    chainSyncIntervalS: 3600,
-    dataSyncIntervalS: 3600,
-    backupIntervalS: 3600,
-    ...overrides,
-    pathToChain: chainPath,
-  });
-  await miner.start();
+  let miner: Miner;
+  try {
+    miner = new Miner({
+      port: 0,
+      difficulty: 2,
+      workers: 1,
+      consoleLog: false,
+      logLevel: "warn",
+      // Long intervals: tests that need a job run it themselves or set a short one.
+      gossipIntervalS: 3600,
+      chainSyncIntervalS: 3600,
+      dataSyncIntervalS: 3600,
+      backupIntervalS: 3600,
+      ...overrides,
+      pathToChain: chainPath,
+    });
+    await miner.start();
+  } catch (err) {
+    // Options refused or a start that fails leave no folder behind.
+    if (!dir) await rm(folder, { recursive: true, force: true });
+    throw err;
+  }
   return {
     miner,
     url: miner.url,
