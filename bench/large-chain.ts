@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { NodeProcess } from "../test/helpers/node-process.js";
+import { SERVING_NODE_FLAGS, timeFreshSync, timeStart } from "./lib/chain-nodes.js";
 import { freeBytes, writeChainFiles } from "./lib/large-chain-file.js";
 import { recordResults } from "./lib/results.js";
 
@@ -31,51 +31,12 @@ import { recordResults } from "./lib/results.js";
 const LENGTH = Number(process.env.BENCH_LARGE_LENGTH ?? 10_000_000);
 const NEEDED_BYTES = (6e9 * LENGTH) / 10_000_000;
 const BIN = fileURLToPath(new URL("../../bin/blockchain", import.meta.url));
-const COMMON = ["--difficulty", "1", "--no-mine", "--log-level", "error", "--workers", "1"];
 
 /** CPU seconds (user + system, every thread) a process used so far, from /proc (Linux). */
 function cpuSeconds(pid: number | "self", children = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   const [user, system] = children ? [13, 14] : [11, 12];
   return (Number(fields[user]) + Number(fields[system])) / 100;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) / 1024;
-}
-
-/** The node's chain length; 0 while it is too busy to answer. */
-async function lengthOf(url: string): Promise<number> {
-  try {
-    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(60_000) });
-    return ((await res.json()) as { length: number }).length;
-  } catch {
-    return 0;
-  }
-}
-
-async function measureStart(path: string, format: "json" | "binary") {
-  const began = performance.now();
-  const node = await NodeProcess.start({
-    chainPath: path,
-    startTimeoutMs: 600_000,
-    args: [...COMMON, "--chain-serialization", format],
-  });
-  try {
-    const length = await lengthOf(node.url);
-    const seconds = (performance.now() - began) / 1000;
-    const pid = node.child.pid as number;
-    const cpu = cpuSeconds(pid);
-    const rss = rssMb(pid);
-    if (length !== LENGTH) throw new Error(`the node loaded ${length} blocks, not ${LENGTH}`);
-    console.log(
-      `${format.padEnd(6)} ${LENGTH} blocks: /status after ${seconds.toFixed(2)} s (${cpu.toFixed(2)} CPU s), RSS ${rss.toFixed(0)} MiB`,
-    );
-    return { seconds, cpu, rss };
-  } finally {
-    await node.stop();
-  }
 }
 
 function measureVerify(path: string) {
@@ -92,42 +53,6 @@ function measureVerify(path: string) {
   }
   console.log(`verify ${LENGTH} blocks (JSON): ${seconds.toFixed(2)} s, ${cpu.toFixed(2)} CPU s`);
   return { seconds, cpu };
-}
-
-async function measureSync(
-  sourcePath: string,
-  root: string,
-): Promise<{ rate: number; rss: number }> {
-  const nodes: NodeProcess[] = [];
-  try {
-    const source = await NodeProcess.start({
-      chainPath: sourcePath,
-      startTimeoutMs: 600_000,
-      args: [...COMMON, "--chain-serialization", "binary", "--chain-sync-interval", "3600"],
-    });
-    nodes.push(source);
-    const began = performance.now();
-    const fresh = await NodeProcess.start({
-      chainPath: join(root, "fresh", "chain.json"),
-      args: [...COMMON, "--neighbours", source.address, "--chain-sync-interval", "3600"],
-    });
-    nodes.push(fresh);
-    const deadline = Date.now() + 20 * 60_000;
-    while ((await lengthOf(fresh.url)) < LENGTH) {
-      if (Date.now() > deadline) throw new Error("the fresh node did not sync within 20 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const seconds = (performance.now() - began) / 1000;
-    const rate = (LENGTH - 1) / seconds;
-    // What the fresh node holds before its first save: the synced records are all in memory.
-    const rss = rssMb(fresh.child.pid as number);
-    console.log(
-      `synced ${LENGTH - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; fresh node RSS ${rss.toFixed(0)} MiB`,
-    );
-    return { rate, rss };
-  } finally {
-    await Promise.all(nodes.map((node) => node.stop()));
-  }
 }
 
 const base = process.env.BENCH_LARGE_DIR ?? tmpdir();
@@ -147,10 +72,19 @@ try {
   console.log(
     `wrote ${LENGTH}-block chains (json ${sizes.json} bytes, binary ${sizes.binary} bytes) in ${((performance.now() - began) / 1000).toFixed(1)} s, load average ${loadavg()[0]?.toFixed(1)}`,
   );
-  const loadJson = await measureStart(json, "json");
-  const loadBinary = await measureStart(binary, "binary");
+  const start = (path: string, format: "json" | "binary") =>
+    timeStart(path, LENGTH, {
+      args: [...SERVING_NODE_FLAGS, "--chain-serialization", format],
+      startTimeoutMs: 600_000,
+      label: format,
+    });
+  const loadJson = await start(json, "json");
+  const loadBinary = await start(binary, "binary");
   const verify = measureVerify(json);
-  const sync = await measureSync(binary, root);
+  const sync = await timeFreshSync(binary, join(root, "fresh", "chain.json"), LENGTH, {
+    startTimeoutMs: 600_000,
+    deadlineMs: 20 * 60_000,
+  });
   recordResults({
     load_10m_json_s: loadJson.seconds,
     load_10m_binary_s: loadBinary.seconds,

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { NodeProcess } from "../test/helpers/node-process.js";
+import { timeStart } from "./lib/chain-nodes.js";
 import { copyLongChain, MILLION } from "./lib/million-chain.js";
 import { recordResults } from "./lib/results.js";
 
@@ -20,19 +18,6 @@ import { recordResults } from "./lib/results.js";
 
 const LENGTH = Number(process.env.BENCH_LOAD_LENGTH ?? MILLION);
 
-/** CPU seconds (user + system, every thread) a process used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Resident memory of a process in MiB, from /proc (Linux). */
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
-  return kb / 1024;
-}
-
 async function measure(
   format: "json" | "binary",
   length = LENGTH,
@@ -41,10 +26,7 @@ async function measure(
   const chainPath = join(dir, "chain.dat");
   try {
     if (length > 1) await copyLongChain(format, chainPath, length);
-    const began = performance.now();
-    const node = await NodeProcess.start({
-      chainPath,
-      startTimeoutMs: 300_000,
+    return await timeStart(chainPath, length, {
       args: [
         "--chain-serialization",
         format,
@@ -54,22 +36,9 @@ async function measure(
         "--log-level",
         "warn",
       ],
+      startTimeoutMs: 300_000,
+      label: format,
     });
-    try {
-      const status = await fetch(`${node.url}/status`).then((r) => r.json());
-      const seconds = (performance.now() - began) / 1000;
-      const cpu = cpuSeconds(node.child.pid as number);
-      const rss = rssMb(node.child.pid as number);
-      if ((status as { length: number }).length !== length) {
-        throw new Error(`the node loaded ${(status as { length: number }).length} blocks`);
-      }
-      console.log(
-        `${format.padEnd(6)} ${length} blocks: /status after ${seconds.toFixed(2)} s (${cpu.toFixed(2)} CPU s), RSS ${rss.toFixed(0)} MiB`,
-      );
-      return { seconds, cpu, rss };
-    } finally {
-      await node.stop();
-    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

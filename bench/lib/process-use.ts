@@ -56,3 +56,9 @@ export async function idleUse(
     cpuPct: 100 * mean(used.map((u) => u.cpu)),
   };
 }
+
+/** Resident memory of a process in MiB; null when it is gone. */
+export function rssMib(pid: number): number | null {
+  const now = sample(pid);
+  return now === null ? null : now.rssBytes / 2 ** 20;
+}
