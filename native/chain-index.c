@@ -34,7 +34,7 @@
 #define FLAG_NO_PREVIOUS 0x01
 #define MAX_VARINT 8
 /** Table slots whose lines are fetched ahead while the ids before them are placed. */
-#define PREFETCH 16
+#define PREFETCH 32
 
 static const char JSON_HEAD[] = "{\"index\":";
 static const char JSON_TIMESTAMP[] = ",\"timestamp\":";
@@ -282,6 +282,69 @@ static napi_value index_records_js(napi_env env, napi_callback_info info) {
     return result;
 }
 
+/**
+ * indexRecords written straight into a chunked load's own arrays (no
+ * answer objects, nothing copied after): the records of [bytes + from,
+ * bytes + size), whose offsets in the file are `base` plus their place in
+ * `bytes`. Record k's offset goes to low[low_at + k] (its low 32 bits: the
+ * caller keeps where they wrap), its id to ids at (ids_at + k) * 16, and,
+ * when `marks` is given, the first mark_bytes of its hash (record k + 1's
+ * previous_hash) to marks at (ids_at + k) * mark_bytes, for all but the
+ * last record (its hash is in the next chunk). Returns how many records, or -1 when they are not laid out
+ * as this node writes them, -2 when out of memory, -3 when the arrays have
+ * no room for them (the caller makes room for every record that can fit).
+ */
+static int64_t index_into(const uint8_t *bytes, size_t from, size_t size, int binary, double base,
+                          uint8_t *ids, size_t ids_len, size_t ids_at, uint32_t *low, size_t low_len,
+                          size_t low_at, uint8_t *marks, size_t marks_len, size_t mark_bytes) {
+    starts_t found = {NULL, 0, 0};
+    const int framed = frame_records(bytes, from, size, binary, &found);
+    int64_t result = framed < 0 ? -2 : framed == 0 ? -1 : found.count;
+    const size_t count = (size_t)found.count;
+    if (result > 0 && (ids_at + count > ids_len / ID_BYTES || low_at + count > low_len ||
+                       (marks && ids_at + count > marks_len / mark_bytes)))
+        result = -3;
+    for (size_t i = 0; result > 0 && i < count; i++) {
+        const uint8_t *p = bytes + (size_t)found.at[i];
+        const uint8_t *next = bytes + (i + 1 < count ? (size_t)found.at[i + 1] : size);
+        /* A chunk's first record is read as genesis is: its previous_hash is the chunk before's business. */
+        const int genesis = i == 0;
+        uint8_t previous[HASH_BYTES];
+        uint8_t *id = ids + (ids_at + i) * ID_BYTES;
+        const int ok = binary ? binary_record(p + FRAME_HEAD, next - FRAME_TAIL, genesis, id, previous)
+                              : json_record(p, next, genesis, id, previous);
+        if (!ok) result = -1;
+        else if (marks && !genesis) memcpy(marks + (ids_at + i - 1) * mark_bytes, previous, mark_bytes);
+        low[low_at + i] = (uint32_t)(uint64_t)(base + found.at[i]);
+    }
+    free(found.at);
+    return result;
+}
+
+static napi_value index_into_js(napi_env env, napi_callback_info info) {
+    JS_ARGS(10);
+    uint8_t *bytes, *ids, *marks = NULL;
+    uint32_t *low;
+    void *raw = NULL;
+    size_t size, ids_len, low_len, marks_len = 0;
+    double from, base, ids_at, low_at, mark_bytes = 0;
+    bool binary = false;
+    napi_valuetype marks_type = napi_null;
+    if (argc < 8 || !js_bytes_of(env, argv[0], &bytes, &size) || !js_whole_of(env, argv[1], (double)size, &from) ||
+        napi_get_value_bool(env, argv[2], &binary) != napi_ok || !js_whole_of(env, argv[3], 9007199254740991.0, &base) ||
+        !js_bytes_of(env, argv[4], &ids, &ids_len) || !js_whole_of(env, argv[5], (double)(ids_len / ID_BYTES), &ids_at) ||
+        !js_typed_of(env, argv[6], napi_uint32_array, &raw, &low_len) || !js_whole_of(env, argv[7], (double)low_len, &low_at) ||
+        (argc > 8 && napi_typeof(env, argv[8], &marks_type) != napi_ok) ||
+        (marks_type != napi_null && marks_type != napi_undefined &&
+         (!js_bytes_of(env, argv[8], &marks, &marks_len) || argc < 10 || !js_whole_of(env, argv[9], 32, &mark_bytes) ||
+          mark_bytes < 1)))
+        return js_type_error(env, "indexRecordsInto(bytes: Uint8Array, from, binary: boolean, base, ids: Uint8Array, idsAt, "
+                                  "low: Uint32Array, lowAt, marks?: Uint8Array | null, markBytes?)");
+    low = raw;
+    return js_number(env, (double)index_into(bytes, (size_t)from, size, binary, base, ids, ids_len, (size_t)ids_at,
+                                             low, low_len, (size_t)low_at, marks, marks_len, (size_t)mark_bytes));
+}
+
 static inline uint32_t rotl(uint32_t x, int n) { return x << n | x >> (32 - n); }
 
 /** IdIndex's hash of an id (src/storage/id-index.ts): bit for bit the same. */
@@ -300,25 +363,61 @@ static inline uint32_t id_hash(const uint8_t *id, uint32_t seed) {
 }
 
 /**
- * Places ids 0..count-1 in an empty open-addressing table (slot = index + 1),
- * in order; returns the index of the first id already placed, or -1. The
- * table's lines are fetched PREFETCH ids ahead: each placement is otherwise a
- * cache miss in a table of megabytes.
+ * Fetches ahead for a run of table probes, in two stages: PREFETCH ids
+ * ahead the table line of the id's slot, and half as many ahead, once that
+ * line has come, the id of the block its slot holds (the probe compares it:
+ * on a table more than half full, most first probes meet a taken slot, and
+ * the ids are as large and as randomly reached as the table). Each probe is
+ * otherwise two cache misses in buffers of megabytes; the fetches are hints
+ * only, so a slot taken meanwhile changes nothing but their use.
+ */
+typedef struct {
+    uint32_t slot[PREFETCH];
+    const uint8_t *ids;
+    const int32_t *table;
+    uint32_t seed, mask;
+} probe_ahead_t;
+
+static inline void fetch_slot(probe_ahead_t *a, const uint8_t *id, int64_t i, int write) {
+    const uint32_t slot = id_hash(id, a->seed) & a->mask;
+    a->slot[i % PREFETCH] = slot;
+    if (write) __builtin_prefetch(a->table + slot, 1);
+    else __builtin_prefetch(a->table + slot, 0);
+}
+
+static inline void fetch_held_id(const probe_ahead_t *a, int64_t i) {
+    const int32_t entry = a->table[a->slot[i % PREFETCH]];
+    if (entry > 0) __builtin_prefetch(a->ids + (int64_t)(entry - 1) * ID_BYTES, 0);
+}
+
+/**
+ * Starts the fetches for probes of ids from..to-1 (16 bytes each at `query`
+ * + i * ID_BYTES); probe_step then keeps them ahead.
+ */
+static void probe_start(probe_ahead_t *a, const uint8_t *query, int64_t from, int64_t to, int write) {
+    for (int64_t i = from; i < to && i < from + PREFETCH; i++) fetch_slot(a, query + i * ID_BYTES, i, write);
+    for (int64_t i = from; i < to && i < from + PREFETCH / 2; i++) fetch_held_id(a, i);
+}
+
+/** The slot where probe i starts, with the fetches moved on by one. */
+static inline uint32_t probe_step(probe_ahead_t *a, const uint8_t *query, int64_t i, int64_t to, int write) {
+    const uint32_t slot = a->slot[i % PREFETCH];
+    if (i + PREFETCH / 2 < to) fetch_held_id(a, i + PREFETCH / 2);
+    if (i + PREFETCH < to) fetch_slot(a, query + (i + PREFETCH) * ID_BYTES, i + PREFETCH, write);
+    return slot;
+}
+
+/**
+ * Places ids first..count-1 in an open-addressing table (slot = index + 1)
+ * empty or holding ids 0..first-1, in order; returns the index of the first
+ * id already placed, or -1.
  */
 static int64_t fill_id_table(const uint8_t *ids, int64_t first, int64_t count, uint32_t seed,
                              int32_t *table, uint32_t mask) {
-    uint32_t ahead[PREFETCH];
-    for (int64_t i = first; i < count && i < first + PREFETCH; i++) {
-        ahead[(i - first) % PREFETCH] = id_hash(ids + i * ID_BYTES, seed) & mask;
-        __builtin_prefetch(table + ahead[(i - first) % PREFETCH], 1);
-    }
+    probe_ahead_t ahead = {.ids = ids, .table = table, .seed = seed, .mask = mask};
+    probe_start(&ahead, ids, first, count, 1);
     for (int64_t i = first; i < count; i++) {
-        uint32_t slot = ahead[(i - first) % PREFETCH];
-        if (i + PREFETCH < count) {
-            uint32_t next = id_hash(ids + (i + PREFETCH) * ID_BYTES, seed) & mask;
-            ahead[(i - first) % PREFETCH] = next;
-            __builtin_prefetch(table + next, 1);
-        }
+        uint32_t slot = probe_step(&ahead, ids, i, count, 1);
         const uint8_t *id = ids + i * ID_BYTES;
         for (;; slot = (slot + 1) & mask) {
             const int32_t entry = table[slot];
@@ -328,6 +427,79 @@ static int64_t fill_id_table(const uint8_t *ids, int64_t first, int64_t count, u
         table[slot] = (int32_t)(i + 1);
     }
     return -1;
+}
+
+/** Table slots per region of a partitioned fill: the region and its tags (64 KiB each) stay in the core's cache. */
+#define REGION_BITS 14
+/** Slots past its region whose tags a region keeps (a probe runs on past its region's end, rarely far). */
+#define SPILL_SLOTS 1024
+
+/**
+ * fill_id_table for an empty table, in one pass per region of the table
+ * instead of one random placement after the other: the ids are first
+ * grouped by the region of the table their slot falls in (kept in index
+ * order within a group), then each group is placed while its region and a
+ * tag per slot (the id's 32-bit hash, so that a taken slot is told apart
+ * without reading its id from the ids buffer: a second random read in a
+ * buffer larger than the table) stay in the cache. A slot whose tag is not
+ * known here (taken by the region before, or past the spill) has its id
+ * read. The table may differ slot by slot from fill_id_table's (any order of
+ * placement is a valid linear-probing table); the answer is the same: the
+ * first index whose id an earlier one holds, or -1. Returns -2 when out of
+ * memory (the caller then fills it id by id).
+ */
+static int64_t fill_id_table_by_region(const uint8_t *ids, int64_t count, uint32_t seed, int32_t *table,
+                                       uint32_t mask) {
+    const uint64_t slots = (uint64_t)mask + 1;
+    const uint64_t regions = slots >> REGION_BITS;
+    uint64_t *grouped = malloc((size_t)count * sizeof *grouped);
+    int64_t *next = calloc((size_t)regions + 1, sizeof *next);
+    uint32_t *tags = malloc(((1u << REGION_BITS) + SPILL_SLOTS) * sizeof *tags);
+    if (!grouped || !next || !tags) {
+        free(grouped);
+        free(next);
+        free(tags);
+        return -2;
+    }
+    for (int64_t i = 0; i < count; i++) next[((id_hash(ids + i * ID_BYTES, seed) & mask) >> REGION_BITS) + 1]++;
+    for (uint64_t r = 1; r <= regions; r++) next[r] += next[r - 1];
+    /* Each id's hash (high half) and index (low half), by region; next[r] ends as region r's end. */
+    for (int64_t i = 0; i < count; i++) {
+        const uint32_t hash = id_hash(ids + i * ID_BYTES, seed);
+        grouped[next[(hash & mask) >> REGION_BITS]++] = (uint64_t)hash << 32 | (uint64_t)i;
+    }
+    int64_t duplicate = -1;
+    int64_t from = 0;
+    for (uint64_t r = 0; r < regions; r++) {
+        const uint64_t low = r << REGION_BITS;
+        memset(tags, 0, ((1u << REGION_BITS) + SPILL_SLOTS) * sizeof *tags);
+        for (int64_t k = from; k < next[r]; k++) {
+            const uint32_t hash = (uint32_t)(grouped[k] >> 32);
+            const int64_t i = (int64_t)(grouped[k] & 0xffffffffu);
+            const uint32_t tag = hash | 1; /* 0 stays "not known here" */
+            const uint8_t *id = ids + i * ID_BYTES;
+            uint32_t slot = hash & mask;
+            for (;; slot = (slot + 1) & mask) {
+                const int32_t entry = table[slot];
+                const uint64_t at = (uint64_t)slot - low; /* wraps past the table's end: not here */
+                if (entry == 0) {
+                    table[slot] = (int32_t)(i + 1);
+                    if (at < (1u << REGION_BITS) + SPILL_SLOTS) tags[at] = tag;
+                    break;
+                }
+                const uint32_t known = at < (1u << REGION_BITS) + SPILL_SLOTS ? tags[at] : 0;
+                if ((known == 0 || known == tag) && memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) {
+                    if (duplicate < 0 || i < duplicate) duplicate = i;
+                    break;
+                }
+            }
+        }
+        from = next[r];
+    }
+    free(grouped);
+    free(next);
+    free(tags);
+    return duplicate;
 }
 
 static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
@@ -345,6 +517,11 @@ static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
     if (slots == 0 || (slots & (slots - 1)) != 0 || count * 3 > (double)slots * 2 || count > 2147483646.0)
         return js_type_error(env, "fillIdTable: the table must be a power of two at least 1.5 times count");
     if (first == 0) memset(table, 0, slots * sizeof(int32_t));
+    if (first == 0 && (slots >> REGION_BITS) >= 4) {
+        const int64_t duplicate = fill_id_table_by_region(ids, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
+        if (duplicate != -2) return js_number(env, (double)duplicate);
+        memset(table, 0, slots * sizeof(int32_t));
+    }
     return js_number(env, (double)fill_id_table(ids, (int64_t)first, (int64_t)count, (uint32_t)seed,
                                                 table, (uint32_t)(slots - 1)));
 }
@@ -357,18 +534,10 @@ static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
  */
 static int64_t find_ids(const uint8_t *ids, size_t ids_len, const int32_t *table, uint32_t mask,
                         uint32_t seed, const uint8_t *query, int64_t from, int64_t to, int64_t below) {
-    uint32_t ahead[PREFETCH];
-    for (int64_t i = from; i < to && i < from + PREFETCH; i++) {
-        ahead[(i - from) % PREFETCH] = id_hash(query + i * ID_BYTES, seed) & mask;
-        __builtin_prefetch(table + ahead[(i - from) % PREFETCH], 0);
-    }
+    probe_ahead_t ahead = {.ids = ids, .table = table, .seed = seed, .mask = mask};
+    probe_start(&ahead, query, from, to, 0);
     for (int64_t i = from; i < to; i++) {
-        uint32_t slot = ahead[(i - from) % PREFETCH];
-        if (i + PREFETCH < to) {
-            uint32_t next = id_hash(query + (i + PREFETCH) * ID_BYTES, seed) & mask;
-            ahead[(i - from) % PREFETCH] = next;
-            __builtin_prefetch(table + next, 0);
-        }
+        uint32_t slot = probe_step(&ahead, query, i, to, 0);
         const uint8_t *id = query + i * ID_BYTES;
         for (;; slot = (slot + 1) & mask) {
             const int32_t entry = table[slot];
@@ -446,6 +615,7 @@ static napi_value place_ids_js(napi_env env, napi_callback_info info) {
 napi_status chain_index_register(napi_env env, napi_value exports) {
     static const js_export_fn fns[] = {
         {"indexRecords", index_records_js},
+        {"indexRecordsInto", index_into_js},
         {"fillIdTable", fill_id_table_js},
         {"findIds", find_ids_js},
         {"placeIds", place_ids_js},

@@ -224,3 +224,31 @@ test("OffsetList: offsets past 4 GiB (and past 8) stay exact at 4 bytes each, th
   );
   assert.throws(() => list.push(GiB), RangeError);
 });
+
+test("OffsetList: offsets written in place chunk by chunk (the addon's way) keep where they pass 4 GiB, a chunk crossing it or starting past it", () => {
+  const GiB = 2 ** 30;
+  // Chunks as [base, end) of the file with the offsets of their records.
+  const chunks = [
+    { base: 0, end: 4 * GiB - 300, offsets: [0, 100, 4 * GiB - 400] },
+    { base: 4 * GiB - 300, end: 4 * GiB + 900, offsets: [4 * GiB - 300, 4 * GiB - 1, 4 * GiB + 5] },
+    { base: 9 * GiB, end: 9 * GiB + 50, offsets: [9 * GiB, 9 * GiB + 10] },
+  ];
+  const list = new OffsetList();
+  for (const { base, end, offsets } of chunks) {
+    const { low, at } = list.reserve(offsets.length);
+    offsets.forEach((offset, i) => {
+      low[at + i] = offset % 2 ** 32;
+    });
+    list.commitWritten(offsets.length, base, end);
+  }
+  const all = chunks.flatMap((chunk) => chunk.offsets);
+  assert.deepEqual(
+    all.map((_, i) => list.at(i)),
+    all,
+  );
+  const plain = new OffsetList(all);
+  assert.deepEqual(
+    all.map((_, i) => plain.at(i)),
+    all.map((_, i) => list.at(i)),
+  );
+});

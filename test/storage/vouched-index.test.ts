@@ -213,6 +213,42 @@ test("IdIndex.fromIds: a million sequential ids, natively and not, find every bl
   }
 });
 
+test("IdIndex.fromIds: on a table of many regions (filled region by region natively), the first repeated id is named wherever the repeats fall, and a table without repeats finds every id", () => {
+  const count = 200_000;
+  const base = Buffer.alloc(count * 16);
+  for (let i = 0; i < count; i++) {
+    base.writeUInt32BE(Math.imul(i, 2654435761) >>> 0, i * 16);
+    base.writeUInt32BE(i, i * 16 + 12);
+  }
+  // Repeats: [earlier block, later block whose id becomes the earlier one's]; the first is the smallest later block.
+  const cases: Array<Array<[number, number]>> = [
+    [],
+    [[5, 150_000]],
+    [
+      [199_990, 199_999],
+      [3, 120_000],
+      [70_000, 120_001],
+    ],
+    [[0, 1]],
+  ];
+  for (const repeats of cases) {
+    const bytes = Buffer.from(base);
+    for (const [from, to] of repeats) bytes.copy(bytes, to * 16, from * 16, from * 16 + 16);
+    const expected = repeats.length === 0 ? -1 : Math.min(...repeats.map(([, to]) => to));
+    for (const native of NATIVE ? [null, NATIVE] : [null]) {
+      const { index, duplicate } = IdIndex.fromIds(bytes, count, native);
+      assert.equal(
+        duplicate,
+        expected,
+        `${native ? "native" : "TypeScript"}, repeats ${JSON.stringify(repeats)}`,
+      );
+      if (duplicate >= 0) continue;
+      for (let i = 0; i < count; i++) assert.equal(index.indexOfBytes(bytes, i * 16), i);
+      assert.equal(index.get("ab".repeat(16)), undefined);
+    }
+  }
+});
+
 for (const format of FORMATS) {
   test(`${format}: loadVouchedChain holds the same chain natively and not`, {
     skip: SKIP_NATIVE,

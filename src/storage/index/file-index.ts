@@ -9,6 +9,11 @@ import { OffsetList } from "./offset-list.js";
 
 const ID_BYTES = 16;
 const HASH_BYTES = 32;
+/** Fewer bytes than any record of either format takes (a frame and an id; a line with an id). */
+const MIN_RECORD_BYTES = 24;
+/** indexRecordsInto's answers when it cannot index a chunk for want of memory, or of room in the arrays. */
+const OUT_OF_MEMORY = -2;
+const NO_ROOM = -3;
 
 /** Where each record of a chain file starts and its data id, read in chunks; no record parsed. */
 export interface FileIndex {
@@ -80,7 +85,12 @@ async function indexOpenFile(
       const { bytes, base, first } = next.value;
       await digesting;
       digesting = extendDigest(digest, bytes);
-      const records = indexChunk(bytes, first, codec, native);
+      if (native) {
+        const from = first ? codec.header.length : 0;
+        if (!built.addIndexed(bytes, from, codec.format === "binary", base, native)) return null;
+        continue;
+      }
+      const records = indexChunk(bytes, first, codec);
       if (records === null) return null;
       // The hash of a chunk's last block is the next chunk's first previous_hash: left out.
       built.add(records, records.starts.length, base, base + bytes.length, 1);
@@ -145,6 +155,59 @@ export class FileIndexBuilder {
     this.count = count + added;
   }
 
+  /**
+   * Adds the records of one chunk, `bytes` from `from` on (`base` is where
+   * `bytes` starts in the file), indexed by the addon straight into this
+   * index's arrays; false when they are not laid out as this node writes
+   * them. As add, the chunk's last block gets no mark.
+   */
+  addIndexed(
+    bytes: Buffer,
+    from: number,
+    binary: boolean,
+    base: number,
+    native: NativeChainIndex,
+  ): boolean {
+    const count = this.count;
+    const end = base + bytes.length;
+    // Room for as many records as the records so far suggest (for the whole file at their size),
+    // or, in the first chunk or when that is short, for all that can fit.
+    const most = Math.ceil((bytes.length - from) / MIN_RECORD_BYTES) + 1;
+    const guess = count === 0 ? most : Math.ceil(((bytes.length * count) / base) * 1.1) + 1;
+    const expected = count === 0 ? 0 : Math.ceil(((count + guess) * this.size) / end);
+    for (const extra of [guess, most]) {
+      const offsets = this.starts.reserve(extra, expected);
+      this.ids = room(this.ids, count, extra, expected, ID_BYTES);
+      if (this.marks !== null) this.marks = room(this.marks, count, extra, expected, MARK_BYTES);
+      const added = native.indexRecordsInto(
+        bytes,
+        from,
+        binary,
+        base,
+        this.ids,
+        count,
+        offsets.low,
+        offsets.at,
+        this.marks,
+        MARK_BYTES,
+      );
+      if (added === NO_ROOM) continue;
+      if (added === OUT_OF_MEMORY)
+        throw new RangeError("out of memory while indexing the chain file");
+      if (added < 0) return false;
+      this.starts.commitWritten(added, base, end);
+      // Chunk by chunk: on two cores this runs while the thread pool digests the chunk.
+      if (this.duplicate < 0) {
+        const repeated = this.idIndex.extendFrom(this.ids, count + added, native, expected);
+        if (repeated >= 0) this.duplicate = repeated;
+      }
+      if (this.marks !== null && added > 0) this.unmarked.push(count + added - 1);
+      this.count = count + added;
+      return true;
+    }
+    throw new Error("the chain index found more records in a chunk than its bytes can hold");
+  }
+
   /** Whether an id added so far is the one given as 16 raw bytes at `at` of `bytes`. */
   holds(bytes: Buffer, at: number): boolean {
     return this.idIndex.hasBytes(bytes, at);
@@ -184,16 +247,9 @@ function copyMarks(hashes: Buffer, count: number, marks: Buffer, at: number): vo
   }
 }
 
-/** The records of one chunk as indexVouched gives them; the first chunk holds the file's header. */
-function indexChunk(
-  chunk: Buffer,
-  first: boolean,
-  codec: ChainCodec,
-  native: NativeChainIndex | null,
-): RecordIndex | null {
-  if (first) return codec.indexVouched(chunk, native);
-  if (native) return native.indexRecords(chunk, 0, codec.format === "binary");
-  if (codec.header.length === 0) return codec.indexVouched(chunk, null);
+/** The records of one chunk as the TypeScript indexVouched gives them; the first chunk holds the file's header. */
+function indexChunk(chunk: Buffer, first: boolean, codec: ChainCodec): RecordIndex | null {
+  if (first || codec.header.length === 0) return codec.indexVouched(chunk, null);
   // The TypeScript indexer reads whole files: this chunk behind the header.
   const records = codec.indexVouched(Buffer.concat([codec.header, chunk]), null);
   if (records === null) return null;

@@ -25,6 +25,27 @@ export interface NativeChainIndex {
    */
   indexRecords(bytes: Uint8Array, from: number, binary: boolean): RecordIndex | null;
   /**
+   * indexRecords written into a chunked load's arrays: record k's offset in
+   * the file (`base` plus its place in `bytes`) as its low 32 bits to
+   * low[lowAt + k], its id to ids from (idsAt + k) * 16, and, with `marks`,
+   * the first markBytes of its hash (record k + 1's previous_hash) to marks
+   * from (idsAt + k) * markBytes, the last record's left out. Gives how many
+   * records, or -1 (not laid out as this node writes them), -2 (out of
+   * memory), -3 (the arrays have no room for them).
+   */
+  indexRecordsInto(
+    bytes: Uint8Array,
+    from: number,
+    binary: boolean,
+    base: number,
+    ids: Uint8Array,
+    idsAt: number,
+    low: Uint32Array,
+    lowAt: number,
+    marks: Uint8Array | null,
+    markBytes: number,
+  ): number;
+  /**
    * Places ids first..count-1 (16 bytes each) in `table`, an open-addressing
    * table of IdIndex's layout and hash, empty (first 0: it is cleared) or
    * holding ids 0..first-1; gives the first index whose id an earlier one
@@ -61,7 +82,7 @@ export interface NativeChainIndex {
 export function nativeChainIndex(setting = process.env[NATIVE_ENV]): NativeChainIndex | null {
   if (nativeTurnedOff(setting)) return null;
   const native = loadNativeAddon();
-  if (native instanceof Error || typeof native.indexRecords !== "function") return null;
+  if (native instanceof Error || typeof native.indexRecordsInto !== "function") return null;
   if (typeof native.findIds !== "function" || typeof native.placeIds !== "function") return null;
   return native as unknown as NativeChainIndex;
 }

@@ -50,14 +50,7 @@ export class OffsetList {
    */
   pushShifted(values: ArrayLike<number>, count: number, base: number, expected = 0): void {
     const needed = this.count + count;
-    if (needed > this.low.length) {
-      // By an eighth at least: amortised O(1) appends, and little slack on a long chain.
-      const bigger = new Uint32Array(
-        Math.max(needed, expected, this.count + (this.count >> 3), 64),
-      );
-      bigger.set(this.low.subarray(0, this.count));
-      this.low = bigger;
-    }
+    this.grow(needed, expected);
     const low = this.low;
     const wraps = this.wraps;
     let at = this.count;
@@ -77,12 +70,50 @@ export class OffsetList {
     this.count = needed;
   }
 
+  /**
+   * Room for `extra` more offsets (for `expected` in all when that is more),
+   * to be written as their low 32 bits into `low` from `at` on (by the addon)
+   * and then kept by commitWritten.
+   */
+  reserve(extra: number, expected = 0): { low: Uint32Array; at: number } {
+    this.grow(this.count + extra, expected);
+    return { low: this.low, at: this.count };
+  }
+
+  /**
+   * Keeps the `count` offsets written after the last one (see reserve): the
+   * records of one chunk of a file, [base, end) in it, of at most 4 GiB, so
+   * that their offsets cross at most one multiple of 2^32, where their low
+   * parts drop.
+   */
+  commitWritten(count: number, base: number, end: number): void {
+    const from = this.count;
+    const wraps = this.wraps;
+    // The chunk starts past a multiple of 2^32 that no offset before it reached.
+    while (wraps.length < Math.floor(base / WORD)) wraps.push(from);
+    if (Math.floor(base / WORD) < Math.floor((end - 1) / WORD)) {
+      const low = this.low;
+      let at = from + 1;
+      while (at < from + count && (low[at] as number) >= (low[at - 1] as number)) at++;
+      if (at < from + count) wraps.push(at);
+    }
+    this.count = from + count;
+  }
+
   /** Keeps the first `length` offsets. */
   truncate(length: number): void {
     this.count = Math.min(this.count, Math.max(0, length));
     while (this.wraps.length > 0 && (this.wraps[this.wraps.length - 1] as number) >= this.count) {
       this.wraps.pop();
     }
+  }
+
+  private grow(needed: number, expected: number): void {
+    if (needed <= this.low.length) return;
+    // By an eighth at least: amortised O(1) appends, and little slack on a long chain.
+    const bigger = new Uint32Array(Math.max(needed, expected, this.count + (this.count >> 3), 64));
+    bigger.set(this.low.subarray(0, this.count));
+    this.low = bigger;
   }
 
   copy(): OffsetList {
