@@ -345,6 +345,33 @@ static napi_value index_into_js(napi_env env, napi_callback_info info) {
                                              low, low_len, (size_t)low_at, marks, marks_len, (size_t)mark_bytes));
 }
 
+/** The largest payload a binary record may hold (src/storage/codecs/binary-codec.ts MAX_PAYLOAD). */
+#define MAX_PAYLOAD (64u * 1024 * 1024)
+
+/**
+ * The binary codec's wholeRecordsEnd: where the whole records of [bytes +
+ * from, bytes + size) end by their framing alone (length and its inverse,
+ * a payload of at most MAX_PAYLOAD; `from` when none fits), or -1 when a
+ * frame's length check fails. A chunked read asks it for every chunk.
+ */
+static napi_value whole_frames_end_js(napi_env env, napi_callback_info info) {
+    JS_ARGS(2);
+    uint8_t *bytes;
+    size_t size;
+    double from;
+    if (argc < 2 || !js_bytes_of(env, argv[0], &bytes, &size) || !js_whole_of(env, argv[1], (double)size, &from))
+        return js_type_error(env, "wholeFramesEnd(bytes: Uint8Array, from: offset within bytes)");
+    size_t pos = (size_t)from;
+    while (size - pos >= FRAME_HEAD) {
+        const uint32_t length = read_u32le(bytes + pos);
+        if ((length ^ read_u32le(bytes + pos + 4)) != 0xffffffffu || length > MAX_PAYLOAD) return js_number(env, -1);
+        const size_t frame = (size_t)FRAME_HEAD + length + FRAME_TAIL;
+        if (size - pos < frame) break;
+        pos += frame;
+    }
+    return js_number(env, (double)pos);
+}
+
 static inline uint32_t rotl(uint32_t x, int n) { return x << n | x >> (32 - n); }
 
 /** IdIndex's hash of an id (src/storage/id-index.ts): bit for bit the same. */
@@ -616,6 +643,7 @@ napi_status chain_index_register(napi_env env, napi_value exports) {
     static const js_export_fn fns[] = {
         {"indexRecords", index_records_js},
         {"indexRecordsInto", index_into_js},
+        {"wholeFramesEnd", whole_frames_end_js},
         {"fillIdTable", fill_id_table_js},
         {"findIds", find_ids_js},
         {"placeIds", place_ids_js},

@@ -117,6 +117,14 @@ for (const format of FORMATS) {
               comparable(codec.indexVouched(bytes, NATIVE)),
               comparable(codec.indexVouched(bytes, null)),
             );
+            // Where a chunk's whole records end, natively or not (from the header, and from a cut).
+            for (const from of [codec.header.length, cut % (bytes.length + 1)]) {
+              if (from > bytes.length) continue;
+              assert.equal(
+                codec.wholeRecordsEnd(bytes, from, NATIVE),
+                codec.wholeRecordsEnd(bytes, from, null),
+              );
+            }
           }
         },
       ),

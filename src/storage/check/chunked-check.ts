@@ -53,7 +53,7 @@ export async function checkChainFileInChunks(
     const built = new FileIndexBuilder(size, native, withMarks);
     let parent: RunParent | null = null;
     let leastZeros = Number.POSITIVE_INFINITY;
-    const chunks = recordChunks(handle, size, codec, chunkBytes);
+    const chunks = recordChunks(handle, size, codec, chunkBytes, native);
     let next = await chunks.next();
     for (; !next.done; next = await chunks.next()) {
       const { bytes, base } = next.value;

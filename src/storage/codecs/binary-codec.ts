@@ -27,7 +27,7 @@
 import { crc32 } from "node:zlib";
 import type { Block } from "../../core/block.js";
 import { ChainLoadError } from "../chain-load-error.js";
-import type { RecordIndex } from "../index/native-chain-index.js";
+import type { NativeChainIndex, RecordIndex } from "../index/native-chain-index.js";
 import type { ChainCodec, DecodedChainFile, SoundPart, TornTail } from "./chain-codec.js";
 
 export const BINARY_MAGIC = Buffer.from("BCHAIN", "ascii");
@@ -132,7 +132,8 @@ function recordEnd(bytes: Buffer, start: number): number | string {
 }
 
 /** Where the whole records from `from` on end (framing and length check only), or -1 on a damaged length. */
-function wholeRecordsEnd(bytes: Buffer, from: number): number {
+function wholeRecordsEnd(bytes: Buffer, from: number, native?: NativeChainIndex | null): number {
+  if (native) return native.wholeFramesEnd(bytes, from);
   let pos = from;
   while (bytes.length - pos >= FRAME_HEAD) {
     const length = bytes.readUInt32LE(pos);

@@ -69,9 +69,9 @@ export interface ChainCodec {
    * Where the whole records of `bytes` from `from` on end, by their framing
    * alone (the last one that fits; `from` when none does), or -1 when a
    * record's framing is damaged: how a file is read in chunks that end
-   * between records.
+   * between records (natively where `native` is given and it pays).
    */
-  wholeRecordsEnd(bytes: Buffer, from: number): number;
+  wholeRecordsEnd(bytes: Buffer, from: number, native?: NativeChainIndex | null): number;
   /** The block a record holds (its bytes, framing included), or why it holds none. */
   decodeRecord(record: Buffer): Block | string;
 }

@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { ChainCodec } from "../codecs/chain-codec.js";
+import type { NativeChainIndex } from "../index/native-chain-index.js";
 
 /** Bytes read at a time: a read call costs nothing beside it, and two of them are small beside the index (8 MiB: a 1M-block start held 30 MB less than with 32). */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -32,6 +33,7 @@ export async function* recordChunks(
   size: number,
   codec: ChainCodec,
   chunkBytes = CHUNK_BYTES,
+  native: NativeChainIndex | null = null,
 ): AsyncGenerator<RecordChunk, boolean> {
   // A small file gets buffers of its size: a start on it allocates next to nothing.
   const bytes = Math.min(chunkBytes, Math.max(size, 4096));
@@ -47,7 +49,7 @@ export async function* recordChunks(
     const first = turn === 0 ? codec.header.length : 0;
     // A header that is not this codec's (another format, version): the whole-file check names it.
     if (turn === 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
-    const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first);
+    const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first, native);
     if (end < 0 || (atEnd && end !== filled)) return false;
     if (end === first) {
       if (atEnd || filled < buffer.length || buffer.length * 2 > MAX_CHUNK_BYTES) return false;

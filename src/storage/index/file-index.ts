@@ -79,7 +79,7 @@ async function indexOpenFile(
   const built = new FileIndexBuilder(size, native, withMarks);
   let digesting: Promise<void> = Promise.resolve();
   try {
-    const chunks = recordChunks(handle, size, codec, chunkBytes);
+    const chunks = recordChunks(handle, size, codec, chunkBytes, native);
     let next = await chunks.next();
     for (; !next.done; next = await chunks.next()) {
       const { bytes, base, first } = next.value;

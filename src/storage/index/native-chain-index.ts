@@ -45,6 +45,8 @@ export interface NativeChainIndex {
     marks: Uint8Array | null,
     markBytes: number,
   ): number;
+  /** The binary codec's wholeRecordsEnd (where the whole frames from `from` on end, or -1). */
+  wholeFramesEnd(bytes: Uint8Array, from: number): number;
   /**
    * Places ids first..count-1 (16 bytes each) in `table`, an open-addressing
    * table of IdIndex's layout and hash, empty (first 0: it is cleared) or
@@ -83,6 +85,7 @@ export function nativeChainIndex(setting = process.env[NATIVE_ENV]): NativeChain
   if (nativeTurnedOff(setting)) return null;
   const native = loadNativeAddon();
   if (native instanceof Error || typeof native.indexRecordsInto !== "function") return null;
+  if (typeof native.wholeFramesEnd !== "function") return null;
   if (typeof native.findIds !== "function" || typeof native.placeIds !== "function") return null;
   return native as unknown as NativeChainIndex;
 }
