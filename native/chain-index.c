@@ -8,12 +8,17 @@
  * JavaScript face (registered by addon.c):
  *   indexRecords(bytes, from, binary) -> { starts: Float64Array, ids: Buffer,
  *       hashes: Buffer } | null
- *   fillIdTable(ids, count, seed, table: Int32Array) -> index of the first
- *       block whose id an earlier block holds, or -1
- *   findIds(ids, table, seed, query, from, to, below) -> the first of the
- *       query's ids [from, to) the table holds at a block below `below`, or -1
- *   placeIds(ids, first, count, seed, table) -> places ids first..first+count-1
- *       (the table holds none of them) in an IdIndex table with room
+ *   indexRecordsInto(bytes, from, binary, base, ids, idsAt, low, lowAt, marks, markBytes)
+ *       -> how many records (written into the caller's arrays), or -1/-2/-3
+ *   wholeFramesEnd(bytes, from) -> where the whole binary frames end, or -1
+ *   fillIdTable(ids, count, seed, table: Int32Array, tags: Uint8Array, first = 0)
+ *       -> index of the first block whose id an earlier block holds, or -1
+ *   findIds(ids, table, seed, query, from, to, below, tags) -> the first of
+ *       the query's ids [from, to) the table holds at a block below `below`,
+ *       or -1
+ *   placeIds(ids, first, count, seed, table, tags) -> places ids
+ *       first..first+count-1 (the table holds none of them) in an IdIndex
+ *       table with room
  *
  * A record whose layout is not the one this node writes (the framing breaks,
  * a field is not where the canonical encoding puts it, a hex digit is not
@@ -34,7 +39,7 @@
 #define FLAG_NO_PREVIOUS 0x01
 #define MAX_VARINT 8
 /** Table slots whose lines are fetched ahead while the ids before them are placed. */
-#define PREFETCH 32
+#define PREFETCH 16
 
 static const char JSON_HEAD[] = "{\"index\":";
 static const char JSON_TIMESTAMP[] = ",\"timestamp\":";
@@ -235,12 +240,6 @@ static int index_records(const uint8_t *bytes, size_t size, int binary, const do
     return 1;
 }
 
-static int int32s_of(napi_env env, napi_value value, int32_t **data, size_t *len) {
-    void *raw = NULL;
-    if (!js_typed_of(env, value, napi_int32_array, &raw, len)) return 0;
-    *data = raw;
-    return 1;
-}
 
 /** indexRecords' answer for framed records: null when they are not laid out as this node writes them. */
 static napi_value index_result(napi_env env, int framed, const starts_t *found, const uint8_t *bytes,
@@ -374,7 +373,7 @@ static napi_value whole_frames_end_js(napi_env env, napi_callback_info info) {
 
 static inline uint32_t rotl(uint32_t x, int n) { return x << n | x >> (32 - n); }
 
-/** IdIndex's hash of an id (src/storage/id-index.ts): bit for bit the same. */
+/** IdIndex's hash of an id (src/storage/index/id-index.ts): bit for bit the same. */
 static inline uint32_t id_hash(const uint8_t *id, uint32_t seed) {
     uint32_t h = seed;
     for (int i = 0; i < ID_BYTES; i += 4) {
@@ -389,49 +388,61 @@ static inline uint32_t id_hash(const uint8_t *id, uint32_t seed) {
     return h;
 }
 
+/** IdIndex's tag of a hash (its tagOf): a byte kept beside each slot, so a taken slot is mostly told apart without reading its id. */
+static inline uint8_t id_tag(uint32_t hash) { return (uint8_t)((hash * 0x9e3779b1u) >> 24); }
+
 /**
- * Fetches ahead for a run of table probes, in two stages: PREFETCH ids
- * ahead the table line of the id's slot, and half as many ahead, once that
- * line has come, the id of the block its slot holds (the probe compares it:
- * on a table more than half full, most first probes meet a taken slot, and
- * the ids are as large and as randomly reached as the table). Each probe is
- * otherwise two cache misses in buffers of megabytes; the fetches are hints
- * only, so a slot taken meanwhile changes nothing but their use.
+ * An IdIndex table as the addon sees it: slot -> block index + 1 (0 empty,
+ * -1 removed) and a tag per slot; the ids, 16 bytes per block.
  */
 typedef struct {
-    uint32_t slot[PREFETCH];
     const uint8_t *ids;
-    const int32_t *table;
+    size_t ids_len;
+    int32_t *table;
+    uint8_t *tags;
     uint32_t seed, mask;
-} probe_ahead_t;
+} id_table_t;
 
-static inline void fetch_slot(probe_ahead_t *a, const uint8_t *id, int64_t i, int write) {
-    const uint32_t slot = id_hash(id, a->seed) & a->mask;
-    a->slot[i % PREFETCH] = slot;
-    if (write) __builtin_prefetch(a->table + slot, 1);
-    else __builtin_prefetch(a->table + slot, 0);
-}
-
-static inline void fetch_held_id(const probe_ahead_t *a, int64_t i) {
-    const int32_t entry = a->table[a->slot[i % PREFETCH]];
-    if (entry > 0) __builtin_prefetch(a->ids + (int64_t)(entry - 1) * ID_BYTES, 0);
+/** Whether the taken slot `slot` (entry > 0) holds `id`, whose hash's tag is `tag`. */
+static inline int holds(const id_table_t *t, uint32_t slot, int32_t entry, uint8_t tag, const uint8_t *id) {
+    return t->tags[slot] == tag && (size_t)entry * ID_BYTES <= t->ids_len &&
+           memcmp(t->ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0;
 }
 
 /**
- * Starts the fetches for probes of ids from..to-1 (16 bytes each at `query`
- * + i * ID_BYTES); probe_step then keeps them ahead.
+ * The slots of ids probed PREFETCH ids ahead, their table and tag lines
+ * fetched meanwhile: each probe is otherwise two cache misses in arrays of
+ * megabytes. The fetches are hints only.
  */
-static void probe_start(probe_ahead_t *a, const uint8_t *query, int64_t from, int64_t to, int write) {
-    for (int64_t i = from; i < to && i < from + PREFETCH; i++) fetch_slot(a, query + i * ID_BYTES, i, write);
-    for (int64_t i = from; i < to && i < from + PREFETCH / 2; i++) fetch_held_id(a, i);
+typedef struct {
+    uint32_t hash[PREFETCH];
+} probe_ahead_t;
+
+static inline void fetch_slot(probe_ahead_t *a, const id_table_t *t, const uint8_t *id, int64_t i, int write) {
+    const uint32_t hash = id_hash(id, t->seed);
+    const uint32_t slot = hash & t->mask;
+    a->hash[i % PREFETCH] = hash;
+    if (write) {
+        __builtin_prefetch(t->table + slot, 1);
+        __builtin_prefetch(t->tags + slot, 1);
+    } else {
+        __builtin_prefetch(t->table + slot, 0);
+        __builtin_prefetch(t->tags + slot, 0);
+    }
 }
 
-/** The slot where probe i starts, with the fetches moved on by one. */
-static inline uint32_t probe_step(probe_ahead_t *a, const uint8_t *query, int64_t i, int64_t to, int write) {
-    const uint32_t slot = a->slot[i % PREFETCH];
-    if (i + PREFETCH / 2 < to) fetch_held_id(a, i + PREFETCH / 2);
-    if (i + PREFETCH < to) fetch_slot(a, query + (i + PREFETCH) * ID_BYTES, i + PREFETCH, write);
-    return slot;
+/** Starts the fetches for probes of ids from..to-1 (16 bytes each at `query` + i * ID_BYTES). */
+static void probe_start(probe_ahead_t *a, const id_table_t *t, const uint8_t *query, int64_t from, int64_t to,
+                        int write) {
+    for (int64_t i = from; i < to && i < from + PREFETCH; i++) fetch_slot(a, t, query + i * ID_BYTES, i, write);
+}
+
+/** The hash of probe i's id, with the fetches moved on by one. */
+static inline uint32_t probe_step(probe_ahead_t *a, const id_table_t *t, const uint8_t *query, int64_t i, int64_t to,
+                                  int write) {
+    const uint32_t hash = a->hash[i % PREFETCH];
+    if (i + PREFETCH < to) fetch_slot(a, t, query + (i + PREFETCH) * ID_BYTES, i + PREFETCH, write);
+    return hash;
 }
 
 /**
@@ -439,138 +450,142 @@ static inline uint32_t probe_step(probe_ahead_t *a, const uint8_t *query, int64_
  * empty or holding ids 0..first-1, in order; returns the index of the first
  * id already placed, or -1.
  */
-static int64_t fill_id_table(const uint8_t *ids, int64_t first, int64_t count, uint32_t seed,
-                             int32_t *table, uint32_t mask) {
-    probe_ahead_t ahead = {.ids = ids, .table = table, .seed = seed, .mask = mask};
-    probe_start(&ahead, ids, first, count, 1);
+static int64_t fill_id_table(const id_table_t *t, int64_t first, int64_t count) {
+    probe_ahead_t ahead;
+    probe_start(&ahead, t, t->ids, first, count, 1);
     for (int64_t i = first; i < count; i++) {
-        uint32_t slot = probe_step(&ahead, ids, i, count, 1);
-        const uint8_t *id = ids + i * ID_BYTES;
-        for (;; slot = (slot + 1) & mask) {
-            const int32_t entry = table[slot];
+        const uint32_t hash = probe_step(&ahead, t, t->ids, i, count, 1);
+        const uint8_t tag = id_tag(hash);
+        const uint8_t *id = t->ids + i * ID_BYTES;
+        uint32_t slot = hash & t->mask;
+        for (;; slot = (slot + 1) & t->mask) {
+            const int32_t entry = t->table[slot];
             if (entry == 0) break;
-            if (entry > 0 && memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) return i;
+            if (entry > 0 && holds(t, slot, entry, tag, id)) return i;
         }
-        table[slot] = (int32_t)(i + 1);
+        t->table[slot] = (int32_t)(i + 1);
+        t->tags[slot] = tag;
     }
     return -1;
 }
 
-/** Table slots per region of a partitioned fill: the region and its tags (64 KiB each) stay in the core's cache. */
+/** Table slots per region of a region-by-region fill: a region's table and tags (80 KiB) stay in the core's cache. */
 #define REGION_BITS 14
-/** Slots past its region whose tags a region keeps (a probe runs on past its region's end, rarely far). */
-#define SPILL_SLOTS 1024
 
 /**
  * fill_id_table for an empty table, in one pass per region of the table
  * instead of one random placement after the other: the ids are first
- * grouped by the region of the table their slot falls in (kept in index
- * order within a group), then each group is placed while its region and a
- * tag per slot (the id's 32-bit hash, so that a taken slot is told apart
- * without reading its id from the ids buffer: a second random read in a
- * buffer larger than the table) stay in the cache. A slot whose tag is not
- * known here (taken by the region before, or past the spill) has its id
- * read. The table may differ slot by slot from fill_id_table's (any order of
- * placement is a valid linear-probing table); the answer is the same: the
- * first index whose id an earlier one holds, or -1. Returns -2 when out of
- * memory (the caller then fills it id by id).
+ * grouped by the region of the table their slot falls in (in index order
+ * within a group), then each group is placed while its region stays in the
+ * cache. The table may differ slot by slot from fill_id_table's (any order
+ * of placement makes a valid linear-probing table); the answer is the same:
+ * the first index whose id an earlier one holds, or -1. Returns -2 when out
+ * of memory (the caller then fills it id by id).
  */
-static int64_t fill_id_table_by_region(const uint8_t *ids, int64_t count, uint32_t seed, int32_t *table,
-                                       uint32_t mask) {
-    const uint64_t slots = (uint64_t)mask + 1;
-    const uint64_t regions = slots >> REGION_BITS;
+static int64_t fill_id_table_by_region(const id_table_t *t, int64_t count) {
+    const uint64_t regions = ((uint64_t)t->mask + 1) >> REGION_BITS;
     uint64_t *grouped = malloc((size_t)count * sizeof *grouped);
     int64_t *next = calloc((size_t)regions + 1, sizeof *next);
-    uint32_t *tags = malloc(((1u << REGION_BITS) + SPILL_SLOTS) * sizeof *tags);
-    if (!grouped || !next || !tags) {
+    if (!grouped || !next) {
         free(grouped);
         free(next);
-        free(tags);
         return -2;
     }
-    for (int64_t i = 0; i < count; i++) next[((id_hash(ids + i * ID_BYTES, seed) & mask) >> REGION_BITS) + 1]++;
+    for (int64_t i = 0; i < count; i++) next[((id_hash(t->ids + i * ID_BYTES, t->seed) & t->mask) >> REGION_BITS) + 1]++;
     for (uint64_t r = 1; r <= regions; r++) next[r] += next[r - 1];
     /* Each id's hash (high half) and index (low half), by region; next[r] ends as region r's end. */
     for (int64_t i = 0; i < count; i++) {
-        const uint32_t hash = id_hash(ids + i * ID_BYTES, seed);
-        grouped[next[(hash & mask) >> REGION_BITS]++] = (uint64_t)hash << 32 | (uint64_t)i;
+        const uint32_t hash = id_hash(t->ids + i * ID_BYTES, t->seed);
+        grouped[next[(hash & t->mask) >> REGION_BITS]++] = (uint64_t)hash << 32 | (uint64_t)i;
     }
     int64_t duplicate = -1;
-    int64_t from = 0;
-    for (uint64_t r = 0; r < regions; r++) {
-        const uint64_t low = r << REGION_BITS;
-        memset(tags, 0, ((1u << REGION_BITS) + SPILL_SLOTS) * sizeof *tags);
-        for (int64_t k = from; k < next[r]; k++) {
-            const uint32_t hash = (uint32_t)(grouped[k] >> 32);
-            const int64_t i = (int64_t)(grouped[k] & 0xffffffffu);
-            const uint32_t tag = hash | 1; /* 0 stays "not known here" */
-            const uint8_t *id = ids + i * ID_BYTES;
-            uint32_t slot = hash & mask;
-            for (;; slot = (slot + 1) & mask) {
-                const int32_t entry = table[slot];
-                const uint64_t at = (uint64_t)slot - low; /* wraps past the table's end: not here */
-                if (entry == 0) {
-                    table[slot] = (int32_t)(i + 1);
-                    if (at < (1u << REGION_BITS) + SPILL_SLOTS) tags[at] = tag;
-                    break;
-                }
-                const uint32_t known = at < (1u << REGION_BITS) + SPILL_SLOTS ? tags[at] : 0;
-                if ((known == 0 || known == tag) && memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) {
-                    if (duplicate < 0 || i < duplicate) duplicate = i;
-                    break;
-                }
+    for (int64_t k = 0; k < count; k++) {
+        const uint32_t hash = (uint32_t)(grouped[k] >> 32);
+        const int64_t i = (int64_t)(grouped[k] & 0xffffffffu);
+        const uint8_t tag = id_tag(hash);
+        const uint8_t *id = t->ids + i * ID_BYTES;
+        uint32_t slot = hash & t->mask;
+        for (;; slot = (slot + 1) & t->mask) {
+            const int32_t entry = t->table[slot];
+            if (entry == 0) {
+                t->table[slot] = (int32_t)(i + 1);
+                t->tags[slot] = tag;
+                break;
+            }
+            if (holds(t, slot, entry, tag, id)) {
+                /* Groups are placed one after the other: the first repeat overall is the least. */
+                if (duplicate < 0 || i < duplicate) duplicate = i;
+                break;
             }
         }
-        from = next[r];
     }
     free(grouped);
     free(next);
-    free(tags);
     return duplicate;
 }
 
+static int int32s_of(napi_env env, napi_value value, int32_t **data, size_t *len) {
+    void *raw = NULL;
+    if (!js_typed_of(env, value, napi_int32_array, &raw, len)) return 0;
+    *data = raw;
+    return 1;
+}
+
+/** The table, its tags (as many) and the ids from the arguments at `table_at`, `tags_at`, `ids_at`; 0 when one is not. */
+static int id_table_of(napi_env env, napi_value *argv, int ids_at, int table_at, int tags_at, int seed_at,
+                       id_table_t *t) {
+    uint8_t *ids, *tags;
+    size_t slots, tags_len;
+    double seed;
+    if (!js_bytes_of(env, argv[ids_at], &ids, &t->ids_len) || !int32s_of(env, argv[table_at], &t->table, &slots) ||
+        !js_bytes_of(env, argv[tags_at], &tags, &tags_len) || !js_whole_of(env, argv[seed_at], 4294967295.0, &seed))
+        return 0;
+    if (slots == 0 || (slots & (slots - 1)) != 0 || tags_len != slots) return 0;
+    t->ids = ids;
+    t->tags = tags;
+    t->seed = (uint32_t)seed;
+    t->mask = (uint32_t)(slots - 1);
+    return 1;
+}
+
 static napi_value fill_id_table_js(napi_env env, napi_callback_info info) {
-    JS_ARGS(5);
-    uint8_t *ids;
-    int32_t *table;
-    size_t ids_len, slots;
-    double count, seed, first = 0;
-    const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array, first = 0)";
-    if (argc < 4 || !js_bytes_of(env, argv[0], &ids, &ids_len) || !js_whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &count) ||
-        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !int32s_of(env, argv[3], &table, &slots) ||
-        (argc > 4 && !js_whole_of(env, argv[4], count, &first)))
+    JS_ARGS(6);
+    id_table_t t;
+    double count, first = 0;
+    const char *usage = "fillIdTable(ids: Uint8Array, count, seed: uint32, table: Int32Array, tags: Uint8Array, first = 0)";
+    if (argc < 5 || !id_table_of(env, argv, 0, 3, 4, 2, &t) || !js_whole_of(env, argv[1], (double)(t.ids_len / ID_BYTES), &count) ||
+        (argc > 5 && !js_whole_of(env, argv[5], count, &first)))
         return js_type_error(env, usage);
-    /* A power of two with room to spare: all empty (the caller's fresh table), or holding ids 0..first-1 of `ids`. */
-    if (slots == 0 || (slots & (slots - 1)) != 0 || count * 3 > (double)slots * 2 || count > 2147483646.0)
+    const size_t slots = (size_t)t.mask + 1;
+    /* Room to spare: all empty (the caller's fresh table), or holding ids 0..first-1 of `ids`. */
+    if (count * 3 > (double)slots * 2 || count > 2147483646.0)
         return js_type_error(env, "fillIdTable: the table must be a power of two at least 1.5 times count");
-    if (first == 0) memset(table, 0, slots * sizeof(int32_t));
+    if (first == 0) memset(t.table, 0, slots * sizeof(int32_t));
     if (first == 0 && (slots >> REGION_BITS) >= 4) {
-        const int64_t duplicate = fill_id_table_by_region(ids, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
+        const int64_t duplicate = fill_id_table_by_region(&t, (int64_t)count);
         if (duplicate != -2) return js_number(env, (double)duplicate);
-        memset(table, 0, slots * sizeof(int32_t));
+        memset(t.table, 0, slots * sizeof(int32_t));
     }
-    return js_number(env, (double)fill_id_table(ids, (int64_t)first, (int64_t)count, (uint32_t)seed,
-                                                table, (uint32_t)(slots - 1)));
+    return js_number(env, (double)fill_id_table(&t, (int64_t)first, (int64_t)count));
 }
 
 /**
  * The first of the query ids [from, to) that the table holds at a block index
  * below `below`, or -1: a sync's check of a run's ids against the chain. An
  * id the table holds at `below` or later counts as not held (the run replaces
- * those blocks). Lines fetched ahead, as in fill_id_table.
+ * those blocks).
  */
-static int64_t find_ids(const uint8_t *ids, size_t ids_len, const int32_t *table, uint32_t mask,
-                        uint32_t seed, const uint8_t *query, int64_t from, int64_t to, int64_t below) {
-    probe_ahead_t ahead = {.ids = ids, .table = table, .seed = seed, .mask = mask};
-    probe_start(&ahead, query, from, to, 0);
+static int64_t find_ids(const id_table_t *t, const uint8_t *query, int64_t from, int64_t to, int64_t below) {
+    probe_ahead_t ahead;
+    probe_start(&ahead, t, query, from, to, 0);
     for (int64_t i = from; i < to; i++) {
-        uint32_t slot = probe_step(&ahead, query, i, to, 0);
+        const uint32_t hash = probe_step(&ahead, t, query, i, to, 0);
+        const uint8_t tag = id_tag(hash);
         const uint8_t *id = query + i * ID_BYTES;
-        for (;; slot = (slot + 1) & mask) {
-            const int32_t entry = table[slot];
+        for (uint32_t slot = hash & t->mask;; slot = (slot + 1) & t->mask) {
+            const int32_t entry = t->table[slot];
             if (entry == 0) break;
-            if (entry < 0 || (size_t)entry * ID_BYTES > ids_len) continue;
-            if (memcmp(ids + (int64_t)(entry - 1) * ID_BYTES, id, ID_BYTES) == 0) {
+            if (entry > 0 && holds(t, slot, entry, tag, id)) {
                 if (entry - 1 < below) return i;
                 break;
             }
@@ -583,59 +598,44 @@ static int64_t find_ids(const uint8_t *ids, size_t ids_len, const int32_t *table
  * Places ids first..first+count-1 of `ids` (ids the table does not hold) in
  * free slots (empty or removed), slot = index + 1.
  */
-static void place_ids(const uint8_t *ids, int64_t first, int64_t count, uint32_t seed,
-                      int32_t *table, uint32_t mask) {
-    uint32_t ahead[PREFETCH];
-    for (int64_t i = 0; i < count && i < PREFETCH; i++) {
-        ahead[i] = id_hash(ids + (first + i) * ID_BYTES, seed) & mask;
-        __builtin_prefetch(table + ahead[i], 1);
-    }
+static void place_ids(const id_table_t *t, int64_t first, int64_t count) {
+    probe_ahead_t ahead;
+    const uint8_t *run = t->ids + first * ID_BYTES;
+    probe_start(&ahead, t, run, 0, count, 1);
     for (int64_t i = 0; i < count; i++) {
-        uint32_t slot = ahead[i % PREFETCH];
-        if (i + PREFETCH < count) {
-            uint32_t next = id_hash(ids + (first + i + PREFETCH) * ID_BYTES, seed) & mask;
-            ahead[i % PREFETCH] = next;
-            __builtin_prefetch(table + next, 1);
-        }
-        while (table[slot] > 0) slot = (slot + 1) & mask;
-        table[slot] = (int32_t)(first + i + 1);
+        const uint32_t hash = probe_step(&ahead, t, run, i, count, 1);
+        uint32_t slot = hash & t->mask;
+        while (t->table[slot] > 0) slot = (slot + 1) & t->mask;
+        t->table[slot] = (int32_t)(first + i + 1);
+        t->tags[slot] = id_tag(hash);
     }
-}
-
-static int table_of(napi_env env, napi_value value, int32_t **table, size_t *slots) {
-    return int32s_of(env, value, table, slots) && *slots > 0 && (*slots & (*slots - 1)) == 0;
 }
 
 static napi_value find_ids_js(napi_env env, napi_callback_info info) {
-    JS_ARGS(7);
-    uint8_t *ids, *query;
-    int32_t *table;
-    size_t ids_len, query_len, slots;
-    double seed, from, to, below;
-    if (argc < 7 || !js_bytes_of(env, argv[0], &ids, &ids_len) || !table_of(env, argv[1], &table, &slots) ||
-        !js_whole_of(env, argv[2], 4294967295.0, &seed) || !js_bytes_of(env, argv[3], &query, &query_len) ||
+    JS_ARGS(8);
+    id_table_t t;
+    uint8_t *query;
+    size_t query_len;
+    double from, to, below;
+    if (argc < 8 || !id_table_of(env, argv, 0, 1, 7, 2, &t) || !js_bytes_of(env, argv[3], &query, &query_len) ||
         !js_whole_of(env, argv[5], (double)(query_len / ID_BYTES), &to) || !js_whole_of(env, argv[4], to, &from) ||
         !js_whole_of(env, argv[6], 2147483647.0, &below))
-        return js_type_error(env, "findIds(ids: Uint8Array, table: Int32Array, seed: uint32, query: Uint8Array, from, to, below)");
-    return js_number(env, (double)find_ids(ids, ids_len, table, (uint32_t)(slots - 1), (uint32_t)seed,
-                                           query, (int64_t)from, (int64_t)to, (int64_t)below));
+        return js_type_error(env, "findIds(ids: Uint8Array, table: Int32Array, seed: uint32, query: Uint8Array, from, to, below, tags: Uint8Array)");
+    return js_number(env, (double)find_ids(&t, query, (int64_t)from, (int64_t)to, (int64_t)below));
 }
 
 static napi_value place_ids_js(napi_env env, napi_callback_info info) {
-    JS_ARGS(5);
-    uint8_t *ids;
-    int32_t *table;
-    size_t ids_len, slots;
-    double first, count, seed;
-    if (argc < 5 || !js_bytes_of(env, argv[0], &ids, &ids_len) ||
-        !js_whole_of(env, argv[1], (double)(ids_len / ID_BYTES), &first) ||
-        !js_whole_of(env, argv[2], (double)(ids_len / ID_BYTES) - first, &count) ||
-        !js_whole_of(env, argv[3], 4294967295.0, &seed) || !table_of(env, argv[4], &table, &slots))
-        return js_type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array)");
+    JS_ARGS(6);
+    id_table_t t;
+    double first, count;
+    if (argc < 6 || !id_table_of(env, argv, 0, 4, 5, 3, &t) ||
+        !js_whole_of(env, argv[1], (double)(t.ids_len / ID_BYTES), &first) ||
+        !js_whole_of(env, argv[2], (double)(t.ids_len / ID_BYTES) - first, &count))
+        return js_type_error(env, "placeIds(ids: Uint8Array, first, count, seed: uint32, table: Int32Array, tags: Uint8Array)");
     /* Room to spare (at most two thirds full, as IdIndex keeps it), so that a free slot is always found. */
-    if ((first + count) * 3 > (double)slots * 2 || first + count > 2147483646.0)
+    if ((first + count) * 3 > (double)(t.mask + 1.0) * 2 || first + count > 2147483646.0)
         return js_type_error(env, "placeIds: the table must be at least 1.5 times the ids it will hold");
-    place_ids(ids, (int64_t)first, (int64_t)count, (uint32_t)seed, table, (uint32_t)(slots - 1));
+    place_ids(&t, (int64_t)first, (int64_t)count);
     return NULL;
 }
 

@@ -49,7 +49,8 @@ export interface NativeChainIndex {
   wholeFramesEnd(bytes: Uint8Array, from: number): number;
   /**
    * Places ids first..count-1 (16 bytes each) in `table`, an open-addressing
-   * table of IdIndex's layout and hash, empty (first 0: it is cleared) or
+   * table of IdIndex's layout and hash with its tag per slot in `tags` (as
+   * many as slots), empty (first 0: it is cleared) or
    * holding ids 0..first-1; gives the first index whose id an earlier one
    * holds, or -1.
    */
@@ -58,6 +59,7 @@ export interface NativeChainIndex {
     count: number,
     seed: number,
     table: Int32Array,
+    tags: Uint8Array,
     first?: number,
   ): number;
   /**
@@ -72,9 +74,17 @@ export interface NativeChainIndex {
     from: number,
     to: number,
     below: number,
+    tags: Uint8Array,
   ): number;
   /** Places ids first..first+count-1 of `ids`, none of them held yet, in `table` (with room for them). */
-  placeIds(ids: Uint8Array, first: number, count: number, seed: number, table: Int32Array): void;
+  placeIds(
+    ids: Uint8Array,
+    first: number,
+    count: number,
+    seed: number,
+    table: Int32Array,
+    tags: Uint8Array,
+  ): void;
 }
 
 /**
