@@ -27,6 +27,7 @@ import {
   readChainHash,
   writeHashFile,
 } from "./file/hash-file.js";
+import { CHUNK_BYTES, tornTailStart } from "./file/record-chunks.js";
 import { RecordFile } from "./file/record-file.js";
 import { digestOf, newDigest, type RunningDigest } from "./file/running-digest.js";
 import {
@@ -36,7 +37,7 @@ import {
   type SavedRecords,
 } from "./index/block-records.js";
 import { indexChainFile } from "./index/file-index.js";
-import { nativeChainIndex } from "./index/native-chain-index.js";
+import { type NativeChainIndex, nativeChainIndex } from "./index/native-chain-index.js";
 import type { OffsetList } from "./index/offset-list.js";
 
 export type { LoadedChain } from "./chain-load.js";
@@ -69,6 +70,12 @@ export interface ChainStoreOptions {
   acceptModifiedChain?: boolean;
   /** The validator's clock (ms since the epoch), for tests. */
   now?: number;
+  /**
+   * The largest file read whole to name its fault or repair it (default: the
+   * most one Buffer holds, 4 GiB); past it a torn last record is found and
+   * cut in chunks, other damage refused. Smaller for tests.
+   */
+  wholeFileMax?: number;
   logger?: { warn(msg: string): void };
 }
 
@@ -183,10 +190,28 @@ export class ChainStore {
     // file is read in chunks, digested in the thread pool (with the addon) while this thread
     // indexes the same bytes as if the .hash vouched for them; the index is used only if it does.
     const native = nativeChainIndex();
-    const indexed =
-      !opts.verifyAll && stored !== null
-        ? await indexChainFile(path, codec, native, !(await hasMarks(path)))
-        : null;
+    const withMarks = !(await hasMarks(path));
+    const readInChunks = async (limit?: number) => {
+      const indexed =
+        !opts.verifyAll && stored !== null
+          ? await indexChainFile(path, codec, native, withMarks, CHUNK_BYTES, limit)
+          : null;
+      const trusted = indexed !== null && indexed.digest.hex() === stored;
+      // Not vouched for (another program's file, a stale .hash, --verify-chain): checked in full,
+      // in chunks; the blocks are then read from the file as a trusted one's are.
+      const checked = trusted
+        ? null
+        : await checkChainFileInChunks(path, codec, validation, native, true, CHUNK_BYTES, limit);
+      return { indexed, trusted, checked };
+    };
+    let { indexed, trusted, checked } = await readInChunks();
+    const wholeFileMax = opts.wholeFileMax ?? MAX_CHAIN_FILE_BYTES;
+    /** A torn last record cut off a file too large to be read whole (its part before it read in chunks). */
+    let tornLarge: { at: number; reason: string } | null = null;
+    if (!trusted && checked === null && (await fileSize(path)) > wholeFileMax) {
+      tornLarge = await tornTailOfLargeFile(path, codec, native);
+      if (tornLarge) ({ indexed, trusted, checked } = await readInChunks(tornLarge.at));
+    }
     let loaded!: LoadedChain;
     let hasher!: RunningDigest;
     let size!: number;
@@ -194,10 +219,6 @@ export class ChainStore {
     let repair: { keep: number; append: Buffer | null } | null = null;
     /** What the marks and a changed file's coverage are judged on. */
     let view!: ChainView;
-    const trusted = indexed !== null && indexed.digest.hex() === stored;
-    // Not vouched for (another program's file, a stale .hash, --verify-chain): checked in full,
-    // in chunks; the blocks are then read from the file as a trusted one's are.
-    const checked = trusted ? null : await checkChainFileInChunks(path, codec, validation, native);
     if (indexed !== null && trusted) {
       loaded = loadIndexedChain(path, file, indexed.index, codec, validation);
       hasher = indexed.digest;
@@ -222,10 +243,10 @@ export class ChainStore {
       // A file whose framing is not sound all through (a torn last record, damage, another
       // program's file) or with a broken block: the whole file in memory (up to 4 GiB), so
       // that the check names exactly what is wrong, and a load repairs what it can.
-      if (checked instanceof ChainLoadError && (await fileSize(path)) > MAX_CHAIN_FILE_BYTES) {
+      if (checked instanceof ChainLoadError && (await fileSize(path)) > wholeFileMax) {
         throw checked;
       }
-      const bytes = await readChainBytes(path);
+      const bytes = await readChainBytes(path, false, wholeFileMax);
       const digesting = digestOf(bytes);
       // Framed only: each record is parsed once, by the full check.
       const sound = codec.soundPart(bytes, path);
@@ -273,6 +294,15 @@ export class ChainStore {
         ),
         ids: whole.ids,
       };
+    }
+
+    if (tornLarge) {
+      const copy = await keepTornTail(path, await readTail(path, tornLarge.at));
+      warn(
+        `${path}: cut off a torn last record at byte offset ${tornLarge.at} (${tornLarge.reason}); ` +
+          `${loaded.records.length} block(s) kept; the cut bytes are saved in ${copy}`,
+      );
+      repair = { keep: tornLarge.at, append: null };
     }
 
     const handle = await open(path, "r+");
@@ -635,6 +665,45 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Saves the bytes a load is about to cut off as `<path>.<ISO time>.torn`; returns that path. */
+/**
+ * Where the torn last record of a file too large to be read whole starts,
+ * and what is wrong with it (the codec's own words, as for a smaller file);
+ * null when the file is not sound up to one last record cut short (damage,
+ * another program's file): the start then fails naming the problem. A JSON
+ * line that lacks only its newline is cut too (a smaller file gets it added).
+ */
+async function tornTailOfLargeFile(
+  path: string,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+): Promise<{ at: number; reason: string } | null> {
+  const at = await tornTailStart(path, codec, native);
+  if (at === null || at <= codec.header.length) return null;
+  const tail = await readTail(path, at);
+  const sound = codec.soundPart(Buffer.concat([codec.header, tail]), path);
+  if (sound.end !== codec.header.length) return null;
+  const reason = sound.torn?.reason ?? (sound.completion ? "the last line lacks its newline" : null);
+  return reason === null ? null : { at, reason };
+}
+
+/** The bytes of a file from `at` to its end: a torn last record, at most one record's size. */
+async function readTail(path: string, at: number): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const length = (await handle.stat()).size - at;
+    const bytes = Buffer.allocUnsafe(Math.max(length, 0));
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(bytes, done, length - done, at + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return bytes.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
   let copy = `${path}.${stamp}.torn`;

@@ -595,3 +595,72 @@ test("saving after close is refused", async () => {
     await assert.rejects(store.save(CHAIN, 1), /closed/);
   });
 });
+
+for (const format of FORMATS) {
+  for (const vouched of [true, false]) {
+    test(`${format}, ${vouched ? "the .hash vouching for the rest" : "no .hash"}: past the size read whole, a torn last record is found and cut in chunks, kept beside the file, and the next start is clean`, async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, `chain.${format}`);
+        const CHAIN_OF_40 = buildChain(40, { difficulty: D, messages: MESSAGES });
+        if (vouched) await saveWithStore(path, format, CHAIN_OF_40);
+        const whole = fileOf(CHAIN_OF_40, format);
+        if (!vouched) await writeFile(path, whole);
+        const lastStart = fileOf(CHAIN_OF_40.slice(0, -1), format).length;
+        // A save cut short: the file ends inside a record appended after the last whole one.
+        const torn = fileOf(
+          [...CHAIN_OF_40, ...extendChain(CHAIN_OF_40, 1, { difficulty: D })],
+          format,
+        ).subarray(whole.length, whole.length + 30);
+        await appendFile(path, torn);
+        const wholeFileMax = Math.floor(whole.length / 3);
+        const { store, chain, warnings, trusted } = await openStore(path, format, { wholeFileMax });
+        await store.close();
+        assert.equal(trusted, vouched);
+        assert.deepEqual(chain, CHAIN_OF_40);
+        assert.deepEqual(await readFile(path), whole, "the torn record cut, nothing else");
+        const copy = (await readdir(dir)).find((name) => name.endsWith(".torn"));
+        assert.ok(copy, "a copy of the cut bytes");
+        assert.deepEqual(await readFile(join(dir, copy)), torn);
+        assert.ok(
+          warnings.some(
+            (w) =>
+              w.includes(`torn last record at byte offset ${whole.length}`) && w.includes(copy),
+          ),
+          warnings.join("\n"),
+        );
+        assert.ok(lastStart < whole.length);
+        const again = await openStore(path, format, { wholeFileMax });
+        await again.store.close();
+        assert.deepEqual(again.warnings, []);
+        assert.equal(again.trusted, true, "the start after the cut trusts the file");
+        assert.equal(again.loaded.records.length, 40);
+      });
+    });
+  }
+
+  test(`${format}: past the size read whole, damage that is not a torn tail is refused and the file left as it is`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, `chain.${format}`);
+      const bytes = fileOf(CHAIN, format);
+      const third = fileOf(CHAIN.slice(0, 3), format).length;
+      // binary: a record length that fails its check; JSON: a line cut in the middle of the file.
+      if (format === "binary") bytes.writeUInt32LE(1_000_000, third);
+      const damaged =
+        format === "binary"
+          ? bytes
+          : Buffer.concat([bytes.subarray(0, third + 10), bytes.subarray(third + 40)]);
+      await writeFile(path, damaged);
+      const err = await openStore(path, format, { wholeFileMax: 100 }).then(
+        () => assert.fail("the load should have been refused"),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof ChainLoadError, String(err));
+      assert.ok(err.message.includes(path), err.message);
+      assert.deepEqual(await readFile(path), damaged);
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.endsWith(".torn")),
+        [],
+      );
+    });
+  });
+}

@@ -34,7 +34,8 @@ export interface ChunkedCheck {
  * rule, or a record that is not its block's exact encoding, gives the
  * ChainLoadError naming it (the whole-file check, where the file fits in
  * memory, adds hints: which proof rule the file follows, which record a link
- * to raw bytes names).
+ * to raw bytes names). With `limit`, only the file's first `limit` bytes are
+ * checked (its part before a torn tail).
  */
 export async function checkChainFileInChunks(
   path: string,
@@ -43,11 +44,12 @@ export async function checkChainFileInChunks(
   native: NativeChainIndex | null,
   withMarks = true,
   chunkBytes = CHUNK_BYTES,
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<ChunkedCheck | ChainLoadError | null> {
   const handle = await open(path, "r");
   let digesting: Promise<void> = Promise.resolve();
   try {
-    const size = (await handle.stat()).size;
+    const size = Math.min((await handle.stat()).size, limit);
     if (size <= codec.header.length) return null;
     const digest = newDigest();
     const built = new FileIndexBuilder(size, native, withMarks);

@@ -42,10 +42,14 @@ export function decodeChainFile(path: string, bytes: Buffer, format: ChainFormat
  * chain file of the original Python node (which this node cannot load).
  * `shared`: in a SharedArrayBuffer, which worker threads can read too.
  */
-export async function readChainBytes(path: string, shared = false): Promise<Buffer> {
+export async function readChainBytes(
+  path: string,
+  shared = false,
+  max = MAX_CHAIN_FILE_BYTES,
+): Promise<Buffer> {
   let bytes: Buffer;
   try {
-    bytes = await readWhole(path, shared);
+    bytes = await readWhole(path, shared, READ_CHUNK_BYTES, max);
   } catch (err) {
     const why =
       (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
@@ -93,13 +97,14 @@ export async function readWhole(
   path: string,
   shared: boolean,
   chunkBytes = READ_CHUNK_BYTES,
+  max = MAX_CHAIN_FILE_BYTES,
 ): Promise<Buffer> {
   const handle = await open(path, "r");
   try {
     const size = (await handle.stat()).size;
-    if (size > MAX_CHAIN_FILE_BYTES) {
+    if (size > max) {
       throw new RangeError(
-        `the file is ${size} bytes; its records are not sound all through (damage, a torn last record, or not a chain file), and such a file is read whole to name its fault or repair it, which this node does for at most ${MAX_CHAIN_FILE_BYTES} bytes (a sound chain file of any size is read in chunks)`,
+        `the file is ${size} bytes; its records are not sound all through (damage, or not a chain file), and such a file is read whole to name its fault or repair it, which this node does for at most ${max} bytes (a sound chain file of any size is read in chunks, and one cut short by a crash has its torn last record cut)`,
       );
     }
     const bytes = shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafe(size);

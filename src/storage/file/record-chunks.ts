@@ -1,4 +1,4 @@
-import type { FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import type { ChainCodec } from "../codecs/chain-codec.js";
 import type { NativeChainIndex } from "../index/native-chain-index.js";
 
@@ -7,6 +7,11 @@ export const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** The largest chunk: a record larger than this (a binary record holds at most 64 MiB) is no record. */
 const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/** How a chunked read ended, when it ended early: where a torn last record starts (the records before it whole), else null. */
+export interface ChunksEnding {
+  tornAt: number | null;
+}
 
 /** Whole records of a chain file, read in one go. */
 export interface RecordChunk {
@@ -24,9 +29,10 @@ export interface RecordChunk {
  * buffers in turn, so the consumer may hand a chunk to the thread pool (its
  * digest) while the next is read, provided it waits for that work before it
  * asks for the chunk after next. Returns false when the file does not end
- * with a whole record, a record's framing is damaged, or a record would be
- * larger than MAX_CHUNK_BYTES (the bytes are no chain file): the whole-file
- * check says what is wrong.
+ * with a whole record (`ending.tornAt` then says where the cut record
+ * starts), a record's framing is damaged, or a record would be larger than
+ * MAX_CHUNK_BYTES (the bytes are no chain file): the whole-file check says
+ * what is wrong. Reads the first `size` bytes of the file.
  */
 export async function* recordChunks(
   handle: FileHandle,
@@ -34,6 +40,7 @@ export async function* recordChunks(
   codec: ChainCodec,
   chunkBytes = CHUNK_BYTES,
   native: NativeChainIndex | null = null,
+  ending: ChunksEnding = { tornAt: null },
 ): AsyncGenerator<RecordChunk, boolean> {
   // A small file gets buffers of its size: a start on it allocates next to nothing.
   const bytes = Math.min(chunkBytes, Math.max(size, 4096));
@@ -43,14 +50,21 @@ export async function* recordChunks(
   // Bounded: every turn reads more of the file, or grows the chunk, or ends.
   for (let turn = 0; ; turn++) {
     const buffer = buffers[turn % 2] as Buffer;
-    const filled = carried + (await readFull(handle, buffer, carried, position));
+    // Never past `size`: the file may hold more (a torn tail left out, or bytes appended meanwhile).
+    const room = Math.min(buffer.length, carried + size - position);
+    const filled = carried + (await readFull(handle, buffer.subarray(0, room), carried, position));
     position += filled - carried;
     const atEnd = position >= size;
     const first = turn === 0 ? codec.header.length : 0;
     // A header that is not this codec's (another format, version): the whole-file check names it.
     if (turn === 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
     const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first, native);
-    if (end < 0 || (atEnd && end !== filled)) return false;
+    if (end < 0) return false;
+    if (atEnd && end !== filled) {
+      // The framing is sound up to `end`; what follows it is one record the file ends inside.
+      ending.tornAt = position - filled + end;
+      return false;
+    }
     if (end === first) {
       if (atEnd || filled < buffer.length || buffer.length * 2 > MAX_CHUNK_BYTES) return false;
       // One record larger than a chunk: larger chunks, the bytes read kept.
@@ -93,4 +107,27 @@ async function readFull(
     done += bytesRead;
   }
   return done;
+}
+
+/**
+ * Where the last record of a chain file starts when the file ends inside it
+ * and every record before it is framed soundly (a save cut short by a
+ * crash): read in chunks, framing only. Null when the file ends with a whole
+ * record, or its framing is damaged.
+ */
+export async function tornTailStart(
+  path: string,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+): Promise<number | null> {
+  const handle = await open(path, "r");
+  try {
+    const ending: ChunksEnding = { tornAt: null };
+    const chunks = recordChunks(handle, (await handle.stat()).size, codec, CHUNK_BYTES, native, ending);
+    // Bounded: recordChunks reads the file once, front to back.
+    for (let next = await chunks.next(); !next.done; next = await chunks.next());
+    return ending.tornAt;
+  } finally {
+    await handle.close();
+  }
 }

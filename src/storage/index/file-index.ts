@@ -46,7 +46,8 @@ export interface FileIndex {
  * thread indexes it and reads the next, so both cost about one pass over the
  * file. The index is null when a record is not laid out as this node writes
  * it, or the file does not end with a whole record (the full check then
- * judges it); the digest is then not taken (null too).
+ * judges it); the digest is then not taken (null too). With `limit`, only
+ * the file's first `limit` bytes are read (its part before a torn tail).
  *
  * Memory: two chunks, and 24 bytes a record (offset and id; 8 more with the
  * marks); never the file.
@@ -57,10 +58,11 @@ export async function indexChainFile(
   native: NativeChainIndex | null,
   withMarks = false,
   chunkBytes = CHUNK_BYTES,
+  limit = Number.POSITIVE_INFINITY,
 ): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
   const handle = await open(path, "r");
   try {
-    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes);
+    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes, limit);
   } finally {
     await handle.close();
   }
@@ -72,8 +74,9 @@ async function indexOpenFile(
   native: NativeChainIndex | null,
   withMarks: boolean,
   chunkBytes: number,
+  limit: number,
 ): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
-  const size = (await handle.stat()).size;
+  const size = Math.min((await handle.stat()).size, limit);
   if (size <= codec.header.length) return null;
   const digest = newDigest();
   const built = new FileIndexBuilder(size, native, withMarks);
