@@ -682,7 +682,8 @@ async function tornTailOfLargeFile(
   const tail = await readTail(path, at);
   const sound = codec.soundPart(Buffer.concat([codec.header, tail]), path);
   if (sound.end !== codec.header.length) return null;
-  const reason = sound.torn?.reason ?? (sound.completion ? "the last line lacks its newline" : null);
+  const reason =
+    sound.torn?.reason ?? (sound.completion ? "the last line lacks its newline" : null);
   return reason === null ? null : { at, reason };
 }
 

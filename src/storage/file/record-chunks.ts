@@ -123,7 +123,14 @@ export async function tornTailStart(
   const handle = await open(path, "r");
   try {
     const ending: ChunksEnding = { tornAt: null };
-    const chunks = recordChunks(handle, (await handle.stat()).size, codec, CHUNK_BYTES, native, ending);
+    const chunks = recordChunks(
+      handle,
+      (await handle.stat()).size,
+      codec,
+      CHUNK_BYTES,
+      native,
+      ending,
+    );
     // Bounded: recordChunks reads the file once, front to back.
     for (let next = await chunks.next(); !next.done; next = await chunks.next());
     return ending.tornAt;
