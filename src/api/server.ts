@@ -192,13 +192,20 @@ export async function startServer(
   portOrOptions: number | ServerOptions,
 ): Promise<FastifyInstance> {
   const opts = typeof portOrOptions === "number" ? { port: portOrOptions } : portOrOptions;
-  const app = await buildServer(node, opts);
-  const host = opts.host ?? DEFAULTS.host;
+  return listenServer(await buildServer(node, opts), opts.port, opts.host);
+}
+
+/** Makes a built server listen on `port` (and `host`); closes it and throws a ListenError if it cannot. */
+export async function listenServer(
+  app: FastifyInstance,
+  port: number,
+  host: string = DEFAULTS.host,
+): Promise<FastifyInstance> {
   try {
-    await app.listen({ port: opts.port, host });
+    await app.listen({ port, host });
   } catch (err) {
     await app.close().catch(() => undefined);
-    throw new ListenError(host, opts.port, err as NodeJS.ErrnoException);
+    throw new ListenError(host, port, err as NodeJS.ErrnoException);
   }
   return app;
 }

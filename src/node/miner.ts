@@ -74,13 +74,15 @@ interface RunningParts {
  * A failed import is thrown where start() awaits the modules.
  */
 function loadServingModules(): Promise<{
-  startServer: typeof import("../api/server.js").startServer;
+  buildServer: typeof import("../api/server.js").buildServer;
+  listenServer: typeof import("../api/server.js").listenServer;
   headerBytesFor: typeof import("../api/server.js").headerBytesFor;
   Network: typeof import("../net/network.js").Network;
 }> {
   const loading = Promise.all([import("../api/server.js"), import("../net/network.js")]).then(
     ([server, net]) => ({
-      startServer: server.startServer,
+      buildServer: server.buildServer,
+      listenServer: server.listenServer,
       headerBytesFor: server.headerBytesFor,
       Network: net.Network,
     }),
@@ -228,6 +230,28 @@ export class Miner implements NodeApi {
     // What start() opened so far, closed in reverse if a later step fails.
     const opened: (() => Promise<unknown>)[] = [() => log.close()];
     const serving = loadServingModules();
+    // The HTTP API is built while the chain file is read (its routes use the node only when a
+    // request comes): on a long chain this thread mostly waits for the file's digest meanwhile.
+    const building = serving.then(({ buildServer, headerBytesFor }) =>
+      buildServer(this, {
+        logger: logger.child({ module: "api" }),
+        metrics: this.metrics,
+        maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
+        maxConnections: o.maxConnections,
+        corsOrigins: o.corsOrigins,
+        devnetToken: o.devnetToken,
+        access: {
+          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
+          ...(access.writers ? { writers: access.writers } : {}),
+          privateReads: access.privateReads,
+          logger: logger.child({ module: "access" }),
+        },
+        ...(access.serve ? { tls: access.serve } : {}),
+      }),
+    );
+    // A start that fails before it awaits the server must not leave a rejection unhandled.
+    building.catch(() => undefined);
+    opened.push(async () => (await building).close());
     try {
       const { store, loaded, trusted } = await ChainStore.open(o.pathToChain, {
         format: o.jsonFormat ? "json" : "binary",
@@ -278,26 +302,9 @@ export class Miner implements NodeApi {
             rule: this.rule,
           })
         : null;
-      const { startServer, headerBytesFor, Network } = await serving;
+      const { listenServer, Network } = await serving;
       // Listen first: with port 0 the advertised address is known only then.
-      const server = await startServer(this, {
-        port: o.port,
-        host: o.host,
-        logger: logger.child({ module: "api" }),
-        metrics: this.metrics,
-        maxHeaderBytes: headerBytesFor(o.maxMessageBytes),
-        maxConnections: o.maxConnections,
-        corsOrigins: o.corsOrigins,
-        devnetToken: o.devnetToken,
-        access: {
-          ...(access.networkKey ? { networkKey: access.networkKey } : {}),
-          ...(access.writers ? { writers: access.writers } : {}),
-          privateReads: access.privateReads,
-          logger: logger.child({ module: "access" }),
-        },
-        ...(access.serve ? { tls: access.serve } : {}),
-      });
-      opened.push(() => server.close());
+      const server = await listenServer(await building, o.port, o.host);
       this.boundPort = (server.server.address() as { port: number }).port;
       if (access.cookieToken) {
         await writeLocalCookie(o.pathToChain, `127.0.0.1:${this.boundPort}`, access.cookieToken);
