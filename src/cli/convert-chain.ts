@@ -1,9 +1,10 @@
 /* The work of `blockchain convert` (convert-command.ts loads it when the command runs). */
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { normalizeFormat } from "../storage/codecs/chain-format.js";
+import { type ChainFormat, detectFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
 import { checkChainFile, readChainFile, writeChainFile } from "../storage/file/chain-file.js";
 import { ChainLock } from "../storage/file/chain-lock.js";
+import { convertInChunks } from "../storage/file/convert-in-chunks.js";
 import { vouchForNewChainFile } from "../storage/file/new-chain-file.js";
 
 export interface ConvertFlags {
@@ -22,6 +23,82 @@ export async function convertChainFile(
   flags: ConvertFlags,
 ): Promise<number> {
   const to = normalizeFormat(flags.to);
+  const from = flags.from ? normalizeFormat(flags.from) : await formatOf(input);
+  // A valid file (of any size) in chunks; the whole-file path below names what is wrong with another.
+  const lock = await ChainLock.acquire(output);
+  let converted: Awaited<ReturnType<typeof convertInChunks>>;
+  try {
+    converted =
+      from === null
+        ? null
+        : await convertInChunks(input, output, from, to, {
+            difficulty: flags.difficulty,
+            maxMessageBytes: CONVERT_MAX_MESSAGE_BYTES,
+          });
+    if (converted !== null && !(converted instanceof ChainLoadError)) {
+      await vouchForNewChainFile(output, converted.digest);
+    }
+  } finally {
+    await lock.release();
+  }
+  if (converted instanceof ChainLoadError) {
+    process.stderr.write(`blockchain: not converted: ${converted.message}\n`);
+    return 1;
+  }
+  if (converted !== null) {
+    if (converted.tornAt !== null) {
+      process.stderr.write(
+        `warning: ${input}: torn last record at byte offset ${converted.tornAt}; not converted\n`,
+      );
+    }
+    report(flags, {
+      blocks: converted.blocks,
+      from: { path: input, format: from as ChainFormat, bytes: converted.inputBytes },
+      to: { path: output, format: to, bytes: converted.outputBytes },
+    });
+    return 0;
+  }
+  return convertWhole(input, output, flags, to);
+}
+
+/** The format of a chain file from its first bytes; null when it cannot be read (the whole-file path says why). */
+async function formatOf(path: string): Promise<ChainFormat | null> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      const head = Buffer.alloc(16);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return detectFormat(head.subarray(0, bytesRead));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+interface ConvertSummary {
+  blocks: number;
+  from: { path: string; format: ChainFormat; bytes: number };
+  to: { path: string; format: ChainFormat; bytes: number };
+}
+
+function report(flags: ConvertFlags, summary: ConvertSummary): void {
+  const { blocks, from, to } = summary;
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(summary)}\n`
+      : `converted ${blocks} blocks: ${from.path} (${from.format}, ${from.bytes} bytes) -> ${to.path} (${to.format}, ${to.bytes} bytes)\n`,
+  );
+}
+
+/** convert with the whole file in memory: a file not sound all through, or with a broken block. */
+async function convertWhole(
+  input: string,
+  output: string,
+  flags: ConvertFlags,
+  to: ChainFormat,
+): Promise<number> {
   const file = await readChainFile(input, flags.from ? normalizeFormat(flags.from) : undefined);
   if (file.torn) {
     process.stderr.write(
@@ -52,16 +129,10 @@ export async function convertChainFile(
   } finally {
     await lock.release();
   }
-  const size = (await stat(output)).size;
-  const summary = {
+  report(flags, {
     blocks: blocks.length,
     from: { path: input, format: file.format, bytes: file.bytes.length },
-    to: { path: output, format: to, bytes: size },
-  };
-  process.stdout.write(
-    flags.json
-      ? `${JSON.stringify(summary)}\n`
-      : `converted ${blocks.length} blocks: ${input} (${file.format}, ${file.bytes.length} bytes) -> ${output} (${to}, ${size} bytes)\n`,
-  );
+    to: { path: output, format: to, bytes: (await stat(output)).size },
+  });
   return 0;
 }
