@@ -342,6 +342,7 @@ export class Miner implements NodeApi {
           banDurationS: DEFAULTS.banDurationS,
           pageLimit: DEFAULTS.recordPageLimit,
           maxMessageBytes: o.maxMessageBytes,
+          syncSaveBytes: o.syncSaveBytes,
           proofRule: o.proofRule,
           ...(access.networkKey ? { networkKey: access.networkKey } : {}),
           ...(access.peers ? { tls: access.peers } : {}),
@@ -352,6 +353,8 @@ export class Miner implements NodeApi {
           scheduler,
           logger: logger.child({ module: "net" }),
           metrics: this.metrics,
+          // The backup job, run now (or the run under way): a long sync saves as it goes.
+          save: () => scheduler.runNow("backup"),
         },
       );
       this.wireEvents(pool, network, logger);
@@ -418,6 +421,7 @@ export class Miner implements NodeApi {
       this.backupError = null;
       this.lastBackupAt = Date.now();
       this.metrics.lastBackup.set(this.lastBackupAt / 1000);
+      this.metrics.unsavedBytes.set(this.state.unsavedBytes);
     } catch (err) {
       this.backupError = err as Error;
       this.metrics.backupFailures.inc();
@@ -538,6 +542,7 @@ export class Miner implements NodeApi {
 
   private updateGauges(): void {
     this.metrics.chainLength.set(this.state.length);
+    this.metrics.unsavedBytes.set(this.state.unsavedBytes);
     this.metrics.pending.set(this.parts?.pool.size ?? 0);
   }
 
