@@ -68,6 +68,10 @@ export class NodeMetrics {
     "blockchain_sync_saves_total",
     "Saves of the chain file asked for by chain sync as its unsaved records reached their bound",
   );
+  readonly syncSaveWait = this.counter(
+    "blockchain_sync_save_wait_seconds_total",
+    "Time chain syncs waited for a save to end (their unsaved records at twice their bound: the disk is slower)",
+  );
   readonly syncUnsavedHigh = this.gauge(
     "blockchain_sync_unsaved_high_bytes",
     "The most bytes of unsaved chain records held while a chain sync ran, since start",

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { setImmediate } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
@@ -453,7 +454,9 @@ export class ChainSync {
     if (this.saving) {
       if (unsaved < 2 * limit) return;
       this.stats.savesAwaited++;
+      const began = performance.now();
       await this.saving;
+      this.deps.metrics?.syncSaveWait.inc((performance.now() - began) / 1000);
       unsaved = chain.unsavedBytes;
       if (unsaved < limit) return;
     }
