@@ -24,8 +24,11 @@ import { recordResults } from "./lib/results.js";
  *   clock, and verify_10m_cpu_s, its CPU seconds;
  * - sync_10m_blocks_per_s: a fresh node (JSON Lines) syncing the chain from
  *   a node started on the binary file, from its start until it holds them all;
- *   sync_10m_rss_mb its resident memory then (before its first save, every
- *   synced record is in memory).
+ *   sync_10m_rss_mb its resident memory then and sync_10m_peak_rss_mb the most
+ *   seen meanwhile (it saves as it goes, so what it holds unsaved is bounded);
+ *   sync_10m_cpu_s and sync_10m_source_cpu_s the CPU seconds of the fresh and
+ *   the serving node over the sync (the machine may be shared: wall clock
+ *   moves with its load, CPU seconds less).
  */
 
 const LENGTH = Number(process.env.BENCH_LARGE_LENGTH ?? 10_000_000);
@@ -95,6 +98,9 @@ try {
     verify_10m_cpu_s: verify.cpu,
     sync_10m_blocks_per_s: sync.rate,
     sync_10m_rss_mb: sync.rss,
+    sync_10m_peak_rss_mb: sync.peakRss,
+    sync_10m_cpu_s: sync.cpu,
+    sync_10m_source_cpu_s: sync.sourceCpu,
   });
 } finally {
   await rm(root, { recursive: true, force: true });
