@@ -99,7 +99,7 @@ export class ChainSync {
   };
   /** The save a sync asked for, while it runs. */
   private saving: Promise<void> | null = null;
-  /** After a save that left the tail as long (it failed): the next is asked for at this many unsaved bytes. */
+  /** After a save that moved no block to the file (it failed): the next is asked for at this many unsaved bytes. */
   private saveAgainAt = 0;
   /** Peers whose sync running now is to go again when it ends (see request). */
   private readonly again = new Set<string>();
