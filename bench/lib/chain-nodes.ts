@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { NodeProcess } from "../../test/helpers/node-process.js";
+import { metricOf, NodeProcess } from "../../test/helpers/node-process.js";
 import { cpuSeconds, rssMib } from "./process-use.js";
 
 /*
@@ -85,6 +85,7 @@ export async function timeFreshSync(
   peakRss: number;
   cpu: number;
   sourceCpu: number;
+  saveWait: number;
 }> {
   const nodes: NodeProcess[] = [];
   try {
@@ -130,13 +131,14 @@ export async function timeFreshSync(
     const rate = (length - 1) / seconds;
     const rss = rssMib(freshPid) ?? Number.NaN;
     const cpu = cpuSeconds(freshPid) ?? Number.NaN;
+    const saveWait = await metricOf(fresh.url, "blockchain_sync_save_wait_seconds_total");
     const sourceCpu = (cpuSeconds(sourcePid) ?? Number.NaN) - sourceCpuBefore;
     peakRss = Math.max(peakRss, rss);
     console.log(
       `synced ${length - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; ` +
-        `fresh node ${cpu.toFixed(2)} CPU s, RSS ${rss.toFixed(0)} MiB (most ${peakRss.toFixed(0)}), serving node ${sourceCpu.toFixed(2)} CPU s, load average ${loadavg()[0]?.toFixed(2)}`,
+        `fresh node ${cpu.toFixed(2)} CPU s (${saveWait.toFixed(2)} s waiting for saves), RSS ${rss.toFixed(0)} MiB (most ${peakRss.toFixed(0)}), serving node ${sourceCpu.toFixed(2)} CPU s, load average ${loadavg()[0]?.toFixed(2)}`,
     );
-    return { seconds, rate, rss, peakRss, cpu, sourceCpu };
+    return { seconds, rate, rss, peakRss, cpu, sourceCpu, saveWait };
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
   }
