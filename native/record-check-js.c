@@ -91,7 +91,52 @@ static napi_value check_records(napi_env env, napi_callback_info info) {
     return js_number(env, (double)accepted);
 }
 
+/* Slots of jsonLinesOf's params (a Float64Array), as LINES_PARAMS in src/storage/codecs/native-transcode.ts. */
+enum { L_POS, L_AT, L_COUNT, L_MAX_BYTES, L_STOP, L_COUNT_SLOTS };
+
+/*
+ * jsonLinesOf(bytes, out, starts: Float64Array, params: Float64Array) -> stop
+ * (rc_json_lines): writes lines into `out` from params[at], their starts into
+ * `starts` from params[count], reads records from params[pos]; writes back
+ * pos, at, count and stop. A max bytes past 2^53 (Infinity) is no bound.
+ */
+static napi_value json_lines_of(napi_env env, napi_callback_info info) {
+    JS_ARGS(4);
+    if (argc < 4) return js_fail(env, 0, "jsonLinesOf(bytes, out, starts, params)");
+    uint8_t *bytes, *out;
+    size_t len, out_len, starts_len, params_len;
+    void *starts, *params_raw;
+    if (!js_bytes_of(env, argv[0], &bytes, &len)) return js_fail(env, 0, "bytes must be a Uint8Array");
+    if (!js_bytes_of(env, argv[1], &out, &out_len)) return js_fail(env, 0, "out must be a Uint8Array");
+    if (!js_typed_of(env, argv[2], napi_float64_array, &starts, &starts_len))
+        return js_fail(env, 0, "starts must be a Float64Array");
+    if (!js_typed_of(env, argv[3], napi_float64_array, &params_raw, &params_len) || params_len < L_COUNT_SLOTS)
+        return js_fail(env, 0, "params must be a Float64Array of the jsonLinesOf slots");
+    double *params = params_raw;
+    if (!safe_count(params[L_POS]) || !safe_count(params[L_AT]) || !safe_count(params[L_COUNT]) ||
+        !(params[L_MAX_BYTES] >= 0))
+        return js_fail(env, 1, "pos, at, count and maxBytes must be non-negative integers");
+    rc_lines lines = {
+        .pos = (size_t)params[L_POS],
+        .out = out,
+        .at = (size_t)params[L_AT],
+        .capacity = out_len,
+        .max_bytes = safe_count(params[L_MAX_BYTES]) ? (size_t)params[L_MAX_BYTES] : SIZE_MAX,
+        .starts = starts,
+        .count = (size_t)params[L_COUNT],
+        .starts_capacity = starts_len,
+    };
+    if (lines.pos > len || lines.at > out_len || lines.count > starts_len)
+        return js_fail(env, 1, "pos <= bytes.length, at <= out.length and count <= starts.length must hold");
+    const int stop = rc_json_lines(bytes, len, &lines);
+    params[L_POS] = (double)lines.pos;
+    params[L_AT] = (double)lines.at;
+    params[L_COUNT] = (double)lines.count;
+    params[L_STOP] = stop;
+    return js_number(env, stop);
+}
+
 napi_status record_check_register(napi_env env, napi_value exports) {
-    static const js_export_fn fns[] = {{"checkRecords", check_records}};
-    return js_export_fns(env, exports, fns, 1);
+    static const js_export_fn fns[] = {{"checkRecords", check_records}, {"jsonLinesOf", json_lines_of}};
+    return js_export_fns(env, exports, fns, 2);
 }

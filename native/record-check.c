@@ -483,6 +483,61 @@ static int read_binary(const rc_run *run, const uint8_t *bytes, size_t len, size
     return 1;
 }
 
+/* ------------------------------------------------------------------------ */
+/* This node's own binary records as JSON Lines (a page served to a peer).  */
+
+int rc_json_lines(const uint8_t *bytes, size_t len, rc_lines *lines) {
+    uint8_t *const out = lines->out;
+    for (;;) {
+        const size_t pos = lines->pos;
+        if (pos == len) return RC_LINES_END;
+        if (lines->count >= lines->starts_capacity || len - pos < FRAME_HEAD) return RC_LINES_LEFT;
+        /* Framed by the length field alone: the node's own file, its CRCs checked when it was written. */
+        const size_t end = pos + FRAME_HEAD + (size_t)le32(bytes + pos) + FRAME_TAIL;
+        if (end > len) return RC_LINES_LEFT;
+        const uint8_t *p = bytes + pos + FRAME_HEAD;
+        const uint8_t *const stop = bytes + end - FRAME_TAIL;
+        uint64_t index, timestamp, proof;
+        /* Flags 0 only (a UTF-8 message, a parent hash and a proof): the others are left. */
+        if (p >= stop || *p++ != 0) return RC_LINES_LEFT;
+        if (!read_varint(&p, stop, &index) || !read_varint(&p, stop, &timestamp)) return RC_LINES_LEFT;
+        if (stop - p < 16 + 32) return RC_LINES_LEFT;
+        const uint8_t *const id = p;
+        const uint8_t *const previous = p + 16;
+        p += 48;
+        if (!read_varint(&p, stop, &proof)) return RC_LINES_LEFT;
+        const size_t message_len = (size_t)(stop - p);
+        if (message_len == 0 || !valid_utf8(p, stop)) return RC_LINES_LEFT;
+        if (lines->capacity - lines->at < canonical_capacity(message_len) + 1) return RC_LINES_LEFT;
+        uint8_t *o = out + lines->at;
+#define PUT(literal)                                                                               \
+    do {                                                                                           \
+        memcpy(o, literal, sizeof(literal) - 1);                                                   \
+        o += sizeof(literal) - 1;                                                                  \
+    } while (0)
+        PUT("{\"index\":");
+        o = write_decimal(o, index);
+        PUT(",\"timestamp\":");
+        o = write_decimal(o, timestamp);
+        PUT(",\"data\":{\"id\":\"");
+        o = write_hex(o, id, 16);
+        PUT("\",\"message\":\"");
+        o = write_json_string(o, p, message_len);
+        PUT("\"},\"previous_hash\":\"");
+        o = write_hex(o, previous, 32);
+        PUT("\",\"proof\":");
+        o = write_decimal(o, proof);
+        PUT("}\n");
+#undef PUT
+        const size_t at = (size_t)(o - out);
+        /* The first line always; a later one only while the lines stay within max_bytes. */
+        if (lines->count > 0 && at > lines->max_bytes) return RC_LINES_FULL;
+        lines->starts[lines->count++] = (double)lines->at;
+        lines->at = at;
+        lines->pos = end;
+    }
+}
+
 /** The original rule's candidate for `proof` after `parent_proof` (null when `parent_null`). */
 static size_t candidate_of(uint8_t out[48], int parent_null, uint64_t parent_proof, uint64_t proof) {
     uint8_t *p = out;

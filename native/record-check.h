@@ -47,7 +47,32 @@ typedef struct {
 int64_t rc_check(scan_engine engine, rc_run *run, const uint8_t *bytes, size_t len, size_t pos,
                  size_t *next);
 
-/** Registers checkRecords on the addon's exports (record-check-js.c). */
+/** Where rc_json_lines stopped. */
+enum { RC_LINES_END = 0, RC_LINES_LEFT = 1, RC_LINES_FULL = 2 };
+
+typedef struct {
+    size_t pos;      /* the next record's offset in the input (advanced) */
+    uint8_t *out;    /* the lines, written from `at` on, within `capacity` */
+    size_t at;
+    size_t capacity;
+    size_t max_bytes; /* no line past the first may end beyond this */
+    double *starts;  /* where each line starts, from `count` on, within starts_capacity */
+    size_t count;
+    size_t starts_capacity;
+} rc_lines;
+
+/**
+ * This node's own binary records (framed by their length fields) from
+ * lines->pos on, written as their canonical JSON lines (what
+ * src/storage/codecs/record-transcode.ts writes) while each is a plain one
+ * (flags 0, a non-empty UTF-8 message) and fits: RC_LINES_END at the end of
+ * the input, RC_LINES_FULL when the next line would pass max_bytes,
+ * RC_LINES_LEFT at a record it leaves to the caller (another form, a bad
+ * frame, no room left in `out` or `starts`).
+ */
+int rc_json_lines(const uint8_t *bytes, size_t len, rc_lines *lines);
+
+/** Registers checkRecords and jsonLinesOf on the addon's exports (record-check-js.c). */
 #define NAPI_VERSION 8
 #include <node_api.h>
 napi_status record_check_register(napi_env env, napi_value exports);

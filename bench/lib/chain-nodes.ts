@@ -1,5 +1,6 @@
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { NodeProcess } from "../../test/helpers/node-process.js";
+import { metricOf, NodeProcess } from "../../test/helpers/node-process.js";
 import { cpuSeconds, rssMib } from "./process-use.js";
 
 /*
@@ -68,14 +69,24 @@ export async function timeStart(
  * A node serving the binary chain file `sourcePath` (`length` blocks), and a
  * fresh node (JSON Lines at `freshPath`) whose only neighbour it is: the
  * fresh node's blocks per second from its start until it holds the whole
- * chain, and its resident memory then (before its first save).
+ * chain, its resident memory then and the most seen while it synced (it
+ * saves as it goes: what it holds unsaved is bounded), and the CPU seconds
+ * (every thread) of both nodes over the sync.
  */
 export async function timeFreshSync(
   sourcePath: string,
   freshPath: string,
   length: number,
   opts: { startTimeoutMs: number; deadlineMs: number },
-): Promise<{ seconds: number; rate: number; rss: number }> {
+): Promise<{
+  seconds: number;
+  rate: number;
+  rss: number;
+  peakRss: number;
+  cpu: number;
+  sourceCpu: number;
+  saveWait: number;
+}> {
   const nodes: NodeProcess[] = [];
   try {
     const source = await NodeProcess.start({
@@ -90,6 +101,8 @@ export async function timeFreshSync(
       ],
     });
     nodes.push(source);
+    const sourcePid = source.child.pid as number;
+    const sourceCpuBefore = cpuSeconds(sourcePid) ?? Number.NaN;
     const began = performance.now();
     const fresh = await NodeProcess.start({
       chainPath: freshPath,
@@ -103,7 +116,10 @@ export async function timeFreshSync(
     });
     nodes.push(fresh);
     const deadline = Date.now() + opts.deadlineMs;
+    const freshPid = fresh.child.pid as number;
+    let peakRss = 0;
     while ((await chainLengthOf(fresh.url)) < length) {
+      peakRss = Math.max(peakRss, rssMib(freshPid) ?? 0);
       if (Date.now() > deadline) {
         throw new Error(`the fresh node did not sync within ${opts.deadlineMs / 1000} s`);
       }
@@ -113,11 +129,16 @@ export async function timeFreshSync(
     }
     const seconds = (performance.now() - began) / 1000;
     const rate = (length - 1) / seconds;
-    const rss = rssMib(fresh.child.pid as number) ?? Number.NaN;
+    const rss = rssMib(freshPid) ?? Number.NaN;
+    const cpu = cpuSeconds(freshPid) ?? Number.NaN;
+    const saveWait = await metricOf(fresh.url, "blockchain_sync_save_wait_seconds_total");
+    const sourceCpu = (cpuSeconds(sourcePid) ?? Number.NaN) - sourceCpuBefore;
+    peakRss = Math.max(peakRss, rss);
     console.log(
-      `synced ${length - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; fresh node RSS ${rss.toFixed(0)} MiB`,
+      `synced ${length - 1} blocks from one neighbour in ${seconds.toFixed(2)} s: ${Math.round(rate)} blocks/s; ` +
+        `fresh node ${cpu.toFixed(2)} CPU s (${saveWait.toFixed(2)} s waiting for saves), RSS ${rss.toFixed(0)} MiB (most ${peakRss.toFixed(0)}), serving node ${sourceCpu.toFixed(2)} CPU s, load average ${loadavg()[0]?.toFixed(2)}`,
     );
-    return { seconds, rate, rss };
+    return { seconds, rate, rss, peakRss, cpu, sourceCpu, saveWait };
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
   }

@@ -93,6 +93,13 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   private readonly openSaves = new Set<SaveToken>();
   /** The addon's id table helpers, or null (TypeScript): for runs of ids checked and added at once. */
   private readonly nativeIndex = nativeChainIndex();
+  /**
+   * Blocks of sync branches adopted with more of the same sync to come
+   * (adoptBranch's `more`), not told as `seen` yet: the first of them and who
+   * sent them. The next adoption without `more`, or tellSeen, tells the
+   * newest of them all at once.
+   */
+  private seenOwed: { from: number; origin: string | null } | null = null;
 
   /** From blocks (hashed here; JSON records unless a chain file's records are given), or from a loaded chain file. */
   constructor(
@@ -140,6 +147,19 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
   /** The records of blocks `from` on, copied, for a save to append. */
   recordsFrom(from: number): RecordRun {
     return this.records.runFrom(Math.min(from, this.length));
+  }
+
+  /** How many leading blocks are in the chain file (read from it on demand); the rest are in memory. */
+  get savedLength(): number {
+    return this.records.savedLength;
+  }
+
+  /**
+   * Bytes of the records held in memory, not in the chain file yet (synced,
+   * mined, or a new branch after a reorg): what a save would move to the file.
+   */
+  get unsavedBytes(): number {
+    return this.records.bytesBetween(this.records.savedLength, this.records.length);
   }
 
   /** Lowest index changed since the last `markSaved()`; equals `length` when nothing changed. */
@@ -349,8 +369,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
    * fork choice; its records join the chain as they are, with the hashes and
    * ids the validation gave. `unknown-parent` when our block `branch.base`
    * is no longer the one it was validated on.
+   *
+   * `more`: the same sync adopts more blocks at once (its next slice or
+   * page): the `seen` event waits for the last adoption of the run (or
+   * tellSeen), which tells the newest blocks of the whole run. Told per
+   * adoption, a sync adopting in slices of thousands decoded and told a
+   * fifth of every block it brought.
    */
-  adoptBranch(branch: RecordBranch, origin: string | null): AdoptResult {
+  adoptBranch(branch: RecordBranch, origin: string | null, more = false): AdoptResult {
     const length = this.length;
     const { base } = branch;
     if (branch.length === 0) return { status: "not-better", length };
@@ -382,8 +408,28 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     this.dirty = Math.min(this.dirty, forkIndex + 1);
     const reorg = this.reorgOf(forkIndex, oldTip, abandoned);
     this.emitJoined(forkIndex + 1, candidateLength - forkIndex - 1, origin);
-    this.emitSeenBranch(forkIndex + 1, candidateLength, origin);
+    this.oweSeen(forkIndex + 1, origin);
+    if (!more) this.tellSeen();
     return { status: "accepted", length: candidateLength, reorg };
+  }
+
+  /**
+   * Tells as `seen` the newest blocks (at most MAX_SEEN_OF_BRANCH) of the
+   * sync branches adopted with `more` and not told yet: a sync that ends
+   * without a last adoption (cut short, refused, aborted) calls it.
+   */
+  tellSeen(): void {
+    const owed = this.seenOwed;
+    if (owed === null) return;
+    this.seenOwed = null;
+    this.emitSeenBranch(Math.min(owed.from, this.length), this.length, owed.origin);
+  }
+
+  /** Blocks from `from` to the tip, adopted from `origin`, are to be told as seen. */
+  private oweSeen(from: number, origin: string | null): void {
+    // Blocks owed to another sender are told first, under their own sender.
+    if (this.seenOwed !== null && this.seenOwed.origin !== origin) this.tellSeen();
+    this.seenOwed = { from: Math.min(from, this.seenOwed?.from ?? from), origin };
   }
 
   /** How many leading blocks of the branch this chain already holds (by hash). */

@@ -88,6 +88,12 @@ export const DEFAULTS = Object.freeze({
   logRotateBytes: 10 * 1024 * 1024,
   /** Longest one chain sync with one peer may run before the round moves on. */
   maxSyncMs: 10 * 60 * 1000,
+  /**
+   * A chain sync saves its blocks once this many bytes of records are unsaved
+   * (and waits at twice this): what a fresh node syncing a long chain holds
+   * beyond its index (`syncSaveBytes`, BLOCKCHAIN_SYNC_SAVE_BYTES).
+   */
+  syncSaveBytes: 64 * 1024 * 1024,
   /** Most chain syncs running at once, each with its own peer. */
   maxConcurrentSyncs: 3,
   /** A sync waits this long at most for the one running (one at a time unless one is slow). */

@@ -60,6 +60,22 @@ export class NodeMetrics {
     "blockchain_blocks_fetched_total",
     "Blocks fetched from peers by chain sync",
   );
+  readonly unsavedBytes = this.gauge(
+    "blockchain_unsaved_bytes",
+    "Bytes of chain records held in memory, not in the chain file yet (synced, mined, or a new branch)",
+  );
+  readonly syncSaves = this.counter(
+    "blockchain_sync_saves_total",
+    "Saves of the chain file asked for by chain sync as its unsaved records reached their bound",
+  );
+  readonly syncSaveWait = this.counter(
+    "blockchain_sync_save_wait_seconds_total",
+    "Time chain syncs waited for a save to end (their unsaved records at twice their bound: the disk is slower)",
+  );
+  readonly syncUnsavedHigh = this.gauge(
+    "blockchain_sync_unsaved_high_bytes",
+    "The most bytes of unsaved chain records held while a chain sync ran, since start",
+  );
 
   /** Every API request but event streams (they last as long as the client stays). */
   readonly httpRequestDuration = new Histogram({

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { setImmediate } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { ChainState } from "../chain/chain-state.js";
@@ -29,6 +30,13 @@ export interface ChainSyncOptions {
    * same blocks), but no longer than this: a slow peer cannot hold the others.
    */
   overlapAfterMs: number;
+  /**
+   * A sync holding this many bytes of unsaved records asks for a save
+   * (`deps.save`) and goes on while it runs; at twice this it waits for the
+   * save. The chain's unsaved tail then stays bounded however long the
+   * sync. 0: no saves asked for (the backup job alone saves).
+   */
+  saveBytes: number;
 }
 
 export interface ChainSyncStats {
@@ -40,6 +48,12 @@ export interface ChainSyncStats {
   syncRequestsDropped: number;
   /** Syncs ended early because the peer sent fewer blocks than asked for while claiming more. */
   syncsCutShort: number;
+  /** Saves asked for by syncs (their unsaved records reached `saveBytes`). */
+  savesAsked: number;
+  /** Times a sync waited for a save (its unsaved records reached twice `saveBytes`). */
+  savesAwaited: number;
+  /** The most bytes of unsaved records the chain held after a sync's slice was adopted. */
+  mostUnsavedBytes: number;
 }
 
 /** The size of the first page of a sync (the next ones double, up to the page limit). */
@@ -54,7 +68,7 @@ const MAX_RUNS_AGAIN = 3;
 /** A sync with a peer at most this many blocks ahead takes no turn: it runs at once. */
 const SMALL_SYNC_BLOCKS = 32;
 /** Blocks validated (and adopted) between two turns of the event loop. */
-const SLICE_BLOCKS = 5000;
+export const SLICE_BLOCKS = 5000;
 
 /** Why a sync with one peer ended early; no punishment. */
 class CutShort extends Error {}
@@ -79,7 +93,14 @@ export class ChainSync {
     requests: 0,
     syncRequestsDropped: 0,
     syncsCutShort: 0,
+    savesAsked: 0,
+    savesAwaited: 0,
+    mostUnsavedBytes: 0,
   };
+  /** The save a sync asked for, while it runs. */
+  private saving: Promise<void> | null = null;
+  /** After a save that moved no block to the file (it failed): the next is asked for at this many unsaved bytes. */
+  private saveAgainAt = 0;
   /** Peers whose sync running now is to go again when it ends (see request). */
   private readonly again = new Set<string>();
   /** Peer -> its sync running now. */
@@ -103,6 +124,8 @@ export class ChainSync {
       mayRetry?: (peer: string) => boolean;
       /** Told every status a peer gave; false: do not sync with it (it is this node, or an alias). */
       onStatus?: (peer: string, status: PeerStatus) => boolean;
+      /** Saves the chain (the node's backup); never rejects (a failure shows in the node's status). */
+      save?: () => Promise<void>;
     },
   ) {
     this.log = deps.logger;
@@ -168,7 +191,10 @@ export class ChainSync {
     try {
       // Another sync may have brought us up meanwhile.
       if (signal.aborted || !winsForkChoice(status, chain.head)) return;
-      const ended = await guard.run(peer, "chain sync", () => this.syncWith(peer, status));
+      const ended = await guard.run(peer, "chain sync", () =>
+        // Blocks adopted with more to come and not told as seen yet are told however it ends.
+        this.syncWith(peer, status).finally(() => chain.tellSeen()),
+      );
       this.log.debug(
         { peer, theirs: headOf(status), ours: chain.head, ended },
         "synced with a peer",
@@ -308,10 +334,12 @@ export class ChainSync {
           if (!checked) return "refused";
           branch.add(checked.page, checked.last);
           if (this.wins(branch)) {
-            const outcome = this.adopt(peer, branch);
+            const more = at + SLICE_BLOCKS < page.count || upcoming !== null;
+            const outcome = this.adopt(peer, branch, more);
             if (outcome === "stop") return "done";
             if (outcome === "accepted") branch = this.branchAfter(branch);
           }
+          await this.boundUnsaved();
         }
         // Checked first, so that a short page of invalid blocks is still punished.
         if (short) throw new CutShort(short);
@@ -403,11 +431,57 @@ export class ChainSync {
   }
 
   /**
-   * Adopts the branch. "stop" ends this sync: our chain moved under it (the
-   * next round starts again from the fork point).
+   * Keeps the chain's unsaved records bounded during a long sync: at
+   * `saveBytes` of them a save is asked for (and the sync goes on while it
+   * writes), at twice that the sync waits for the save under way. After a
+   * save that moved no block to the file (a failing disk: the blocks stay
+   * in memory, as before), the next is asked for once `saveBytes` more came.
    */
-  private adopt(peer: string, branch: RecordBranch): "accepted" | "kept" | "stop" {
-    const result = this.deps.chain.adoptBranch(branch, peer);
+  private async boundUnsaved(): Promise<void> {
+    const { save, chain } = this.deps;
+    const limit = this.opts.saveBytes;
+    if (!save || limit <= 0) return;
+    let unsaved = chain.unsavedBytes;
+    this.deps.metrics?.unsavedBytes.set(unsaved);
+    if (unsaved > this.stats.mostUnsavedBytes) {
+      this.stats.mostUnsavedBytes = unsaved;
+      this.deps.metrics?.syncUnsavedHigh.set(unsaved);
+    }
+    if (unsaved < limit) {
+      this.saveAgainAt = 0;
+      return;
+    }
+    if (this.saving) {
+      if (unsaved < 2 * limit) return;
+      this.stats.savesAwaited++;
+      const began = performance.now();
+      await this.saving;
+      this.deps.metrics?.syncSaveWait.inc((performance.now() - began) / 1000);
+      unsaved = chain.unsavedBytes;
+      if (unsaved < limit) return;
+    }
+    if (unsaved < this.saveAgainAt) return;
+    this.stats.savesAsked++;
+    this.deps.metrics?.syncSaves.inc();
+    const savedBefore = chain.savedLength;
+    const saving = save()
+      .catch(() => undefined)
+      .finally(() => {
+        // No block moved to the file: the save failed (a full disk, an I/O error).
+        const failed = chain.savedLength <= savedBefore;
+        this.saveAgainAt = failed ? chain.unsavedBytes + limit : 0;
+        if (this.saving === saving) this.saving = null;
+      });
+    this.saving = saving;
+  }
+
+  /**
+   * Adopts the branch. "stop" ends this sync: our chain moved under it (the
+   * next round starts again from the fork point). `more`: the sync adopts
+   * more blocks at once (ChainState.adoptBranch).
+   */
+  private adopt(peer: string, branch: RecordBranch, more = false): "accepted" | "kept" | "stop" {
+    const result = this.deps.chain.adoptBranch(branch, peer, more);
     if (result.status === "unknown-parent") return "stop";
     return result.status === "accepted" ? "accepted" : "kept";
   }

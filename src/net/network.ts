@@ -39,6 +39,11 @@ export interface NetworkOptions {
   banDurationS: number;
   pageLimit: number;
   maxMessageBytes: number;
+  /**
+   * A chain sync holding this many bytes of unsaved records asks for a save
+   * (deps.save), and waits for it at twice this; 0 or no deps.save: none.
+   */
+  syncSaveBytes?: number;
   /** Back-off of failing peers (defaults: DEFAULTS.peerRetryBaseMs and the others). */
   retryBaseMs?: number;
   pinnedRetryMaxMs?: number;
@@ -58,6 +63,8 @@ export interface NetworkDeps {
   scheduler: JobScheduler;
   logger: Logger;
   metrics: NodeMetrics | null;
+  /** Saves the chain (the node's backup job; never rejects): a long sync asks for it as it goes. */
+  save?: () => Promise<void>;
 }
 
 export interface NetworkEvents {
@@ -185,6 +192,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         maxSyncMs: DEFAULTS.maxSyncMs,
         maxConcurrent: DEFAULTS.maxConcurrentSyncs,
         overlapAfterMs: DEFAULTS.syncOverlapAfterMs,
+        saveBytes: opts.syncSaveBytes ?? 0,
       },
       {
         ...common,
@@ -193,6 +201,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         logger: deps.logger,
         metrics: deps.metrics,
         onStatus: (peer, status) => this.identify(peer, status) === "peer",
+        ...(deps.save ? { save: deps.save } : {}),
         // A failing peer is synced with again when it answers again (catchUpWith).
         mayRetry: (peer) =>
           this.peers.failuresOf(peer) === 0 &&

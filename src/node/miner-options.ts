@@ -53,7 +53,17 @@ export interface MinerOptions {
   devnetToken?: string;
   /** A private network's switches (SPEC section 10): network key, writer tokens, private reads, TLS. */
   privateNetwork?: PrivateNetworkOptions;
+  /**
+   * A chain sync saves what it brought once this many bytes of records are
+   * unsaved (and waits for the save at twice this), so that a long sync
+   * holds a bounded tail in memory; 0: only the backup job saves. Default
+   * the environment's BLOCKCHAIN_SYNC_SAVE_BYTES, else 64 MiB.
+   */
+  syncSaveBytes?: number;
 }
+
+/** The environment variable that sets `syncSaveBytes` when the options do not (tests, benches). */
+export const SYNC_SAVE_BYTES_ENV = "BLOCKCHAIN_SYNC_SAVE_BYTES";
 
 export type ResolvedMinerOptions = Required<Omit<MinerOptions, "advertise">> & {
   advertise: string | null;
@@ -249,8 +259,29 @@ export function resolveMinerOptions(
     acceptModifiedChain: opts.acceptModifiedChain ?? false,
     devnetToken: devnetTokenOf(opts.devnetToken),
     privateNetwork,
+    syncSaveBytes: syncSaveBytesOf(opts.syncSaveBytes),
   };
 }
+
+/** `syncSaveBytes`: the option, else the environment's, else the default; a whole number of bytes. */
+function syncSaveBytesOf(
+  option: number | undefined,
+  env = process.env[SYNC_SAVE_BYTES_ENV],
+): number {
+  if (option !== undefined) return integerIn("syncSaveBytes", option, 0, MAX_SYNC_SAVE_BYTES);
+  if (env === undefined || env.trim() === "") return DEFAULTS.syncSaveBytes;
+  const bytes = Number(env);
+  if (!/^\s*\d+\s*$/.test(env) || bytes > MAX_SYNC_SAVE_BYTES) {
+    throw new MinerOptionError(
+      SYNC_SAVE_BYTES_ENV,
+      `must be a whole number of bytes from 0 to ${MAX_SYNC_SAVE_BYTES}, got ${JSON.stringify(env)}`,
+    );
+  }
+  return bytes;
+}
+
+/** 1 TiB: beyond, a sync would never save before the backup job anyway. */
+const MAX_SYNC_SAVE_BYTES = 2 ** 40;
 
 /** A devnet token: "" for none, else at least 32 characters (a guess must not open the control). */
 function devnetTokenOf(token: unknown): string {

@@ -349,6 +349,7 @@ export class Miner implements NodeApi {
           banDurationS: DEFAULTS.banDurationS,
           pageLimit: DEFAULTS.recordPageLimit,
           maxMessageBytes: o.maxMessageBytes,
+          syncSaveBytes: o.syncSaveBytes,
           proofRule: o.proofRule,
           ...(access.networkKey ? { networkKey: access.networkKey } : {}),
           ...(access.peers ? { tls: access.peers } : {}),
@@ -359,6 +360,8 @@ export class Miner implements NodeApi {
           scheduler,
           logger: logger.child({ module: "net" }),
           metrics: this.metrics,
+          // The backup job, run now (or the run under way): a long sync saves as it goes.
+          save: () => scheduler.runNow("backup"),
         },
       );
       this.wireEvents(pool, network, logger);
@@ -425,6 +428,7 @@ export class Miner implements NodeApi {
       this.backupError = null;
       this.lastBackupAt = Date.now();
       this.metrics.lastBackup.set(this.lastBackupAt / 1000);
+      this.metrics.unsavedBytes.set(this.state.unsavedBytes);
     } catch (err) {
       this.backupError = err as Error;
       this.metrics.backupFailures.inc();
@@ -545,6 +549,7 @@ export class Miner implements NodeApi {
 
   private updateGauges(): void {
     this.metrics.chainLength.set(this.state.length);
+    this.metrics.unsavedBytes.set(this.state.unsavedBytes);
     this.metrics.pending.set(this.parts?.pool.size ?? 0);
   }
 

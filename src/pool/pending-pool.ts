@@ -218,7 +218,9 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
   /**
    * Runs a save of the chain file, then trims the journal to the messages
    * still pending or in blocks the save did not put on disk. `saveChain`
-   * resolves to those blocks' messages, or null when it had nothing to save.
+   * resolves to those blocks' messages (how many, and the messages, decoded
+   * only when a compaction needs them: a sync adds thousands of blocks while
+   * a save writes), or null when it had nothing to save.
    *
    * Messages a reorg gave back are journalled here first (their write has
    * settled): the save may cut the chain file back past the blocks that held
@@ -231,7 +233,7 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
    * journal, and a restart drops them as already in the chain.
    */
   async checkpoint(
-    saveChain: () => Promise<readonly Data[] | null>,
+    saveChain: () => Promise<{ count: number; list(): readonly Data[] } | null>,
     unsavedNow: () => readonly Data[] = () => [],
   ): Promise<void> {
     await Promise.allSettled(this.returning);
@@ -242,9 +244,9 @@ export class PendingPool extends EventEmitter<PendingPoolEvents> {
     }
     const unsaved = await saveChain();
     if (unsaved === null) return;
-    const live = this.byId.size + unsaved.length;
+    const live = this.byId.size + unsaved.count;
     if (this.journalled - live < Math.max(live, DEFAULTS.journalCompactMinDead)) return;
-    await this.deps.journal.compact([...this.list(), ...unsaved]);
+    await this.deps.journal.compact([...this.list(), ...unsaved.list()]);
     this.journalled = live;
   }
 

@@ -29,7 +29,7 @@ import {
 } from "./file/hash-file.js";
 import { CHUNK_BYTES, tornTailStart } from "./file/record-chunks.js";
 import { RecordFile } from "./file/record-file.js";
-import { digestOf, newDigest, type RunningDigest } from "./file/running-digest.js";
+import { digestOf, extendDigest, newDigest, type RunningDigest } from "./file/running-digest.js";
 import {
   BlockRecords,
   type RecordRun,
@@ -425,7 +425,6 @@ export class ChainStore {
     const total = run.pieces.reduce((sum, piece) => sum + piece.length, 0);
     const first = run.starts[skip] ?? total;
     const pieces = piecesFrom(run.pieces, first);
-    const offsets = run.starts.slice(skip).map((start) => this.size + start - first);
     const at = this.size + total - first;
     try {
       let position = this.size;
@@ -439,8 +438,15 @@ export class ChainStore {
       await this.handle.truncate(this.size).catch(() => undefined);
       throw err;
     }
-    for (const piece of pieces) this.hasher.update(piece);
-    for (const offset of offsets) this.offsets.push(offset);
+    // In the thread pool with the addon (the pieces stay as they are): a sync saving as it
+    // goes hashes every byte it brought, and its event loop checks the next page meanwhile.
+    for (const piece of pieces) await extendDigest(this.hasher, piece);
+    const count = run.starts.length - skip;
+    this.offsets.pushShifted(
+      skip === 0 ? run.starts : run.starts.slice(skip),
+      count,
+      this.size - first,
+    );
     this.size = at;
     await this.marks.replaceFrom(from, [marksOf(run.hashes.subarray(skip * HASH_BYTES))]);
     await this.updateHashFile();

@@ -142,3 +142,46 @@ function relink(parent: Block, blocks: Block[]): Block[] {
     return linked;
   });
 }
+
+describe("the seen event of a sync adopted in runs", () => {
+  const LONG = longChain(1300);
+  /** Adopts LONG[from, to) as one run, `more` to come or not; the indexes of the blocks each seen event told. */
+  function adoptRun(state: ChainState, from: number, to: number, more: boolean) {
+    const on = branchOn(state, from - 1);
+    assert.equal(addPage(state, on, LONG.slice(from, to)).failure, null);
+    assert.equal(state.adoptBranch(on, "127.0.0.1:1", more).status, "accepted");
+  }
+  function seenOf(state: ChainState): { from: string; indexes: number[] }[] {
+    const told: { from: string; indexes: number[] }[] = [];
+    state.on("seen", ({ blocks, hashes, from }) => {
+      assert.deepEqual(
+        hashes,
+        blocks.map((b) => hashBlock(b)),
+      );
+      told.push({ from, indexes: blocks.map((b) => b.index) });
+    });
+    return told;
+  }
+  const newest = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => from + i);
+
+  it("tells nothing while more is to come, then the newest 1,000 blocks of the whole run once", () => {
+    const state = stateOf(LONG.slice(0, 10), "json");
+    const told = seenOf(state);
+    adoptRun(state, 10, 500, true);
+    adoptRun(state, 500, 1000, true);
+    assert.deepEqual(told, []);
+    adoptRun(state, 1000, 1300, false);
+    assert.deepEqual(told, [{ from: "127.0.0.1:1", indexes: newest(300, 1300) }]);
+  });
+
+  it("a sync that ends after runs with more to come tells them with tellSeen, once", () => {
+    const state = stateOf(LONG.slice(0, 10), "binary");
+    const told = seenOf(state);
+    adoptRun(state, 10, 40, true);
+    adoptRun(state, 40, 70, true);
+    state.tellSeen();
+    state.tellSeen();
+    assert.deepEqual(told, [{ from: "127.0.0.1:1", indexes: newest(10, 70) }]);
+  });
+});

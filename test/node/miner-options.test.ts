@@ -38,6 +38,8 @@ const badCases: [string, Record<string, unknown>, RegExp][] = [
   ["neighbours", { neighbours: ["127.0.0.1:99999"] }, /neighbours/],
   ["forceNewChain", { forceNewChain: "true" }, /forceNewChain/],
   ["workers", { workers: 0 }, /workers/],
+  ["syncSaveBytes", { syncSaveBytes: -1 }, /syncSaveBytes/],
+  ["syncSaveBytes", { syncSaveBytes: 1.5 }, /syncSaveBytes/],
   ["backupIntervalS", { backupIntervalS: 0 }, /backupIntervalS/],
 ];
 for (const [name, change, pattern] of badCases) {
@@ -94,4 +96,28 @@ test("the proofRule option: original by default, content on request, and validit
   assert.equal(miner.isChainValid(contentChain), true);
   assert.equal(miner.isChainValid(originalChain), false);
   assert.equal(new Miner({ ...good, difficulty: 2 }).isChainValid(originalChain), true);
+});
+
+test("BLOCKCHAIN_SYNC_SAVE_BYTES sets syncSaveBytes when the options do not; a bad value is named", () => {
+  const before = process.env.BLOCKCHAIN_SYNC_SAVE_BYTES;
+  try {
+    process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = "4096";
+    assert.doesNotThrow(() => new Miner(good));
+    for (const bad of ["lots", "-1", "1e3", "2.5"]) {
+      process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = bad;
+      assert.throws(
+        () => new Miner(good),
+        (err: Error) =>
+          err instanceof MinerOptionError &&
+          /BLOCKCHAIN_SYNC_SAVE_BYTES: must be a whole number of bytes/.test(err.message) &&
+          err.message.includes(JSON.stringify(bad)),
+        bad,
+      );
+    }
+    // An option given wins over the environment.
+    assert.doesNotThrow(() => new Miner({ ...good, syncSaveBytes: 0 }));
+  } finally {
+    if (before === undefined) delete process.env.BLOCKCHAIN_SYNC_SAVE_BYTES;
+    else process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = before;
+  }
 });

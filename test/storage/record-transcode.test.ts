@@ -5,6 +5,7 @@ import type { Block } from "../../src/core/block.js";
 import { encodeBlock } from "../../src/core/encoding.js";
 import { genesisBlock } from "../../src/core/genesis.js";
 import { BINARY_CODEC } from "../../src/storage/codecs/binary-codec.js";
+import { nativeTranscode } from "../../src/storage/codecs/native-transcode.js";
 import { binaryToJsonLines } from "../../src/storage/codecs/record-transcode.js";
 import { buildChain } from "../helpers/chain-factory.js";
 
@@ -58,6 +59,56 @@ test("own records transcode the same without their CRCs checked, and stop before
   assert.equal(capped.bytes.toString("utf8"), jsonLines(blocks.slice(0, 10)));
   const one = binaryToJsonLines(records, 1) as { starts: number[] };
   assert.equal(one.starts.length, 1, "the first line always fits");
+});
+
+test("the addon's lines of own records are TypeScript's, every form, every byte budget, every split", (t) => {
+  const native = nativeTranscode();
+  if (!native) {
+    t.skip("the addon is not built (or BLOCKCHAIN_NATIVE turns it off)");
+    return;
+  }
+  // Every form: genesis (no parent hash, no proof), escapes, non-ASCII, a message
+  // the addon leaves (UTF-16 flag on lone surrogates, empty), big numbers, a long one.
+  const big: Block = {
+    index: Number.MAX_SAFE_INTEGER,
+    timestamp: 2 ** 40 + 7,
+    data: { id: "f".repeat(32), message: 'big numbers " \\ \u0000' },
+    previous_hash: "0".repeat(64),
+    proof: 2 ** 50 + 3,
+  };
+  const chain = buildChain(60, { difficulty: 1, messages: MESSAGES });
+  const blocks = [genesisBlock(), ...chain.slice(1), big];
+  const records = binaryRecords(blocks);
+  const lines = blocks.map((b) => Buffer.byteLength(`${encodeBlock(b)}\n`));
+  let total = 0;
+  const budgets = [0, 1, Number.POSITIVE_INFINITY];
+  for (const length of lines) {
+    total += length;
+    budgets.push(total, total - 1, total + 1);
+  }
+  for (const budget of budgets) {
+    const expected = binaryToJsonLines(records, budget, true, null);
+    assert.deepEqual(
+      binaryToJsonLines(records, budget, true, native),
+      expected,
+      `budget ${budget}`,
+    );
+  }
+  assert.equal(
+    (
+      binaryToJsonLines(records, Number.POSITIVE_INFINITY, true, native) as { bytes: Buffer }
+    ).bytes.toString(),
+    jsonLines(blocks),
+  );
+  // Cut anywhere: the addon and TypeScript stop at the same record with the same reason.
+  for (let cut = 0; cut < records.length; cut += 37) {
+    const part = records.subarray(0, cut);
+    assert.deepEqual(
+      binaryToJsonLines(part, Number.POSITIVE_INFINITY, true, native),
+      binaryToJsonLines(part, Number.POSITIVE_INFINITY, true, null),
+      `cut at ${cut}`,
+    );
+  }
 });
 
 test("an empty run gives no lines", () => {

@@ -174,13 +174,28 @@ export class BlockRecords {
     if (split < length) {
       pieces.push(...this.memory.pieces(this.memoryOffset(split), this.memoryOffset(length)));
     }
-    const starts: number[] = [];
+    const starts: number[] = new Array(length - from);
     const hashes = Buffer.allocUnsafe((length - from) * HASH_BYTES);
     let at = 0;
-    for (let i = from; i < length; i++) {
-      starts.push(at);
+    for (let i = from; i < split; i++) {
+      starts[i - from] = at;
       at += this.endOf(i) - this.startOf(i);
       (this.hashBytesAt(i) as Buffer).copy(hashes, (i - from) * HASH_BYTES);
+    }
+    // The blocks held in memory (all of a save's, but after a reorg below the file's end):
+    // their starts shifted and their hashes copied in one go, not block by block.
+    if (split < length) {
+      const shift = at - this.memoryOffset(split);
+      for (let i = split; i < length; i++) {
+        starts[i - from] = shift + (this.memoryStarts.at(i - this.onFile) as number);
+      }
+      const held = (split - this.onFile) * HASH_BYTES;
+      this.memoryHashes.copy(
+        hashes,
+        (split - from) * HASH_BYTES,
+        held,
+        held + (length - split) * HASH_BYTES,
+      );
     }
     return recordRun(from, pieces, starts, hashes);
   }
@@ -294,7 +309,7 @@ export class BlockRecords {
     const first = starts[0] as number;
     const base = this.memory.length - first;
     this.memory.append(bytes.subarray(first));
-    for (let i = 0; i < count; i++) this.memoryStarts.push(base + (starts[i] as number));
+    this.memoryStarts.pushShifted(starts, count, base);
     const at = (this.memoryStarts.length - count) * HASH_BYTES;
     // A run comes from a sync: the chain grows fast, so the hashes double.
     this.memoryHashes = grown(this.memoryHashes, at + count * HASH_BYTES, this.memoryHashes.length);
@@ -347,22 +362,20 @@ export class BlockRecords {
       throw new Error("the chain's saved blocks are in another file than the one saved to");
     }
     const lastHash = Buffer.from(this.hashBytesAt(count - 1) as Buffer);
-    // The blocks after `count` (added while the save ran) stay in memory: few, copied once.
+    // The blocks after `count` (added while the save ran: a sync that saves as it goes adds
+    // thousands) stay in memory as the pieces they are held in, not copied (but small ones).
     const rest = this.runFrom(count);
-    const restBytes = rest.bytes;
     this.file = saved.file;
     this.fileStarts = saved.starts;
     this.onFile = count;
     this.fileEnd = end;
     this.lastFileHash = lastHash;
-    this.memory = new SegmentedBytes(Buffer.allocUnsafe(Math.max(4096, restBytes.length)), 0);
+    this.memory = new SegmentedBytes(Buffer.allocUnsafe(4096), 0);
+    for (const piece of rest.pieces) this.memory.append(piece);
     this.memoryStarts = new OffsetList();
+    this.memoryStarts.pushShifted(rest.starts, rest.starts.length, 0);
     this.memoryHashes = Buffer.alloc(Math.max(64, rest.starts.length) * HASH_BYTES);
-    if (rest.starts.length > 0) {
-      this.memory.write(restBytes);
-      for (const start of rest.starts) this.memoryStarts.push(start);
-      rest.hashes.copy(this.memoryHashes);
-    }
+    rest.hashes.copy(this.memoryHashes);
   }
 
   /** Where record `index` starts: a file offset when saved, else an offset in memory. */
