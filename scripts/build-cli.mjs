@@ -33,7 +33,7 @@ const bundles = [
   {
     name: "client",
     entry: "dist/src/cli/client-main.js",
-    lazy: ["child_process", "https", "tls"],
+    lazy: ["child_process", "crypto", "https", "tls"],
   },
 ];
 const outdir = "dist/src/bundle";
