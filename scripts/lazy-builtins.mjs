@@ -1,10 +1,10 @@
 // An esbuild plugin for scripts/build-cli.mjs: the named Node built-in modules
 // are loaded when a property of theirs is first read, not where a module of
 // the bundle requires them. A dependency's top level often requires modules
-// that a command never uses (fastify: node:http2 and node:dns; commander:
+// that a command never uses (fastify: node:http2; commander:
 // node:child_process, for subcommands run as programs), and loading a built-in
-// module costs the start its compilation (node:http2 about 2 ms, node:https
-// with node:tls 3 ms, measured in docs/performance.md, Start-up).
+// module costs the start its compilation (node:http2 2.3 ms, node:https with
+// node:tls 1.4 ms, measured in docs/performance.md, Start-up).
 //
 // Each such require gets an object of getters, one for every property the
 // module has on the Node that builds, each loading the real module on its first
