@@ -19,8 +19,8 @@ import { build } from "esbuild";
 import { lazyBuiltins } from "./lazy-builtins.mjs";
 
 // The whole CLI, and the client commands alone (add, get: scripts call them in
-// loops), each one file with no code shared: a client command reads and
-// deserializes a tenth of the whole CLI. Each names the built-in modules its
+// loops), each one file with no code shared: a client command reads a twentieth
+// of the whole CLI's source and a quarter of its code cache. Each names the built-in modules its
 // code requires at the top but its usual commands (a node's start; `get
 // status`) do not use: loaded on first use (scripts/lazy-builtins.mjs). See
 // docs/performance.md, Start-up.
@@ -75,8 +75,8 @@ for (const { name, entry, lazy } of bundles) {
 await warmCodeCaches();
 
 /**
- * Writes the code caches of a node's start and of `blockchain get status` (the client bundle's)
- * (bin/blockchain writes a command's cache as it exits): a node started with
+ * Writes the code caches of a node's start and of `blockchain get status`, the
+ * client bundle's (bin/blockchain writes a command's cache as it exits): a node started with
  * --no-mine on a new chain in a temporary folder, asked for its status, then
  * stopped. The first start after a build is then as fast as the next ones,
  * and an image built from this folder carries the caches (its runtime user
