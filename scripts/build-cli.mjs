@@ -1,6 +1,7 @@
 // Bundles the compiled CLI (dist/src/cli/main.js, what it imports of ours and
 // its dependencies: fastify, Ajv, TypeBox, pino, prom-client...) with esbuild
-// into one CommonJS file, dist/src/bundle/blockchain.cjs, so that a command
+// into one CommonJS file, dist/src/bundle/blockchain.cjs, and the client
+// commands alone (dist/src/cli/client-main.js) into client.cjs, so that a command
 // reads one file, not a thousand (a node's start read about 900 files of
 // node_modules). bin/blockchain runs it through node:vm with a V8 code cache
 // (see there), which ES modules cannot have on Node 20: that is why the bundle
@@ -15,44 +16,67 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { lazyBuiltins } from "./lazy-builtins.mjs";
 
-const entry = "dist/src/cli/main.js";
+// The whole CLI, and the client commands alone (add, get: scripts call them in
+// loops), each one file with no code shared: a client command reads a twentieth
+// of the whole CLI's source and a quarter of its code cache. Each names the built-in modules its
+// code requires at the top but its usual commands (a node's start; `get
+// status`) do not use: loaded on first use (scripts/lazy-builtins.mjs). See
+// docs/performance.md, Start-up.
+const bundles = [
+  {
+    name: "blockchain",
+    entry: "dist/src/cli/main.js",
+    lazy: ["http2", "https", "tls"],
+  },
+  {
+    name: "client",
+    entry: "dist/src/cli/client-main.js",
+    lazy: ["child_process", "crypto", "https", "tls"],
+  },
+];
 const outdir = "dist/src/bundle";
-const outfile = `${outdir}/blockchain.cjs`;
-if (!existsSync(entry)) {
-  console.error(`${entry} is not built: run tsc first`);
-  process.exit(1);
+for (const { entry } of bundles) {
+  if (!existsSync(entry)) {
+    console.error(`${entry} is not built: run tsc first`);
+    process.exit(1);
+  }
 }
-// Also removes the code caches of the previous bundle.
+// Also removes the code caches of the previous bundles.
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [entry],
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  outfile,
-  // The ES modules' import.meta.url becomes the bundle's own URL.
-  define: { "import.meta.url": "__bundleUrl" },
-  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  // Licence comments go to blockchain.cjs.LEGAL.txt: the bundle stays ASCII (read as latin1, see bin/blockchain).
-  legalComments: "external",
-  logLevel: "warning",
-});
-const bytes = readFileSync(outfile);
-const nonAscii = bytes.findIndex((byte) => byte > 0x7f);
-if (nonAscii >= 0) {
-  console.error(
-    `${outfile} has a non-ASCII byte at offset ${nonAscii}; bin/blockchain reads it as latin1`,
-  );
-  process.exit(1);
+for (const { name, entry, lazy } of bundles) {
+  const outfile = `${outdir}/${name}.cjs`;
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    outfile,
+    plugins: [lazyBuiltins(lazy)],
+    // The ES modules' import.meta.url becomes the bundle's own URL.
+    define: { "import.meta.url": "__bundleUrl" },
+    banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // Licence comments go to <name>.cjs.LEGAL.txt: the bundle stays ASCII (read as latin1, see bin/blockchain).
+    legalComments: "external",
+    logLevel: "warning",
+  });
+  const bytes = readFileSync(outfile);
+  const nonAscii = bytes.findIndex((byte) => byte > 0x7f);
+  if (nonAscii >= 0) {
+    console.error(
+      `${outfile} has a non-ASCII byte at offset ${nonAscii}; bin/blockchain reads it as latin1`,
+    );
+    process.exit(1);
+  }
 }
 
 await warmCodeCaches();
 
 /**
- * Writes the code caches of a node's start and of `blockchain get status`
- * (bin/blockchain writes a command's cache as it exits): a node started with
+ * Writes the code caches of a node's start and of `blockchain get status`, the
+ * client bundle's (bin/blockchain writes a command's cache as it exits): a node started with
  * --no-mine on a new chain in a temporary folder, asked for its status, then
  * stopped. The first start after a build is then as fast as the next ones,
  * and an image built from this folder carries the caches (its runtime user

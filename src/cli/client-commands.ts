@@ -2,7 +2,6 @@ import { type Command, Option } from "commander";
 import { DEFAULTS } from "../config/config.js";
 import type { Block } from "../core/block.js";
 import type { Data } from "../core/data.js";
-import { hashBlock } from "../core/hash.js";
 import { callNode, type NodeTarget } from "./node-client.js";
 import { intIn } from "./options.js";
 import { addedWithoutId, callOwnEndpoint, decodeClientAnswer } from "./original-answers.js";
@@ -163,6 +162,8 @@ function registerGetBlock(get: Command): void {
   ).action(async (index: number, flags: TargetFlags) => {
     const block = (await callOwnEndpoint(flags, `/blocks/${index}`)) as Block;
     if (flags.json) return print(JSON.stringify(block));
+    // Loaded here, not with the commands: it loads node:crypto, which no other client command needs.
+    const { hashBlock } = await import("../core/hash.js");
     print(`${formatBlock(block)}\n    hash ${hashBlock(block)}`);
   });
 }

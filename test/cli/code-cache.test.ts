@@ -53,6 +53,7 @@ describe("the CLI's code cache", () => {
     mkdirSync(join(dir, "dist/src/cli"), { recursive: true });
     mkdirSync(join(dir, "dist/src/bundle"), { recursive: true });
     copyFileSync(join(ROOT, "bin/blockchain"), join(dir, "bin/blockchain"));
+    copyFileSync(join(ROOT, "bin/package.json"), join(dir, "bin/package.json"));
     copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
     // The compiled files only say how new they are: older than the bundle, which then runs.
     writeFileSync(join(dir, "dist/src/cli/main.js"), "");
@@ -71,7 +72,11 @@ describe("the CLI's code cache", () => {
 
     assert.equal(run(), uncached);
     const [name, ...others] = caches();
-    assert.match(name ?? "", /^get-\d+-\d+\.v8$/, "named after the command word and the bundle");
+    assert.match(
+      name ?? "",
+      /^blockchain-get-\d+-\d+\.v8$/,
+      "named after the bundle, the command word and the bundle's size and time",
+    );
     assert.deepEqual(others, []);
     const path = join(cacheDir, name as string);
     const written = readFileSync(path);
