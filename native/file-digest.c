@@ -11,12 +11,20 @@
  *   digestUpdate(state, bytes)                  hashes bytes on this thread
  *   digestUpdateAsync(state, bytes, callback)   hashes bytes in the thread pool;
  *       callback() once done. Neither buffer may change meanwhile.
+ *   digestUpdateChained(state, bytes, callback) as digestUpdateAsync, queued
+ *       before the earlier ones of the same state are done: they run in the
+ *       order queued. No other update of the state until all are done.
  *   digestFinal(state) -> the 32-byte digest of what was hashed so far (the
  *       state stays usable)
  */
+/* uv.h needs POSIX (pthread_rwlock_t, struct addrinfo), which the build's strict C hides. */
+#define _DEFAULT_SOURCE
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uv.h>
 
 #include "file-digest.h"
 #include "napi-util.h"
@@ -204,6 +212,155 @@ static napi_value digest_update_async_js(napi_env env, napi_callback_info info) 
     return NULL;
 }
 
+/*
+ * Chained updates: digestUpdateChained queues the update of a state at once,
+ * before the ones queued earlier have run; the thread pool runs them in the
+ * order they were queued (each waits for its ticket), so a pass over a file
+ * hashes chunk after chunk with no wait for the main thread to take one
+ * update's completion and queue the next (it is busy indexing meanwhile).
+ * While updates of a state are in flight its running state lives in a chain
+ * kept here (found by the state Buffer's memory); each completion writes the
+ * state after its own update into the Buffer.
+ */
+typedef struct chain {
+    struct chain *next;
+    const uint8_t *key;
+    uv_mutex_t lock;
+    uv_cond_t turn;
+    uint64_t issued, serving, in_flight;
+    /** The running state: only the job whose ticket is served touches it. */
+    digest_state state;
+    /** The state after the last update done (under `lock`): what a completion writes into the Buffer. */
+    digest_state done;
+} chain;
+
+/** The chains with updates in flight (main thread only: created and dropped there). */
+static chain *chains;
+
+static chain *chain_for(const uint8_t *key, const digest_state *start) {
+    for (chain *c = chains; c; c = c->next)
+        if (c->key == key) return c;
+    chain *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    if (uv_mutex_init(&c->lock) != 0) {
+        free(c);
+        return NULL;
+    }
+    if (uv_cond_init(&c->turn) != 0) {
+        uv_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
+    c->key = key;
+    c->state = *start;
+    c->done = *start;
+    c->next = chains;
+    chains = c;
+    return c;
+}
+
+static void chain_drop(chain *c) {
+    for (chain **at = &chains; *at; at = &(*at)->next)
+        if (*at == c) {
+            *at = c->next;
+            break;
+        }
+    uv_cond_destroy(&c->turn);
+    uv_mutex_destroy(&c->lock);
+    free(c);
+}
+
+typedef struct {
+    update_job base;
+    chain *chain;
+    uint64_t ticket;
+} chained_job;
+
+static void chained_execute(napi_env env, void *data) {
+    (void)env;
+    chained_job *job = data;
+    chain *c = job->chain;
+    uv_mutex_lock(&c->lock);
+    while (c->serving != job->ticket) uv_cond_wait(&c->turn, &c->lock);
+    uv_mutex_unlock(&c->lock);
+    /* Only the job whose ticket is served touches the chain's state. */
+    digest_update(&c->state, job->base.bytes, job->base.len);
+    uv_mutex_lock(&c->lock);
+    c->done = c->state;
+    c->serving++;
+    uv_cond_broadcast(&c->turn);
+    uv_mutex_unlock(&c->lock);
+}
+
+static void chained_complete(napi_env env, napi_status status, void *data) {
+    chained_job *job = data;
+    chain *c = job->chain;
+    if (status != napi_ok) {
+        /* Never run (cancelled): the tickets after it would wait for ever, so it counts as served. */
+        uv_mutex_lock(&c->lock);
+        c->serving++;
+        uv_cond_broadcast(&c->turn);
+        uv_mutex_unlock(&c->lock);
+    }
+    /* Completions may come in another order than the updates ran: the Buffer gets the newest state. */
+    uv_mutex_lock(&c->lock);
+    job->base.state = c->done;
+    uv_mutex_unlock(&c->lock);
+    if (--c->in_flight == 0) chain_drop(c);
+    job->chain = NULL;
+    update_complete(env, status, &job->base);
+}
+
+static napi_value digest_update_chained_js(napi_env env, napi_callback_info info) {
+    JS_ARGS(3);
+    if (argc < 3) return js_type_error(env, "digestUpdateChained(state, bytes, callback)");
+    chained_job *job = calloc(1, sizeof *job);
+    if (!job) return js_out_of_memory(env);
+    digest_state start;
+    uint8_t *bytes, *key = state_of(env, argv[0], &start);
+    napi_valuetype kind;
+    if (!key) {
+        free(job);
+        return NULL;
+    }
+    if (!js_bytes_of(env, argv[1], &bytes, &job->base.len) || napi_typeof(env, argv[2], &kind) != napi_ok ||
+        kind != napi_function) {
+        free(job);
+        return js_type_error(env, "digestUpdateChained(state, bytes: Uint8Array, callback: function)");
+    }
+    job->base.bytes = bytes;
+    napi_value name;
+    if (napi_create_reference(env, argv[0], 1, &job->base.state_ref) != napi_ok ||
+        napi_create_reference(env, argv[1], 1, &job->base.bytes_ref) != napi_ok ||
+        napi_create_reference(env, argv[2], 1, &job->base.callback_ref) != napi_ok ||
+        napi_create_string_utf8(env, "blockchain:digest", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_async_work(env, NULL, name, chained_execute, chained_complete, job, &job->base.work) != napi_ok) {
+        free_job(env, &job->base);
+        napi_throw_error(env, NULL, "digestUpdateChained: the work could not be queued");
+        return NULL;
+    }
+    chain *c = chain_for(key, &start);
+    if (!c) {
+        free_job(env, &job->base);
+        return js_out_of_memory(env);
+    }
+    job->chain = c;
+    job->ticket = c->issued++;
+    c->in_flight++;
+    if (napi_queue_async_work(env, job->base.work) != napi_ok) {
+        /* Never queued: it takes its ticket out of the chain, as a cancelled job does. */
+        uv_mutex_lock(&c->lock);
+        c->serving++;
+        uv_cond_broadcast(&c->turn);
+        uv_mutex_unlock(&c->lock);
+        if (--c->in_flight == 0) chain_drop(c);
+        free_job(env, &job->base);
+        napi_throw_error(env, NULL, "digestUpdateChained: the work could not be queued");
+        return NULL;
+    }
+    return NULL;
+}
+
 static napi_value digest_final_js(napi_env env, napi_callback_info info) {
     JS_ARGS(1);
     if (argc < 1) return js_type_error(env, "digestFinal(state)");
@@ -224,6 +381,7 @@ napi_status file_digest_register(napi_env env, napi_value exports) {
         {"digestCreate", digest_create_js},
         {"digestUpdate", digest_update_js},
         {"digestUpdateAsync", digest_update_async_js},
+        {"digestUpdateChained", digest_update_chained_js},
         {"digestFinal", digest_final_js},
     };
     return js_export_fns(env, exports, fns, sizeof fns / sizeof fns[0]);

@@ -13,6 +13,9 @@ export interface ChunksEnding {
   tornAt: number | null;
 }
 
+/** Buffers in turn: the chunk handed out, the one before it (its digest may still run), the next one being read. */
+const BUFFERS = 3;
+
 /** Whole records of a chain file, read in one go. */
 export interface RecordChunk {
   /** The records (the file's header too in the first chunk): valid until the chunk after next is read. */
@@ -25,10 +28,10 @@ export interface RecordChunk {
 
 /**
  * The records of a chain file of `size` bytes, front to back, in chunks of
- * whole records of about `chunkBytes` (grown when one record is larger); two
- * buffers in turn, so the consumer may hand a chunk to the thread pool (its
- * digest) while the next is read, provided it waits for that work before it
- * asks for the chunk after next. Returns false when the file does not end
+ * whole records of about `chunkBytes` (grown when one record is larger); three
+ * buffers in turn: the next chunk is read while the consumer works on this
+ * one, and the consumer may hand a chunk to the thread pool (its digest),
+ * provided it waits for that work before it asks for the chunk after next. Returns false when the file does not end
  * with a whole record (`ending.tornAt` then says where the cut record
  * starts), a record's framing is damaged, or a record would be larger than
  * MAX_CHUNK_BYTES (the bytes are no chain file): the whole-file check says
@@ -44,16 +47,26 @@ export async function* recordChunks(
 ): AsyncGenerator<RecordChunk, boolean> {
   // A small file gets buffers of its size: a start on it allocates next to nothing.
   const bytes = Math.min(chunkBytes, Math.max(size, 4096));
-  let buffers = [Buffer.allocUnsafe(bytes), Buffer.allocUnsafe(bytes)];
+  let buffers = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(bytes));
   let carried = 0;
   let position = 0;
+  // Never past `size`: the file may hold more (a torn tail left out, or bytes appended meanwhile).
+  const readInto = (buffer: Buffer, at: number) =>
+    readFull(
+      handle,
+      buffer.subarray(0, Math.min(buffer.length, at + size - position)),
+      at,
+      position,
+    );
+  /** The read of the next chunk, started before this one is handed out. */
+  let ahead: Promise<number> | null = null;
   // Bounded: every turn reads more of the file, or grows the chunk, or ends.
   for (let turn = 0; ; turn++) {
-    const buffer = buffers[turn % 2] as Buffer;
-    // Never past `size`: the file may hold more (a torn tail left out, or bytes appended meanwhile).
-    const room = Math.min(buffer.length, carried + size - position);
-    const filled = carried + (await readFull(handle, buffer.subarray(0, room), carried, position));
-    position += filled - carried;
+    const buffer = buffers[turn % BUFFERS] as Buffer;
+    const got = await (ahead ?? readInto(buffer, carried));
+    ahead = null;
+    const filled = carried + got;
+    position += got;
     const atEnd = position >= size;
     const first = turn === 0 ? codec.header.length : 0;
     // A header that is not this codec's (another format, version): the whole-file check names it.
@@ -69,11 +82,22 @@ export async function* recordChunks(
       if (atEnd || filled < buffer.length || buffer.length * 2 > MAX_CHUNK_BYTES) return false;
       // One record larger than a chunk: larger chunks, the bytes read kept.
       const bigger = buffers.map(() => Buffer.allocUnsafe(buffer.length * 2));
-      buffer.copy(bigger[turn % 2] as Buffer, 0, 0, filled);
+      buffer.copy(bigger[turn % BUFFERS] as Buffer, 0, 0, filled);
       buffers = bigger;
       carried = filled;
       turn--;
       continue;
+    }
+    if (!atEnd) {
+      // The bytes after the last whole record start the next chunk, read meanwhile, into the
+      // buffer of the chunk handed out two turns ago (the consumer is done with it: see above).
+      const next = buffers[(turn + 1) % BUFFERS] as Buffer;
+      carried = filled - end;
+      buffer.copy(next, 0, end, filled);
+      ahead = readInto(next, carried);
+      // A consumer that stops here leaves the read to end on its own (a file handle's close
+      // waits for it): its failure is nobody's to hear.
+      ahead.catch(() => undefined);
     }
     yield {
       bytes: buffer.subarray(0, end),
@@ -82,9 +106,6 @@ export async function* recordChunks(
       last: atEnd,
     };
     if (atEnd) return true;
-    // The bytes after the last whole record start the next chunk.
-    carried = filled - end;
-    buffer.copy(buffers[(turn + 1) % 2] as Buffer, 0, end, filled);
   }
 }
 

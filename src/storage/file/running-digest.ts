@@ -15,6 +15,8 @@ export interface NativeFileDigest {
   digestUpdate(state: Buffer, bytes: Uint8Array): void;
   /** Hashes `bytes` in the libuv thread pool; neither buffer may change until `done` runs. */
   digestUpdateAsync(state: Buffer, bytes: Uint8Array, done: (err: string | null) => void): void;
+  /** As digestUpdateAsync, queued before the earlier ones are done: they run in the order queued. */
+  digestUpdateChained?(state: Buffer, bytes: Uint8Array, done: (err: string | null) => void): void;
   digestFinal(state: Buffer): Buffer;
 }
 
@@ -62,6 +64,17 @@ class NativeDigest implements RunningDigest {
     );
   }
 
+  /** As updateAsync, queued at once: updates queued so run in the order queued, none waiting for this thread. */
+  updateChained(bytes: Uint8Array): Promise<void> {
+    const chained = this.native.digestUpdateChained;
+    if (!chained) return this.updateAsync(bytes);
+    return new Promise((resolve, reject) =>
+      chained.call(this.native, this.state, bytes, (err) =>
+        err === null ? resolve() : reject(new Error(err)),
+      ),
+    );
+  }
+
   hex(): string {
     return this.native.digestFinal(this.state).toString("hex");
   }
@@ -98,5 +111,17 @@ export async function digestOf(
  */
 export async function extendDigest(digest: RunningDigest, bytes: Uint8Array): Promise<void> {
   if (digest instanceof NativeDigest) return digest.updateAsync(bytes);
+  digest.update(bytes);
+}
+
+/**
+ * Queues `bytes` for `digest` at once: with the addon they are hashed in the
+ * thread pool after every update queued before (none of which need have
+ * ended), so a pass over a file keeps the pool hashing while this thread
+ * works; `bytes` must not change until the promise resolves. Without it,
+ * here and now.
+ */
+export async function queueDigest(digest: RunningDigest, bytes: Uint8Array): Promise<void> {
+  if (digest instanceof NativeDigest) return digest.updateChained(bytes);
   digest.update(bytes);
 }

@@ -2,7 +2,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import type { ChainCodec } from "../codecs/chain-codec.js";
 import { MARK_BYTES } from "../file/block-marks.js";
 import { CHUNK_BYTES, recordChunks } from "../file/record-chunks.js";
-import { extendDigest, newDigest, type RunningDigest } from "../file/running-digest.js";
+import { newDigest, queueDigest, type RunningDigest } from "../file/running-digest.js";
 import { IdIndex } from "./id-index.js";
 import type { NativeChainIndex, RecordIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
@@ -42,9 +42,10 @@ export interface FileIndex {
  * (`chunkBytes`, grown when one record is larger), and gives its SHA-256
  * (what its .hash holds) and, as if the .hash vouched for it, where each
  * record starts with its data id (`native` where the addon is built, as
- * indexVouched). The digest of a chunk runs in the thread pool while this
- * thread indexes it and reads the next, so both cost about one pass over the
- * file. The index is null when a record is not laid out as this node writes
+ * indexVouched). The digest of each chunk is queued in the thread pool as
+ * soon as it is read (the pool hashes chunk after chunk without waiting for
+ * this thread), while this thread indexes it and the next one is read, so
+ * both cost about one pass over the file. The index is null when a record is not laid out as this node writes
  * it, or the file does not end with a whole record (the full check then
  * judges it); the digest is then not taken (null too). With `limit`, only
  * the file's first `limit` bytes are read (its part before a torn tail).
@@ -80,29 +81,34 @@ async function indexOpenFile(
   if (size <= codec.header.length) return null;
   const digest = newDigest();
   const built = new FileIndexBuilder(size, native, withMarks);
+  // The digest of the chunk before this one: its buffer is read into next.
+  let before: Promise<void> = Promise.resolve();
   let digesting: Promise<void> = Promise.resolve();
   try {
     const chunks = recordChunks(handle, size, codec, chunkBytes, native);
     let next = await chunks.next();
     for (; !next.done; next = await chunks.next()) {
       const { bytes, base, first } = next.value;
-      await digesting;
-      digesting = extendDigest(digest, bytes);
+      // Queued at once: the pool hashes it right after the chunk before, whatever this thread does.
+      digesting = queueDigest(digest, bytes);
       if (native) {
         const from = first ? codec.header.length : 0;
         if (!built.addIndexed(bytes, from, codec.format === "binary", base, native)) return null;
-        continue;
+      } else {
+        const records = indexChunk(bytes, first, codec);
+        if (records === null) return null;
+        // The hash of a chunk's last block is the next chunk's first previous_hash: left out.
+        built.add(records, records.starts.length, base, base + bytes.length, 1);
       }
-      const records = indexChunk(bytes, first, codec);
-      if (records === null) return null;
-      // The hash of a chunk's last block is the next chunk's first previous_hash: left out.
-      built.add(records, records.starts.length, base, base + bytes.length, 1);
+      await before;
+      before = digesting;
     }
     // false: a torn or unfinished last record, or damage; the full check says which.
     if (next.value !== true || built.count === 0) return null;
   } finally {
-    await digesting;
+    await Promise.allSettled([before, digesting]);
   }
+  await digesting;
   return { index: built.index(), digest };
 }
 
