@@ -1,4 +1,27 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+
+/**
+ * Where base ports are picked: below the system's range of ephemeral ports
+ * (Linux: /proc/sys/net/ipv4/ip_local_port_range, 32768-60999 by default),
+ * else above it. A port free when checked but inside that range can be taken
+ * by an outgoing connection (the devnet's own nodes connect to each other)
+ * before the node listens on it: "the port is in use".
+ */
+export function outsideEphemeral(count: number): [number, number] {
+  let ephemeral = [32_768, 60_999];
+  try {
+    const range = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/);
+    if (range.length === 2) ephemeral = range.map(Number);
+  } catch {
+    // Not Linux: the usual range.
+  }
+  const [first, last] = ephemeral as [number, number];
+  if (first - count > 21_000) return [20_000, first - count];
+  return [last + 1, 65_535 - count];
+}
 
 /** Whether `port` can be bound on 127.0.0.1 now; the server is kept open if so. */
 function tryBind(port: number): Promise<Server | null> {
@@ -14,8 +37,9 @@ function tryBind(port: number): Promise<Server | null> {
  * right now (for `blockchain devnet --base-port`), tried at random places.
  */
 export async function freePortRange(count: number): Promise<number> {
+  const [low, high] = outsideEphemeral(count);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (40_000 - count));
+    const base = low + Math.floor(Math.random() * (high - low));
     const held: Server[] = [];
     for (let i = 0; i < count; i++) {
       const server = await tryBind(base + i);

@@ -6,14 +6,16 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { outsideEphemeral } from "../../bench/lib/ports.js";
 import { BIN } from "../helpers/node-process.js";
 import { runCli } from "../helpers/run-cli.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /** Two consecutive free ports (devnet's nodes take base-port + i). */
 async function freePortPair(): Promise<number> {
+  const [low, high] = outsideEphemeral(2);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const port = low + Math.floor(Math.random() * (high - low));
     const free = await Promise.all([port, port + 1].map(isFree));
     if (free.every(Boolean)) return port;
   }

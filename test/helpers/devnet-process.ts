@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { outsideEphemeral } from "../../bench/lib/ports.js";
 import { BIN } from "./node-process.js";
 
 /** Whether `port` on 127.0.0.1 can be listened on now. */
@@ -16,8 +17,9 @@ function portFree(port: number): Promise<boolean> {
 
 /** `count` consecutive free ports (a devnet's view, then its nodes); a bounded number of tries. */
 export async function freePortRun(count: number): Promise<number> {
+  const [low, high] = outsideEphemeral(count);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = low + Math.floor(Math.random() * (high - low));
     let free = true;
     for (let i = 0; i < count && free; i++) free = await portFree(base + i);
     if (free) return base;
