@@ -77,7 +77,11 @@ async function measure(nodes: number, privateTls = false): Promise<{ p50: number
     dir,
     DIFFICULTY,
     privateTls ? ["--private", "--tls"] : [],
-  );
+  ).catch(async (err: unknown) => {
+    // Its nodes are stopped by startDevnet; their folders go here.
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const access: Access = {};
   if (privateTls) {
     access.ca = readFileSync(join(dir, "private", "tls", "ca.pem"));

@@ -126,7 +126,10 @@ async function firstPaint(browser: Browser, url: string): Promise<number> {
 
 async function main(browser: Browser | null): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "bc-bench-watch-"));
-  const devnet = await startDevnet(NODES, dir, 1, ["--no-watch"]);
+  const devnet = await startDevnet(NODES, dir, 1, ["--no-watch"]).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   let watch: ChildProcess | null = null;
   try {
     const started = await startWatch(

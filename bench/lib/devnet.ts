@@ -27,7 +27,7 @@ export async function startDevnet(
   const urls: string[] = [];
   let text = "";
   child.stdout?.setEncoding("utf8");
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("devnet did not start within 60 s")), 60_000);
     child.stdout?.on("data", (chunk: string) => {
       text += chunk;
@@ -39,13 +39,22 @@ export async function startDevnet(
     });
     child.once("exit", (code) => reject(new Error(`devnet exited (${code}) before it was ready`)));
   });
+  try {
+    await ready;
+  } catch (err) {
+    // Not ready: its nodes go with it (SIGINT: the devnet stops what it started), then the error.
+    await stopDevnet({ child, urls, output: text });
+    throw err;
+  }
   return { child, urls, output: text };
 }
 
-/** Stops a devnet with SIGINT (it saves and stops its nodes) and waits for it to exit. */
+/** Stops a devnet with SIGINT (it saves and stops its nodes) and waits for it to exit (SIGKILL after 60 s). */
 export async function stopDevnet(devnet: Devnet): Promise<void> {
-  if (devnet.child.exitCode !== null) return;
+  if (devnet.child.exitCode !== null || devnet.child.signalCode !== null) return;
   const exited = new Promise((resolve) => devnet.child.once("exit", resolve));
   devnet.child.kill("SIGINT");
+  const timer = setTimeout(() => devnet.child.kill("SIGKILL"), 60_000);
   await exited;
+  clearTimeout(timer);
 }
