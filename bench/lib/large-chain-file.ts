@@ -85,37 +85,11 @@ export async function writeChainFiles(
     formats.map((f) => Output.create(marksFilePath(paths[f] as string))),
   );
   const binary = codecFor("binary");
-  const padding = "x".repeat(messageBytes);
-  const proofs = new Map<number | null, number>();
   try {
     for (const [k, format] of formats.entries()) {
       await (outputs[k] as Output).add(codecFor(format).header);
     }
-    let parent: Block = genesisBlock();
-    for (let index = 0; index < length; index++) {
-      let block = parent;
-      if (index > 0) {
-        let proof = proofs.get(parent.proof);
-        if (proof === undefined) {
-          proof = proofOfWork(parent.proof, 1);
-          proofs.set(parent.proof, proof);
-        }
-        block = {
-          index,
-          timestamp: 1_600_000_000_000 + index * 1000,
-          data: {
-            id: index.toString(16).padStart(32, "0"),
-            message:
-              messageBytes > 0
-                ? `${index} ${padding}`.slice(0, messageBytes)
-                : `bench message ${index}`,
-          },
-          previous_hash: (parent as Block & { hash: string }).hash,
-          proof,
-        };
-      }
-      const text = encodeBlock(block);
-      const hash = createHash("sha256").update(text).digest();
+    for (const { block, text, hash } of longChainRecords(length, messageBytes)) {
       for (const [k, format] of formats.entries()) {
         const out = outputs[k] as Output;
         // Awaited only when a write is due: an await per record would cost more than the record.
@@ -124,8 +98,6 @@ export async function writeChainFiles(
         const marking = (marks[k] as Output).add(hash.subarray(0, MARK_BYTES));
         if (marking) await marking;
       }
-      // Only the parent is kept, with its hash for the next block's previous_hash.
-      parent = Object.assign(block, { hash: hash.toString("hex") });
     }
   } finally {
     await Promise.all([...outputs, ...marks].map((out) => out.close()));
@@ -137,6 +109,51 @@ export async function writeChainFiles(
     sizes[format] = out.size;
   }
   return sizes;
+}
+
+/**
+ * The blocks of a valid difficulty-1 chain of `length` blocks (genesis
+ * included), one at a time, each with its canonical encoding and hash (made
+ * once: the next block's previous_hash, and what a writer needs); the proofs
+ * repeat, so they are memoised. With `messageBytes`, each message is padded
+ * to that many bytes (a large file from fewer blocks).
+ */
+export function* longChainRecords(
+  length: number,
+  messageBytes = 0,
+): Generator<{ block: Block; text: string; hash: Buffer }> {
+  const padding = "x".repeat(messageBytes);
+  const proofs = new Map<number | null, number>();
+  let parent = genesisBlock();
+  let parentHash = "";
+  for (let index = 0; index < length; index++) {
+    let block = parent;
+    if (index > 0) {
+      let proof = proofs.get(parent.proof);
+      if (proof === undefined) {
+        proof = proofOfWork(parent.proof, 1);
+        proofs.set(parent.proof, proof);
+      }
+      block = {
+        index,
+        timestamp: 1_600_000_000_000 + index * 1000,
+        data: {
+          id: index.toString(16).padStart(32, "0"),
+          message:
+            messageBytes > 0
+              ? `${index} ${padding}`.slice(0, messageBytes)
+              : `bench message ${index}`,
+        },
+        previous_hash: parentHash,
+        proof,
+      };
+    }
+    const text = encodeBlock(block);
+    const hash = createHash("sha256").update(text).digest();
+    yield { block, text, hash };
+    parent = block;
+    parentHash = hash.toString("hex");
+  }
 }
 
 /** Free bytes on the file system holding `dir`. */

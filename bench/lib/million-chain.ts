@@ -5,11 +5,9 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { Block } from "../../src/core/block.js";
-import { genesisBlock } from "../../src/core/genesis.js";
-import { hashBlock } from "../../src/core/hash.js";
-import { proofOfWork } from "../../src/core/pow.js";
 import { codecFor } from "../../src/storage/codecs/chain-format.js";
 import { hashFilePath, writeHashFile } from "../../src/storage/file/hash-file.js";
+import { longChainRecords } from "./large-chain-file.js";
 
 /*
  * Long chains for the start-up and sync benches, written straight to disk
@@ -26,6 +24,7 @@ const ENCODERS = [
   "../../src/storage/codecs/binary-codec.js",
   "../../src/storage/codecs/json-lines-codec.js",
   "../../src/storage/codecs/chain-format.js",
+  "./large-chain-file.js",
 ];
 /** Blocks encoded between two writes. */
 const BATCH = 10_000;
@@ -39,37 +38,12 @@ async function fingerprint(length: number): Promise<string> {
 }
 
 /**
- * The blocks of a valid difficulty-1 chain, one at a time (the proofs repeat,
- * so they are memoised); with `messageBytes`, each message is padded to that
- * many bytes (a large file from fewer blocks).
+ * The blocks of a valid difficulty-1 chain, one at a time; with
+ * `messageBytes`, each message is padded to that many bytes (a large file
+ * from fewer blocks).
  */
 export function* longChainBlocks(length: number, messageBytes = 0): Generator<Block> {
-  const padding = "x".repeat(messageBytes);
-  const proofs = new Map<number | null, number>();
-  let parent = genesisBlock();
-  yield parent;
-  for (let index = 1; index < length; index++) {
-    let proof = proofs.get(parent.proof);
-    if (proof === undefined) {
-      proof = proofOfWork(parent.proof, 1);
-      proofs.set(parent.proof, proof);
-    }
-    const block: Block = {
-      index,
-      timestamp: 1_600_000_000_000 + index * 1000,
-      data: {
-        id: index.toString(16).padStart(32, "0"),
-        message:
-          messageBytes > 0
-            ? `${index} ${padding}`.slice(0, messageBytes)
-            : `bench message ${index}`,
-      },
-      previous_hash: hashBlock(parent),
-      proof,
-    };
-    yield block;
-    parent = block;
-  }
+  for (const { block } of longChainRecords(length, messageBytes)) yield block;
 }
 
 /** Writes the chain in both formats at once, each with its .hash file. */
