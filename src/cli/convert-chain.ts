@@ -1,8 +1,13 @@
 /* The work of `blockchain convert` (convert-command.ts loads it when the command runs). */
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { ChainLoadError } from "../storage/chain-load-error.js";
-import { type ChainFormat, detectFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
-import { checkChainFile, readChainFile, writeChainFile } from "../storage/file/chain-file.js";
+import { type ChainFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
+import {
+  checkChainFile,
+  formatOfFile,
+  readChainFile,
+  writeChainFile,
+} from "../storage/file/chain-file.js";
 import { ChainLock } from "../storage/file/chain-lock.js";
 import { convertInChunks } from "../storage/file/convert-in-chunks.js";
 import { vouchForNewChainFile } from "../storage/file/new-chain-file.js";
@@ -23,7 +28,7 @@ export async function convertChainFile(
   flags: ConvertFlags,
 ): Promise<number> {
   const to = normalizeFormat(flags.to);
-  const from = flags.from ? normalizeFormat(flags.from) : await formatOf(input);
+  const from = flags.from ? normalizeFormat(flags.from) : await formatOfFile(input);
   // A valid file (of any size) in chunks; the whole-file path below names what is wrong with another.
   const lock = await ChainLock.acquire(output);
   let converted: Awaited<ReturnType<typeof convertInChunks>>;
@@ -59,22 +64,6 @@ export async function convertChainFile(
     return 0;
   }
   return convertWhole(input, output, flags, to);
-}
-
-/** The format of a chain file from its first bytes; null when it cannot be read (the whole-file path says why). */
-async function formatOf(path: string): Promise<ChainFormat | null> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      const head = Buffer.alloc(16);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return detectFormat(head.subarray(0, bytesRead));
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return null;
-  }
 }
 
 interface ConvertSummary {

@@ -1,12 +1,12 @@
 /* The work of `blockchain verify` (verify-command.ts loads it when the command runs). */
 
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { type ProofRuleName, proofRuleNamed } from "../core/proof-rules.js";
 import { loadCheckedChainInParallel } from "../storage/chain-load.js";
 import { ChainLoadError } from "../storage/chain-load-error.js";
 import { checkChainFileInChunks } from "../storage/check/chunked-check.js";
-import { codecFor, detectFormat, normalizeFormat } from "../storage/codecs/chain-format.js";
-import { MAX_CHAIN_FILE_BYTES, readChainBytes } from "../storage/file/chain-file.js";
+import { codecFor, normalizeFormat } from "../storage/codecs/chain-format.js";
+import { formatOfFile, MAX_CHAIN_FILE_BYTES, readChainBytes } from "../storage/file/chain-file.js";
 import { hashFilePath, readChainHash } from "../storage/file/hash-file.js";
 import { digestOf } from "../storage/file/running-digest.js";
 import { nativeChainIndex } from "../storage/index/native-chain-index.js";
@@ -55,7 +55,7 @@ export async function verifyChainFile(path: string, flags: VerifyFlags): Promise
     // end or a broken block is read whole below for the exact verdict (up to 4 GiB).
     const format = flags.chainSerialization
       ? normalizeFormat(flags.chainSerialization)
-      : detectFormat(await readHead(path));
+      : ((await formatOfFile(path)) ?? "json");
     const chunked = await checkChainFileInChunks(
       path,
       codecFor(format),
@@ -137,18 +137,6 @@ async function warnIfStale(path: string, digest: string): Promise<void> {
 }
 
 /** The first bytes of a file (its format's magic), or none when it cannot be read (the whole read says why). */
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, "r").catch(() => null);
-  if (handle === null) return Buffer.alloc(0);
-  try {
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 function warn(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
 }

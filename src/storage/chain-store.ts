@@ -14,8 +14,8 @@ import { syncDirectory } from "./file/atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
 import {
   MAX_CHAIN_FILE_BYTES,
-  READ_CHUNK_BYTES,
   readChainBytes,
+  writeAllAt,
   writeChainFile,
 } from "./file/chain-file.js";
 import { ChainLock } from "./file/chain-lock.js";
@@ -207,9 +207,9 @@ export class ChainStore {
     let { indexed, trusted, checked } = await readInChunks();
     const wholeFileMax = opts.wholeFileMax ?? MAX_CHAIN_FILE_BYTES;
     /** A torn last record cut off a file too large to be read whole (its part before it read in chunks). */
-    let tornLarge: { at: number; reason: string } | null = null;
+    let tornLarge: TornLargeTail | null = null;
     if (!trusted && checked === null && (await fileSize(path)) > wholeFileMax) {
-      tornLarge = await tornTailOfLargeFile(path, codec, native);
+      tornLarge = await tornTailOfLargeFile(path, file, codec, native);
       if (tornLarge) ({ indexed, trusted, checked } = await readInChunks(tornLarge.at));
     }
     let loaded!: LoadedChain;
@@ -297,7 +297,7 @@ export class ChainStore {
     }
 
     if (tornLarge) {
-      const copy = await keepTornTail(path, await readTail(path, tornLarge.at));
+      const copy = await keepTornTail(path, tornLarge.bytes);
       warn(
         `${path}: cut off a torn last record at byte offset ${tornLarge.at} (${tornLarge.reason}); ` +
           `${loaded.records.length} block(s) kept; the cut bytes are saved in ${copy}`,
@@ -311,7 +311,7 @@ export class ChainStore {
       marks = await BlockMarks.open(marksFilePath(path));
       if (repair) {
         await handle.truncate(repair.keep);
-        if (repair.append) await writeAll(handle, repair.append, repair.keep);
+        if (repair.append) await writeAllAt(handle, repair.append, repair.keep);
         await handle.sync();
       }
       const store = new ChainStore(
@@ -429,7 +429,7 @@ export class ChainStore {
     try {
       let position = this.size;
       for (const piece of pieces) {
-        await writeAll(this.handle, piece, position);
+        await writeAllAt(this.handle, piece, position);
         position += piece.length;
       }
       await this.handle.datasync();
@@ -634,18 +634,6 @@ async function hasMarks(path: string): Promise<boolean> {
   );
 }
 
-/**
- * Writes all of `bytes` at `position`: one write call may write only part of
- * them, and asks for at most 1 GiB (Node refuses a length past 2^31 - 1).
- */
-async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const length = Math.min(bytes.length - done, READ_CHUNK_BYTES);
-    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
-    done += bytesWritten;
-  }
-}
-
 /** The bytes of `pieces` (one after another) from byte `skip` on, as pieces (views). */
 function piecesFrom(pieces: readonly Buffer[], skip: number): Buffer[] {
   const out: Buffer[] = [];
@@ -670,7 +658,13 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Saves the bytes a load is about to cut off as `<path>.<ISO time>.torn`; returns that path. */
+/** The torn last record of a file too large to be read whole: where it starts, its bytes, what is wrong with it. */
+interface TornLargeTail {
+  at: number;
+  bytes: Buffer;
+  reason: string;
+}
+
 /**
  * Where the torn last record of a file too large to be read whole starts,
  * and what is wrong with it (the codec's own words, as for a smaller file);
@@ -680,37 +674,22 @@ async function exists(path: string): Promise<boolean> {
  */
 async function tornTailOfLargeFile(
   path: string,
+  file: RecordFile,
   codec: ChainCodec,
   native: NativeChainIndex | null,
-): Promise<{ at: number; reason: string } | null> {
+): Promise<TornLargeTail | null> {
   const at = await tornTailStart(path, codec, native);
   if (at === null || at <= codec.header.length) return null;
-  const tail = await readTail(path, at);
-  const sound = codec.soundPart(Buffer.concat([codec.header, tail]), path);
+  // At most one record's bytes (the framing before them is sound).
+  const bytes = file.read(at, await fileSize(path));
+  const sound = codec.soundPart(Buffer.concat([codec.header, bytes]), path);
   if (sound.end !== codec.header.length) return null;
   const reason =
     sound.torn?.reason ?? (sound.completion ? "the last line lacks its newline" : null);
-  return reason === null ? null : { at, reason };
+  return reason === null ? null : { at, bytes, reason };
 }
 
-/** The bytes of a file from `at` to its end: a torn last record, at most one record's size. */
-async function readTail(path: string, at: number): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const length = (await handle.stat()).size - at;
-    const bytes = Buffer.allocUnsafe(Math.max(length, 0));
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, at + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return bytes.subarray(0, done);
-  } finally {
-    await handle.close();
-  }
-}
-
+/** Saves the bytes a load is about to cut off as `<path>.<ISO time>.torn`; returns that path. */
 async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
   let copy = `${path}.${stamp}.torn`;

@@ -8,7 +8,7 @@ import { type ChainCodec, type ChainFormat, codecFor } from "../codecs/chain-for
 import { binaryToJsonLines } from "../codecs/record-transcode.js";
 import { nativeChainIndex } from "../index/native-chain-index.js";
 import { syncDirectory } from "./atomic-write.js";
-import { MAX_CHAIN_FILE_BYTES } from "./chain-file.js";
+import { MAX_CHAIN_FILE_BYTES, writeAllAt } from "./chain-file.js";
 import { CHUNK_BYTES, recordChunks, tornTailStart } from "./record-chunks.js";
 import { newDigest } from "./running-digest.js";
 
@@ -105,10 +105,7 @@ async function writeConverted(
   let bytes = 0;
   const write = async (chunk: Buffer) => {
     outputDigest.update(chunk);
-    for (let done = 0; done < chunk.length; ) {
-      const { bytesWritten } = await target.write(chunk, done, chunk.length - done, bytes + done);
-      done += bytesWritten;
-    }
+    await writeAllAt(target, chunk, bytes);
     bytes += chunk.length;
   };
   try {
