@@ -241,6 +241,14 @@ export class ChainState extends EventEmitter<ChainStateEvents> {
     return this.records.hashBytesAt(index);
   }
 
+  /**
+   * The data ids of the first `count` blocks (16 raw bytes each; a view, valid
+   * until the chain changes): what the chain file's index snapshot keeps.
+   */
+  idBytes(count: number): Buffer {
+    return this.idIndex.idBytes(count);
+  }
+
   /** The data id of block `index`, or undefined past the end. */
   dataIdAt(index: number): string | undefined {
     return this.idIndex.idAt(index);

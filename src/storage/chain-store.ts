@@ -29,7 +29,13 @@ import {
 } from "./file/hash-file.js";
 import { CHUNK_BYTES, tornTailStart } from "./file/record-chunks.js";
 import { RecordFile } from "./file/record-file.js";
-import { digestOf, extendDigest, newDigest, type RunningDigest } from "./file/running-digest.js";
+import {
+  digestOf,
+  digestStateOf,
+  extendDigest,
+  newDigest,
+  type RunningDigest,
+} from "./file/running-digest.js";
 import {
   BlockRecords,
   type RecordRun,
@@ -37,6 +43,12 @@ import {
   type SavedRecords,
 } from "./index/block-records.js";
 import { indexChainFile } from "./index/file-index.js";
+import {
+  indexSnapshotPath,
+  readIndexSnapshot,
+  SNAPSHOT_CHUNK_BYTES,
+  writeIndexSnapshot,
+} from "./index/index-snapshot.js";
 import { type NativeChainIndex, nativeChainIndex } from "./index/native-chain-index.js";
 import type { OffsetList } from "./index/offset-list.js";
 
@@ -76,7 +88,24 @@ export interface ChainStoreOptions {
    * cut in chunks, other damage refused. Smaller for tests.
    */
   wholeFileMax?: number;
+  /**
+   * The smallest chain file whose index is kept on disk when the node stops
+   * (writeIndexSnapshot; default BLOCKCHAIN_INDEX_SNAPSHOT_BYTES, else 64
+   * MiB): below it the file is indexed at start faster than a snapshot is checked.
+   */
+  indexSnapshotMinBytes?: number;
   logger?: { warn(msg: string): void };
+}
+
+/** The environment variable that sets indexSnapshotMinBytes for a node. */
+export const INDEX_SNAPSHOT_BYTES_ENV = "BLOCKCHAIN_INDEX_SNAPSHOT_BYTES";
+
+function indexSnapshotMinBytes(opts: ChainStoreOptions): number {
+  if (opts.indexSnapshotMinBytes !== undefined) return opts.indexSnapshotMinBytes;
+  const set = Number(process.env[INDEX_SNAPSHOT_BYTES_ENV]);
+  return process.env[INDEX_SNAPSHOT_BYTES_ENV] && Number.isSafeInteger(set) && set >= 0
+    ? set
+    : 2 * SNAPSHOT_CHUNK_BYTES;
 }
 
 export interface OpenedChainStore {
@@ -89,6 +118,8 @@ export interface OpenedChainStore {
   readonly chain: Block[];
   /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
   warnings: string[];
+  /** Whether the index came from the snapshot a clean stop left (index-snapshot.ts), or why not. */
+  indexSnapshot: { used: true } | { used: false; why: string };
 }
 
 /** Bytes of a block hash. */
@@ -116,6 +147,7 @@ export class ChainStore {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private ownsHash = true;
+  private snapshotMinBytes = 2 * SNAPSHOT_CHUNK_BYTES;
 
   private constructor(
     readonly path: string,
@@ -204,7 +236,16 @@ export class ChainStore {
         : await checkChainFileInChunks(path, codec, validation, native, true, CHUNK_BYTES, limit);
       return { indexed, trusted, checked };
     };
-    let { indexed, trusted, checked } = await readInChunks();
+    // A clean stop left the index on disk: when it was written for these very bytes (checked
+    // chunk by chunk on every core), the file is not read in one stream again.
+    const snapshot =
+      !opts.verifyAll && stored !== null && !withMarks
+        ? await readIndexSnapshot(path, opts.format, stored, native)
+        : "the .hash or the marks are missing, or every block is checked";
+    let { indexed, trusted, checked } =
+      typeof snapshot === "string"
+        ? await readInChunks()
+        : { indexed: snapshot, trusted: true, checked: null };
     const wholeFileMax = opts.wholeFileMax ?? MAX_CHAIN_FILE_BYTES;
     /** A torn last record cut off a file too large to be read whole (its part before it read in chunks). */
     let tornLarge: TornLargeTail | null = null;
@@ -325,6 +366,7 @@ export class ChainStore {
         size,
         hasher,
       );
+      store.snapshotMinBytes = indexSnapshotMinBytes(opts);
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
@@ -334,6 +376,8 @@ export class ChainStore {
         loaded: result,
         trusted,
         warnings,
+        indexSnapshot:
+          typeof snapshot === "string" ? { used: false, why: snapshot } : { used: true },
         get chain() {
           return Array.from({ length: result.records.length }, (_, i) =>
             result.records.blockAt(i),
@@ -375,6 +419,35 @@ export class ChainStore {
     // Saves run one after another; a failed one must not block the next.
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Keeps the file's index on disk for the next start (index-snapshot.ts),
+   * after the saves queued so far: `ids` are the data ids of the file's
+   * blocks (16 raw bytes each), which the caller must know to be exactly
+   * the saved ones (nothing unsaved). Gives why none was written: the file
+   * is small, the digest is node:crypto's, the store is closed.
+   */
+  async writeIndexSnapshot(ids: Buffer, chunkBytes = SNAPSHOT_CHUNK_BYTES): Promise<string | null> {
+    await this.queue;
+    if (this.closed) return "the chain store is closed";
+    if (this.size < this.snapshotMinBytes) return "the chain file is small";
+    if (ids.length < this.offsets.length * 16) return "fewer ids than blocks";
+    const state = digestStateOf(this.hasher);
+    if (state === null) return "the native addon is not built";
+    return writeIndexSnapshot(
+      this.path,
+      {
+        format: this.format,
+        size: this.size,
+        digest: this.digest(),
+        state,
+        starts: this.offsets,
+        ids,
+      },
+      undefined,
+      chunkBytes,
+    );
   }
 
   /** Waits for pending saves, closes the file and releases its lock. */
@@ -700,7 +773,8 @@ async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
 
 /**
  * Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
- * path. A .hash (and its marks) that vouches for another chain file beside it stays.
+ * path. A .hash (and its marks) that vouches for another chain file beside it stays; the
+ * index snapshot (named after the full chain path) is always this file's.
  */
 async function moveToBackup(path: string): Promise<string> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
@@ -708,8 +782,8 @@ async function moveToBackup(path: string): Promise<string> {
   for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
   const ownsHash = (await readChainHash(path)).otherOwner === null;
   await rename(path, backup);
-  const besides = [hashFilePath(path), hashOwnerPath(path), marksFilePath(path)];
-  for (const beside of ownsHash ? besides : []) {
+  const hashes = [hashFilePath(path), hashOwnerPath(path), marksFilePath(path)];
+  for (const beside of [...(ownsHash ? hashes : []), indexSnapshotPath(path)]) {
     if (await exists(beside)) await rename(beside, `${beside}${backup.slice(path.length)}`);
   }
   await syncDirectory(dirname(path));

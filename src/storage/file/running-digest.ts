@@ -18,6 +18,13 @@ export interface NativeFileDigest {
   /** As digestUpdateAsync, queued before the earlier ones are done: they run in the order queued. */
   digestUpdateChained?(state: Buffer, bytes: Uint8Array, done: (err: string | null) => void): void;
   digestFinal(state: Buffer): Buffer;
+  /** The SHA-256 of `length` bytes of the open file `fd` from `offset` on, read and hashed in the thread pool. */
+  digestFileRange?(
+    fd: number,
+    offset: number,
+    length: number,
+    done: (err: string | null, digest: Buffer | null) => void,
+  ): void;
 }
 
 /**
@@ -45,10 +52,13 @@ class CryptoDigest implements RunningDigest {
 }
 
 class NativeDigest implements RunningDigest {
-  private readonly state: Buffer;
+  readonly state: Buffer;
 
-  constructor(private readonly native: NativeFileDigest) {
-    this.state = native.digestCreate();
+  constructor(
+    private readonly native: NativeFileDigest,
+    state: Buffer = native.digestCreate(),
+  ) {
+    this.state = state;
   }
 
   update(bytes: Uint8Array): void {
@@ -83,6 +93,73 @@ class NativeDigest implements RunningDigest {
 /** An empty running digest (the addon's where given, else node:crypto's). */
 export function newDigest(native: NativeFileDigest | null = nativeFileDigest()): RunningDigest {
   return native ? new NativeDigest(native) : new CryptoDigest();
+}
+
+/**
+ * The state of a running digest as bytes (the addon's), to be taken up again
+ * by digestFromState in another process on this machine; null for
+ * node:crypto's, whose state cannot leave it.
+ */
+export function digestStateOf(digest: RunningDigest): Buffer | null {
+  return digest instanceof NativeDigest ? Buffer.from(digest.state) : null;
+}
+
+/**
+ * A running digest going on from `state` (from digestStateOf, copied), or null
+ * when the addon cannot take it (not built, turned off, another layout).
+ */
+export function digestFromState(
+  state: Buffer,
+  native: NativeFileDigest | null = nativeFileDigest(),
+): RunningDigest | null {
+  if (!native) return null;
+  const digest = new NativeDigest(native, Buffer.from(state));
+  try {
+    digest.hex();
+  } catch {
+    return null;
+  }
+  return digest;
+}
+
+/**
+ * The SHA-256 of each of `ranges` of the open file `fd`, read and hashed in
+ * the thread pool (one range a pool thread: the ranges digest side by side);
+ * null where the addon cannot (the caller then reads and hashes the file
+ * itself).
+ */
+export function digestFileRanges(
+  fd: number,
+  ranges: readonly { offset: number; length: number }[],
+  native: NativeFileDigest | null = nativeFileDigest(),
+): Promise<Buffer>[] | null {
+  const digestRange = native?.digestFileRange;
+  if (!native || !digestRange) return null;
+  return ranges.map(
+    ({ offset, length }) =>
+      new Promise<Buffer>((resolve, reject) =>
+        digestRange.call(native, fd, offset, length, (err, digest) =>
+          err === null && digest !== null ? resolve(digest) : reject(new Error(err ?? "no digest")),
+        ),
+      ),
+  );
+}
+
+/**
+ * The SHA-256 of each of `pieces` (buffers that must not change until the
+ * promises settle): in the thread pool side by side with the addon, else here
+ * and now.
+ */
+export function digestPieces(
+  pieces: readonly Uint8Array[],
+  native: NativeFileDigest | null = nativeFileDigest(),
+): Promise<Buffer>[] {
+  return pieces.map(async (piece) => {
+    if (!native) return createHash("sha256").update(piece).digest();
+    const digest = new NativeDigest(native);
+    await digest.updateAsync(piece);
+    return native.digestFinal(digest.state);
+  });
 }
 
 /**

@@ -87,6 +87,11 @@ export class IdIndex {
       : this.placeAll(count, first);
   }
 
+  /** The ids of the first `count` blocks, 16 raw bytes each (a view, valid until the next change). */
+  idBytes(count = this.count): Buffer {
+    return this.ids.subarray(0, Math.min(count, this.count) * ID_BYTES);
+  }
+
   /** How many blocks' ids it holds (the chain's length). */
   get size(): number {
     return this.count;

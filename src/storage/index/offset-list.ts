@@ -25,6 +25,20 @@ export class OffsetList {
     return new OffsetList(offsets);
   }
 
+  /** A list from what `parts` gave (its low words taken, not copied): an index kept on disk. */
+  static fromParts(low: Uint32Array, wraps: readonly number[]): OffsetList {
+    const list = new OffsetList();
+    list.low = low;
+    list.count = low.length;
+    list.wraps.push(...wraps);
+    return list;
+  }
+
+  /** The low 32 bits of each offset (a view, not a copy) and where the high part goes up. */
+  parts(): { low: Uint32Array; wraps: readonly number[] } {
+    return { low: this.low.subarray(0, this.count), wraps: [...this.wraps] };
+  }
+
   get length(): number {
     return this.count;
   }
