@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { ChainFormat } from "../codecs/chain-format.js";
@@ -190,6 +190,11 @@ export async function readIndexSnapshot(
     if (header.header.digest !== digest) return "it was written for another digest";
     const size = (await stat(chainPath)).size;
     if (header.header.size !== size) return "the chain file's size changed";
+    // Before its body is read into buffers of the size its header gives.
+    const body = fstatSync(fd).size - header.bodyAt;
+    const expected = header.header.count * (OFFSET_BYTES + ID_BYTES);
+    if (body !== expected)
+      return `it is ${body < expected ? "shorter" : "longer"} than its header says`;
     const running = digestFromState(Buffer.from(header.header.state, "hex"), native);
     if (running === null || running.hex() !== digest) return "its digest state does not match";
     return await loadChecked(
@@ -201,6 +206,9 @@ export async function readIndexSnapshot(
       native,
       running,
     );
+  } catch (err) {
+    // A snapshot that cannot be read (a folder at its path, an I/O error) only costs the start its speed.
+    return `it could not be read: ${(err as Error).message}`;
   } finally {
     closeSync(fd);
   }
@@ -230,13 +238,16 @@ async function loadChecked(
       ...digestPieces(piecesOf(offsets, chunkBytes), native),
       ...digestPieces(piecesOf(ids, chunkBytes), native),
     ];
-    // This thread's share while the pool hashes: the id table.
+    // This thread's share while the pool hashes: the id table, and the offsets checked against
+    // the wraps (which no digest covers) and the file.
     const { index: idIndex, duplicate } = IdIndex.fromIds(ids, count, nativeIndex);
+    const offsetsFit = offsetsFitFile(low, header.wraps, size);
     const [chunkDigests, bodyDigests] = await Promise.all([settleAll(chunks), settleAll(body)]);
     const changed = chunkDigests.findIndex((d, i) => hex(d) !== header.chunks[i]);
     if (changed >= 0) return `chunk ${changed} of the chain file changed`;
     const listed = [...header.offsetDigests, ...header.idDigests];
     if (bodyDigests.some((d, i) => hex(d) !== listed[i])) return "its body is damaged";
+    if (!offsetsFit) return "its offsets do not rise through the chain file";
     if (duplicate >= 0) return "its ids repeat";
     const starts = OffsetList.fromParts(low, header.wraps);
     return {
@@ -295,6 +306,31 @@ function wellFormed(h: SnapshotHeader): boolean {
     hexes(h.offsetDigests, pieceCount(h.count * OFFSET_BYTES, h.chunkBytes)) &&
     hexes(h.idDigests, pieceCount(h.count * ID_BYTES, h.chunkBytes))
   );
+}
+
+/**
+ * Whether the offsets that `low` and `wraps` make (as OffsetList.fromParts
+ * reads them) rise from record to record and stay inside a file of `size`
+ * bytes: the header's wraps are covered by no digest, and a wrong one would
+ * send every read past it outside the file, or make every later save throw.
+ * A wrap may sit just past the last record (the next one starts past that
+ * multiple of 4 GiB), not further.
+ */
+function offsetsFitFile(low: Uint32Array, wraps: readonly number[], size: number): boolean {
+  if (wraps.length * 2 ** 32 > size) return false;
+  for (let k = 0; k < wraps.length; k++) {
+    const at = wraps[k] as number;
+    if (at < 1 || at > low.length || (k > 0 && at < (wraps[k - 1] as number))) return false;
+  }
+  let high = 0;
+  let previous = -1;
+  for (let i = 0; i < low.length; i++) {
+    while (high < wraps.length && (wraps[high] as number) <= i) high++;
+    const offset = high * 2 ** 32 + (low[i] as number);
+    if (offset <= previous) return false;
+    previous = offset;
+  }
+  return previous < size;
 }
 
 /** The chunks the chain file is checked in: [k * chunkBytes, (k + 1) * chunkBytes), the last one shorter. */
