@@ -176,6 +176,9 @@ export async function readIndexSnapshot(
 ): Promise<SnapshotIndex | string> {
   if (endianness() !== "LE") return "this machine is big-endian";
   if (native === null) return "the native addon is not built";
+  // Without it no chunk of the chain file would be checked (an addon built before it).
+  if (typeof native.digestFileRange !== "function")
+    return "the native addon cannot hash file ranges";
   const path = indexSnapshotPath(chainPath);
   let fd: number;
   try {
@@ -226,7 +229,11 @@ async function loadChecked(
   const { count, size, chunkBytes } = header;
   const chain = await open(chainPath, "r");
   // Queued first: the pool hashes the chain file while this thread reads the body.
-  const chunks = digestFileRanges(chain.fd, chunkRanges(size, chunkBytes), native) ?? [];
+  const chunks = digestFileRanges(chain.fd, chunkRanges(size, chunkBytes), native);
+  if (chunks === null) {
+    await chain.close();
+    return "the native addon cannot hash file ranges";
+  }
   try {
     const low = new Uint32Array(count);
     const offsets = Buffer.from(low.buffer, 0, count * OFFSET_BYTES);
