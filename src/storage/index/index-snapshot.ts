@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { open, rename, rm, stat } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { ChainFormat } from "../codecs/chain-format.js";
@@ -50,6 +50,8 @@ const OFFSET_BYTES = 4;
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024 * 1024;
 /** The smallest chunk a header may name. */
 const MIN_CHUNK_BYTES = 4096;
+/** How the snapshot is opened to be read: a named pipe at its path must not block the open. */
+const NOT_BLOCKED = constants.O_RDONLY | constants.O_NONBLOCK;
 /** The largest header read (a chain file of 1 TB lists 30,000 chunk digests). */
 const MAX_HEADER_BYTES = 8 * 1024 * 1024;
 
@@ -182,11 +184,13 @@ export async function readIndexSnapshot(
   const path = indexSnapshotPath(chainPath);
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Not blocked by a named pipe there (a regular file reads the same).
+    fd = openSync(path, NOT_BLOCKED);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? "none" : (err as Error).message;
   }
   try {
+    if (!fstatSync(fd).isFile()) return "it is not a file";
     const header = readHeader(fd);
     if (typeof header === "string") return header;
     if (header.header.format !== format) return `it is of the ${header.header.format} file`;
@@ -384,11 +388,12 @@ function hex(digest: Buffer): string {
 async function isSnapshotOrAbsent(path: string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, "r");
+    handle = await open(path, NOT_BLOCKED);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT";
   }
   try {
+    if (!(await handle.stat()).isFile()) return false;
     const head = Buffer.alloc(MAGIC.length);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     return bytesRead === head.length && head.equals(MAGIC);
