@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { closeSync, constants, openSync } from "node:fs";
 import { cp, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -628,6 +630,46 @@ test("an addon that cannot hash file ranges (an older build) gets no snapshot us
       String(await readIndexSnapshot(path, "json", digest, null)),
       /chunk \d+ of the chain file changed/,
     );
+  });
+});
+
+test("a named pipe at the snapshot's path neither hangs a start nor a clean stop's write", {
+  skip: SKIP,
+}, async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "chain.dat");
+    const made = spawnSync("mkfifo", [indexSnapshotPath(path)]);
+    assert.equal(made.status, 0, String(made.stderr));
+    // Should either hang, its write end opened and closed lets the blocked open go on.
+    const unblock = () => {
+      try {
+        closeSync(openSync(indexSnapshotPath(path), constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // Nobody reads it: nothing is blocked.
+      }
+    };
+    const deadline = <T>(promise: Promise<T>, what: string) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          unblock();
+          reject(new Error(`${what} did not end within 20 s`));
+        }, 20_000);
+        promise.then(resolve, reject).finally(() => clearTimeout(timer));
+      });
+    const { store } = await ChainStore.open(path, options("json"));
+    try {
+      await store.save(CHAIN, 1);
+      assert.match(
+        (await deadline(store.writeIndexSnapshot(idsOf(CHAIN), CHUNK), "the write")) ?? "",
+        /is not an index snapshot/,
+      );
+    } finally {
+      await store.close();
+    }
+    const opened = await deadline(openClosed(path, "json"), "the start");
+    assert.equal(opened.indexSnapshot.used, false);
+    assert.match((opened.indexSnapshot as { why: string }).why, /not a file/);
+    assertLoadedChain(opened, CHAIN, "beside a named pipe");
   });
 });
 
