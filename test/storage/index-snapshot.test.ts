@@ -208,7 +208,9 @@ for (const format of FORMATS) {
       const at = (starts[index] as number) + record.indexOf(Buffer.from(message, "utf8"));
       const chunk = Math.floor(at / CHUNK);
 
-      // (1) One byte flipped (the chain is then broken): what a start without the snapshot says.
+      // (1) One byte flipped: the chain is then broken, so the full check (the .hash no longer
+      // matches) stops first, exactly as without the snapshot: JSON names the next block, whose
+      // previous_hash no longer links; binary the record, whose CRC fails.
       const flipped = Buffer.from(saved);
       flipped[at] = (flipped[at] as number) ^ 0x01;
       await writeFile(path, flipped);
@@ -219,7 +221,10 @@ for (const format of FORMATS) {
       const copy = await twin(dir, "without");
       await rm(indexSnapshotPath(join(copy, "chain.dat")));
       const flippedOutcome = await outcome(path, format);
-      assert.ok("code" in flippedOutcome, "a changed file is refused");
+      assert.deepEqual(
+        "code" in flippedOutcome && [flippedOutcome.code, flippedOutcome.index],
+        format === "json" ? ["INVALID_CHAIN", index + 1] : ["BAD_CRC", index],
+      );
       assert.deepEqual(flippedOutcome, await outcome(join(copy, "chain.dat"), format));
       const accepted = { acceptModifiedChain: true };
       assert.deepEqual(
