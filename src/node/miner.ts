@@ -261,6 +261,7 @@ export class Miner implements NodeApi {
         verifyAll: o.verifyChain,
         acceptModifiedChain: o.acceptModifiedChain,
         maxMessageBytes: o.maxMessageBytes,
+        indexSnapshotMinBytes: o.indexSnapshotBytes,
         logger,
       });
       opened.push(() => store.close());

@@ -89,23 +89,11 @@ export interface ChainStoreOptions {
    */
   wholeFileMax?: number;
   /**
-   * The smallest chain file whose index is kept on disk when the node stops
-   * (writeIndexSnapshot; default BLOCKCHAIN_INDEX_SNAPSHOT_BYTES, else 64
-   * MiB): below it the file is indexed at start faster than a snapshot is checked.
+   * The smallest chain file whose index writeIndexSnapshot keeps on disk
+   * (default 64 MiB; the node's `indexSnapshotBytes`).
    */
   indexSnapshotMinBytes?: number;
   logger?: { warn(msg: string): void };
-}
-
-/** The environment variable that sets indexSnapshotMinBytes for a node. */
-export const INDEX_SNAPSHOT_BYTES_ENV = "BLOCKCHAIN_INDEX_SNAPSHOT_BYTES";
-
-function indexSnapshotMinBytes(opts: ChainStoreOptions): number {
-  if (opts.indexSnapshotMinBytes !== undefined) return opts.indexSnapshotMinBytes;
-  const set = Number(process.env[INDEX_SNAPSHOT_BYTES_ENV]);
-  return process.env[INDEX_SNAPSHOT_BYTES_ENV] && Number.isSafeInteger(set) && set >= 0
-    ? set
-    : 2 * SNAPSHOT_CHUNK_BYTES;
 }
 
 export interface OpenedChainStore {
@@ -366,7 +354,7 @@ export class ChainStore {
         size,
         hasher,
       );
-      store.snapshotMinBytes = indexSnapshotMinBytes(opts);
+      store.snapshotMinBytes = opts.indexSnapshotMinBytes ?? 2 * SNAPSHOT_CHUNK_BYTES;
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
