@@ -10,14 +10,9 @@ import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-lo
 import { ChainLoadError } from "./chain-load-error.js";
 import { checkChainFileInChunks } from "./check/chunked-check.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./codecs/chain-format.js";
-import { syncDirectory } from "./file/atomic-write.js";
+import { syncDirectory, writeAllAt } from "./file/atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
-import {
-  MAX_CHAIN_FILE_BYTES,
-  readChainBytes,
-  writeAllAt,
-  writeChainFile,
-} from "./file/chain-file.js";
+import { MAX_CHAIN_FILE_BYTES, readChainBytes, writeChainFile } from "./file/chain-file.js";
 import { ChainLock } from "./file/chain-lock.js";
 import {
   type ChainHash,

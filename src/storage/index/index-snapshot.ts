@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { ChainFormat } from "../codecs/chain-format.js";
+import { writeFileAtomic } from "../file/atomic-write.js";
 import {
   digestFileRanges,
   digestFromState,
@@ -90,9 +91,7 @@ export interface SnapshotContent {
 }
 
 /**
- * Writes the snapshot of `chainPath` (a temp file renamed over the old one;
- * not fsynced: a snapshot lost or torn by a crash fails its digests and is
- * not used). Gives why it wrote none: no addon to hash the file in the pool,
+ * Writes the snapshot of `chainPath` (a temp file renamed over the old one). Gives why it wrote none: no addon to hash the file in the pool,
  * a big-endian machine, or a file at the snapshot's path that is not one.
  */
 export async function writeIndexSnapshot(
@@ -137,21 +136,13 @@ export async function writeIndexSnapshot(
   const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length, 0);
-  // One name: the chain's lock makes this node its only writer, and a temp file left by a
-  // node killed while writing (200 MB at 10M blocks) is written over, not piled up.
-  const temp = `${path}.tmp`;
-  try {
-    const handle = await open(temp, "w");
-    try {
-      await handle.writev([MAGIC, length, headerBytes, offsets, ids]);
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  // Not fsynced: a snapshot lost or torn by a crash fails its digests. One temp name: the
+  // chain's lock makes this node its only writer, and a temp file left by a node killed while
+  // writing (200 MB at 10M blocks) is written over by the next stop, not piled up.
+  await writeFileAtomic(path, [MAGIC, length, headerBytes, offsets, ids], {
+    durable: false,
+    temp: `${path}.tmp`,
+  });
   return null;
 }
 
