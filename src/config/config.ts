@@ -96,10 +96,10 @@ export const DEFAULTS = Object.freeze({
   syncSaveBytes: 64 * 1024 * 1024,
   /**
    * The smallest chain file whose index a clean stop keeps on disk
-   * (`indexSnapshotBytes`, BLOCKCHAIN_INDEX_SNAPSHOT_BYTES): below it, the file
-   * is read and indexed at start in about the time the snapshot takes to check.
+   * (`indexSnapshotBytes`, BLOCKCHAIN_INDEX_SNAPSHOT_BYTES): every one, so that
+   * small and large chains start on the same path; a large number turns it off.
    */
-  indexSnapshotBytes: 64 * 1024 * 1024,
+  indexSnapshotBytes: 0,
   /** Most chain syncs running at once, each with its own peer. */
   maxConcurrentSyncs: 3,
   /** A sync waits this long at most for the one running (one at a time unless one is slow). */

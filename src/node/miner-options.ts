@@ -63,7 +63,7 @@ export interface MinerOptions {
   /**
    * The smallest chain file whose index a clean stop keeps on disk
    * (`<chain>.index`) for a faster next start. Default the environment's
-   * BLOCKCHAIN_INDEX_SNAPSHOT_BYTES, else 64 MiB.
+   * BLOCKCHAIN_INDEX_SNAPSHOT_BYTES, else 0 (every chain file).
    */
   indexSnapshotBytes?: number;
 }

@@ -85,7 +85,7 @@ export interface ChainStoreOptions {
   wholeFileMax?: number;
   /**
    * The smallest chain file whose index writeIndexSnapshot keeps on disk
-   * (default 64 MiB; the node's `indexSnapshotBytes`).
+   * (default 0: every one; the node's `indexSnapshotBytes`).
    */
   indexSnapshotMinBytes?: number;
   logger?: { warn(msg: string): void };
@@ -130,7 +130,7 @@ export class ChainStore {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private ownsHash = true;
-  private snapshotMinBytes = 2 * SNAPSHOT_CHUNK_BYTES;
+  private snapshotMinBytes = 0;
 
   private constructor(
     readonly path: string,
@@ -349,7 +349,7 @@ export class ChainStore {
         size,
         hasher,
       );
-      store.snapshotMinBytes = opts.indexSnapshotMinBytes ?? 2 * SNAPSHOT_CHUNK_BYTES;
+      store.snapshotMinBytes = opts.indexSnapshotMinBytes ?? 0;
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
