@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { endianness } from "node:os";
 import type { ChainFormat } from "../codecs/chain-format.js";
@@ -27,6 +28,7 @@ import { OffsetList } from "./offset-list.js";
  *   "BCINDEX1"                 8 bytes
  *   header length              4 bytes (u32)
  *   header                     JSON, UTF-8 (SnapshotHeader)
+ *   the header's SHA-256       32 bytes
  *   offsets                    count x 4 bytes: the low 32 bits of where each record starts
  *   ids                        count x 16 bytes: each block's data id
  *
@@ -47,6 +49,7 @@ const MAGIC = Buffer.from("BCINDEX1", "latin1");
 const VERSION = 1;
 const ID_BYTES = 16;
 const OFFSET_BYTES = 4;
+const DIGEST_BYTES = 32;
 /** The chain file is checked in chunks of this size, one per pool thread at a time (smaller in tests). */
 export const SNAPSHOT_CHUNK_BYTES = 32 * 1024 * 1024;
 /** The smallest chunk a header may name. */
@@ -139,7 +142,8 @@ export async function writeIndexSnapshot(
   // Not fsynced: a snapshot lost or torn by a crash fails its digests. One temp name: the
   // chain's lock makes this node its only writer, and a temp file left by a node killed while
   // writing (200 MB at 10M blocks) is written over by the next stop, not piled up.
-  await writeFileAtomic(path, [MAGIC, length, headerBytes, offsets, ids], {
+  const headerDigest = createHash("sha256").update(headerBytes).digest();
+  await writeFileAtomic(path, [MAGIC, length, headerBytes, headerDigest, offsets, ids], {
     durable: false,
     temp: `${path}.tmp`,
   });
@@ -253,16 +257,23 @@ function readHeader(fd: number): { header: SnapshotHeader; bodyAt: number } | st
   }
   const length = head.readUInt32LE(MAGIC.length);
   if (length > MAX_HEADER_BYTES) return "its header is too long";
-  const bytes = Buffer.alloc(length);
+  const bytes = Buffer.alloc(length + DIGEST_BYTES);
   if (!readFully(fd, bytes, head.length)) return "it is shorter than its header says";
+  const listed = bytes.subarray(length);
+  if (!createHash("sha256").update(bytes.subarray(0, length)).digest().equals(listed)) {
+    return "its header is damaged";
+  }
   let header: SnapshotHeader;
   try {
-    header = JSON.parse(bytes.toString("utf8")) as SnapshotHeader;
+    header = JSON.parse(bytes.toString("utf8", 0, length)) as SnapshotHeader;
   } catch {
     return "its header is not JSON";
   }
   if (!wellFormed(header)) return "its header is not one this version writes";
-  return { header, bodyAt: head.length + length };
+  const bodyAt = head.length + bytes.length;
+  const expected = bodyAt + header.count * (OFFSET_BYTES + ID_BYTES);
+  if (fstatSync(fd).size !== expected) return "its size is not the one its header gives";
+  return { header, bodyAt };
 }
 
 function wellFormed(h: SnapshotHeader): boolean {
@@ -283,7 +294,7 @@ function wellFormed(h: SnapshotHeader): boolean {
     typeof h.digest === "string" &&
     typeof h.state === "string" &&
     Array.isArray(h.wraps) &&
-    h.wraps.every(whole) &&
+    h.wraps.every((at, k) => whole(at) && at <= h.count && at >= (h.wraps[k - 1] ?? 0)) &&
     hexes(h.chunks, pieceCount(h.size, h.chunkBytes)) &&
     hexes(h.offsetDigests, pieceCount(h.count * OFFSET_BYTES, h.chunkBytes)) &&
     hexes(h.idDigests, pieceCount(h.count * ID_BYTES, h.chunkBytes))
