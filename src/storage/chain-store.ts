@@ -37,7 +37,7 @@ import {
   recordRun,
   type SavedRecords,
 } from "./index/block-records.js";
-import { indexChainFile } from "./index/file-index.js";
+import { type IndexedFile, indexChainFile, indexChainFileAfter } from "./index/file-index.js";
 import {
   indexSnapshotPath,
   readIndexSnapshot,
@@ -101,8 +101,11 @@ export interface OpenedChainStore {
   readonly chain: Block[];
   /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
   warnings: string[];
-  /** Whether the index came from the snapshot a clean stop left (index-snapshot.ts), or why not. */
-  indexSnapshot: { used: true } | { used: false; why: string };
+  /**
+   * Whether the index came from the snapshot a clean stop left (index-snapshot.ts),
+   * with how many blocks were read from the file after the part it covers, or why not.
+   */
+  indexSnapshot: { used: true; blocksAfter: number } | { used: false; why: string };
 }
 
 /** Bytes of a block hash. */
@@ -223,12 +226,12 @@ export class ChainStore {
     // chunk by chunk on every core), the file is not read in one stream again.
     const snapshot =
       !opts.verifyAll && stored !== null && !withMarks
-        ? await readIndexSnapshot(path, opts.format, stored, native)
-        : "the .hash or the marks are missing, or every block is checked";
+        ? await indexFromSnapshot(path, codec, stored, native)
+        : { why: "the .hash or the marks are missing, or every block is checked" };
     let { indexed, trusted, checked } =
-      typeof snapshot === "string"
+      "why" in snapshot
         ? await readInChunks()
-        : { indexed: snapshot, trusted: true, checked: null };
+        : { indexed: snapshot.indexed, trusted: true, checked: null };
     const wholeFileMax = opts.wholeFileMax ?? MAX_CHAIN_FILE_BYTES;
     /** A torn last record cut off a file too large to be read whole (its part before it read in chunks). */
     let tornLarge: TornLargeTail | null = null;
@@ -360,7 +363,9 @@ export class ChainStore {
         trusted,
         warnings,
         indexSnapshot:
-          typeof snapshot === "string" ? { used: false, why: snapshot } : { used: true },
+          "why" in snapshot
+            ? { used: false, why: snapshot.why }
+            : { used: true, blocksAfter: snapshot.blocksAfter },
         get chain() {
           return Array.from({ length: result.records.length }, (_, i) =>
             result.records.blockAt(i),
@@ -676,6 +681,33 @@ function marksView(records: BlockRecords, marks: Buffer | null, unmarked: number
     (records.hashBytesAt(index) as Buffer).copy(marks, index * MARK_BYTES, 0, MARK_BYTES);
   }
   return { length, hashPrefixes: () => marks.subarray(0, length * MARK_BYTES) };
+}
+
+/**
+ * The vouched-for index of a chain file from the snapshot its last clean stop
+ * left, when the file's bytes are the ones the `.hash` holds (`stored`): the
+ * snapshot's own (every chunk checked), or, for a file that grew since (saves,
+ * then a crash before the next clean stop), that index and digest carried on
+ * over the records after it, which must come to `stored`. Else why not: the
+ * caller then reads the whole file.
+ */
+async function indexFromSnapshot(
+  path: string,
+  codec: ChainCodec,
+  stored: string,
+  native: NativeChainIndex | null,
+): Promise<{ indexed: IndexedFile; blocksAfter: number } | { why: string }> {
+  const snapshot = await readIndexSnapshot(path, codec.format, stored, native);
+  if (typeof snapshot === "string") return { why: snapshot };
+  const count = snapshot.index.count;
+  if (snapshot.digestHex === stored && snapshot.index.size === (await fileSize(path))) {
+    return { indexed: snapshot, blocksAfter: 0 };
+  }
+  const grown = await indexChainFileAfter(path, codec, native, snapshot);
+  if (grown === null || grown.digest.hex() !== stored) {
+    return { why: "the file changed after the part it covers, or its .hash does not cover it" };
+  }
+  return { indexed: grown, blocksAfter: grown.index.count - count };
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -150,19 +150,28 @@ export async function writeIndexSnapshot(
   return null;
 }
 
-/** A chain file's index taken from its snapshot, and the running digest after the file. */
+/**
+ * A chain file's index taken from its snapshot, and the running digest after
+ * the bytes it covers: the whole file, or (`digestHex` not the `.hash`'s, the
+ * file longer) the file as it was at the snapshot, more records after it.
+ */
 export interface SnapshotIndex {
   index: FileIndex;
   digest: RunningDigest;
+  /** The SHA-256 of the bytes the snapshot covers (the file's first index.size). */
+  digestHex: string;
 }
 
 /**
- * The index of `chainPath` from its snapshot, when the snapshot was written
- * for the file as it is now and for the digest its `.hash` holds (`digest`);
- * else why not (none, another digest, a changed chunk, a damaged snapshot):
- * the caller then indexes the file itself, and judges it as always. The
- * chain's chunks are hashed in the thread pool while this thread reads the
- * snapshot's body and builds the id table from it.
+ * The index of `chainPath` from its snapshot, when the file's bytes that the
+ * snapshot covers are the ones it was written for (every chunk's SHA-256 as
+ * listed): the whole file, with the digest its `.hash` holds (`digest`), or
+ * the start of a file that grew since (saves after the snapshot, then a
+ * crash): the caller then reads the rest and compares the digest it comes
+ * to. Else why not (none, another digest, a changed chunk, a damaged
+ * snapshot): the caller then indexes the file itself, and judges it as
+ * always. The chain's chunks are hashed in the thread pool while this thread
+ * reads the snapshot's body and builds the id table from it.
  */
 export async function readIndexSnapshot(
   chainPath: string,
@@ -184,11 +193,15 @@ export async function readIndexSnapshot(
     const header = readHeader(fd);
     if (typeof header === "string") return header;
     if (header.header.format !== format) return `it is of the ${header.header.format} file`;
-    if (header.header.digest !== digest) return "it was written for another digest";
     const size = (await stat(chainPath)).size;
-    if (header.header.size !== size) return "the chain file's size changed";
+    if (header.header.size > size) return "the chain file is shorter than it was";
+    if (header.header.size === size && header.header.digest !== digest) {
+      return "it was written for another digest";
+    }
     const running = digestFromState(Buffer.from(header.header.state, "hex"), native);
-    if (running === null || running.hex() !== digest) return "its digest state does not match";
+    if (running === null || running.hex() !== header.header.digest) {
+      return "its digest state does not match";
+    }
     return await loadChecked(
       chainPath,
       fd,
@@ -239,6 +252,7 @@ async function loadChecked(
     return {
       index: { starts, ids, idIndex, duplicate, count, size, marks: null, unmarked: [] },
       digest: running,
+      digestHex: header.digest,
     };
   } catch (err) {
     return `it could not be read: ${(err as Error).message}`;
