@@ -216,24 +216,34 @@ async function runMiner(chainPath: string, flags: StartFlags): Promise<void> {
       ...(flags.tlsCa ? { tlsCaFile: flags.tlsCa } : {}),
     },
   });
+  // The signals are taken before the node starts, not after it says it listens: a parent that
+  // sends SIGTERM as soon as it reads "listening on" must get a clean stop (the chain saved, the
+  // lock released), never the default exit. A signal during the start stops the node once started.
+  let started = false;
+  let stopping = false;
+  let stopNow: () => void = () => undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    if (started) stopNow();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   await node.start();
+  started = true;
   process.stdout.write(`listening on ${node.url}\n`);
   await new Promise<void>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`${signal} again: exiting without waiting\n`);
-        process.exit(1);
-      }
-      stopping = true;
+    stopNow = () => {
       node.stop().then(resolve, (err) => {
         process.stderr.write(`blockchain: stop failed: ${(err as Error).message}\n`);
         process.exitCode = 1;
         resolve();
       });
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    if (stopping) stopNow();
     // Started by a parent with an IPC channel (devnet): stop when the parent is gone.
     if (process.channel) {
       process.channel.unref();

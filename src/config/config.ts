@@ -94,6 +94,12 @@ export const DEFAULTS = Object.freeze({
    * beyond its index (`syncSaveBytes`, BLOCKCHAIN_SYNC_SAVE_BYTES).
    */
   syncSaveBytes: 64 * 1024 * 1024,
+  /**
+   * The smallest chain file whose index a clean stop keeps on disk
+   * (`indexSnapshotBytes`, BLOCKCHAIN_INDEX_SNAPSHOT_BYTES): every one, so that
+   * small and large chains start on the same path; a large number turns it off.
+   */
+  indexSnapshotBytes: 0,
   /** Most chain syncs running at once, each with its own peer. */
   maxConcurrentSyncs: 3,
   /** A sync waits this long at most for the one running (one at a time unless one is slow). */

@@ -39,7 +39,7 @@ import { newNodeId } from "../net/node-id.js";
 import { pendingPage } from "../pool/pending-page.js";
 import { journalPathOf, PendingPool } from "../pool/pending-pool.js";
 import { TRUSTED_TAIL_CHECKED } from "../storage/chain-load.js";
-import { ChainStore } from "../storage/chain-store.js";
+import { ChainStore, type OpenedChainStore } from "../storage/chain-store.js";
 import { prepareChainFolder } from "../storage/file/chain-folder.js";
 import {
   type MinerOptions,
@@ -100,6 +100,16 @@ const STORAGE_RETRY_MS = 1_000;
  * messages, talks to its neighbours and serves the HTTP API. It is composed in
  * start() in dependency order and taken apart in stop() in reverse.
  */
+/** How the start log names the index snapshot's part in a trusted start. */
+function snapshotNote(snapshot: OpenedChainStore["indexSnapshot"]): string {
+  if (!snapshot.used) return "";
+  const after =
+    snapshot.blocksAfter > 0
+      ? `; ${snapshot.blocksAfter} block(s) after it read from the file`
+      : "";
+  return ` (checked chunk by chunk against the index the last stop kept${after})`;
+}
+
 export class Miner implements NodeApi {
   readonly events = new EventEmitter<NodeEvents>();
   readonly metrics = new NodeMetrics({ processMetrics: true });
@@ -261,13 +271,19 @@ export class Miner implements NodeApi {
         verifyAll: o.verifyChain,
         acceptModifiedChain: o.acceptModifiedChain,
         maxMessageBytes: o.maxMessageBytes,
+        indexSnapshotMinBytes: o.indexSnapshotBytes,
         logger,
       });
       opened.push(() => store.close());
       logger.info(
-        { blocks: loaded.records.length, trusted, index_snapshot: indexSnapshot.used },
+        {
+          blocks: loaded.records.length,
+          trusted,
+          index_snapshot: indexSnapshot.used,
+          ...(indexSnapshot.used ? { blocks_after_snapshot: indexSnapshot.blocksAfter } : {}),
+        },
         trusted
-          ? `loaded ${loaded.records.length} blocks; the .hash vouched for the file${indexSnapshot.used ? " (checked chunk by chunk for the index the last stop kept)" : ""}, its last ${TRUSTED_TAIL_CHECKED} blocks were checked in full`
+          ? `loaded ${loaded.records.length} blocks; the .hash vouched for the file${snapshotNote(indexSnapshot)}, its last ${TRUSTED_TAIL_CHECKED} blocks were checked in full`
           : `loaded ${loaded.records.length} blocks, every one validated`,
       );
       this.state = new ChainState(loaded, {

@@ -10,14 +10,9 @@ import { type LoadedChain, loadCheckedChain, loadIndexedChain } from "./chain-lo
 import { ChainLoadError } from "./chain-load-error.js";
 import { checkChainFileInChunks } from "./check/chunked-check.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "./codecs/chain-format.js";
-import { syncDirectory } from "./file/atomic-write.js";
+import { syncDirectory, writeAllAt } from "./file/atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
-import {
-  MAX_CHAIN_FILE_BYTES,
-  readChainBytes,
-  writeAllAt,
-  writeChainFile,
-} from "./file/chain-file.js";
+import { MAX_CHAIN_FILE_BYTES, readChainBytes, writeChainFile } from "./file/chain-file.js";
 import { ChainLock } from "./file/chain-lock.js";
 import {
   type ChainHash,
@@ -42,7 +37,7 @@ import {
   recordRun,
   type SavedRecords,
 } from "./index/block-records.js";
-import { indexChainFile } from "./index/file-index.js";
+import { type IndexedFile, indexChainFile, indexChainFileAfter } from "./index/file-index.js";
 import {
   indexSnapshotPath,
   readIndexSnapshot,
@@ -89,23 +84,11 @@ export interface ChainStoreOptions {
    */
   wholeFileMax?: number;
   /**
-   * The smallest chain file whose index is kept on disk when the node stops
-   * (writeIndexSnapshot; default BLOCKCHAIN_INDEX_SNAPSHOT_BYTES, else 64
-   * MiB): below it the file is indexed at start faster than a snapshot is checked.
+   * The smallest chain file whose index writeIndexSnapshot keeps on disk
+   * (default 0: every one; the node's `indexSnapshotBytes`).
    */
   indexSnapshotMinBytes?: number;
   logger?: { warn(msg: string): void };
-}
-
-/** The environment variable that sets indexSnapshotMinBytes for a node. */
-export const INDEX_SNAPSHOT_BYTES_ENV = "BLOCKCHAIN_INDEX_SNAPSHOT_BYTES";
-
-function indexSnapshotMinBytes(opts: ChainStoreOptions): number {
-  if (opts.indexSnapshotMinBytes !== undefined) return opts.indexSnapshotMinBytes;
-  const set = Number(process.env[INDEX_SNAPSHOT_BYTES_ENV]);
-  return process.env[INDEX_SNAPSHOT_BYTES_ENV] && Number.isSafeInteger(set) && set >= 0
-    ? set
-    : 2 * SNAPSHOT_CHUNK_BYTES;
 }
 
 export interface OpenedChainStore {
@@ -118,8 +101,11 @@ export interface OpenedChainStore {
   readonly chain: Block[];
   /** What the load repaired or noticed (a torn record cut off, a stale .hash rewritten). */
   warnings: string[];
-  /** Whether the index came from the snapshot a clean stop left (index-snapshot.ts), or why not. */
-  indexSnapshot: { used: true } | { used: false; why: string };
+  /**
+   * Whether the index came from the snapshot a clean stop left (index-snapshot.ts),
+   * with how many blocks were read from the file after the part it covers, or why not.
+   */
+  indexSnapshot: { used: true; blocksAfter: number } | { used: false; why: string };
 }
 
 /** Bytes of a block hash. */
@@ -147,7 +133,7 @@ export class ChainStore {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private ownsHash = true;
-  private snapshotMinBytes = 2 * SNAPSHOT_CHUNK_BYTES;
+  private snapshotMinBytes = 0;
 
   private constructor(
     readonly path: string,
@@ -240,12 +226,12 @@ export class ChainStore {
     // chunk by chunk on every core), the file is not read in one stream again.
     const snapshot =
       !opts.verifyAll && stored !== null && !withMarks
-        ? await readIndexSnapshot(path, opts.format, stored, native)
-        : "the .hash or the marks are missing, or every block is checked";
+        ? await indexFromSnapshot(path, codec, stored, native)
+        : { why: "the .hash or the marks are missing, or every block is checked" };
     let { indexed, trusted, checked } =
-      typeof snapshot === "string"
+      "why" in snapshot
         ? await readInChunks()
-        : { indexed: snapshot, trusted: true, checked: null };
+        : { indexed: snapshot.indexed, trusted: true, checked: null };
     const wholeFileMax = opts.wholeFileMax ?? MAX_CHAIN_FILE_BYTES;
     /** A torn last record cut off a file too large to be read whole (its part before it read in chunks). */
     let tornLarge: TornLargeTail | null = null;
@@ -366,7 +352,7 @@ export class ChainStore {
         size,
         hasher,
       );
-      store.snapshotMinBytes = indexSnapshotMinBytes(opts);
+      store.snapshotMinBytes = opts.indexSnapshotMinBytes ?? 0;
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
@@ -377,7 +363,9 @@ export class ChainStore {
         trusted,
         warnings,
         indexSnapshot:
-          typeof snapshot === "string" ? { used: false, why: snapshot } : { used: true },
+          "why" in snapshot
+            ? { used: false, why: snapshot.why }
+            : { used: true, blocksAfter: snapshot.blocksAfter },
         get chain() {
           return Array.from({ length: result.records.length }, (_, i) =>
             result.records.blockAt(i),
@@ -693,6 +681,33 @@ function marksView(records: BlockRecords, marks: Buffer | null, unmarked: number
     (records.hashBytesAt(index) as Buffer).copy(marks, index * MARK_BYTES, 0, MARK_BYTES);
   }
   return { length, hashPrefixes: () => marks.subarray(0, length * MARK_BYTES) };
+}
+
+/**
+ * The vouched-for index of a chain file from the snapshot its last clean stop
+ * left, when the file's bytes are the ones the `.hash` holds (`stored`): the
+ * snapshot's own (every chunk checked), or, for a file that grew since (saves,
+ * then a crash before the next clean stop), that index and digest carried on
+ * over the records after it, which must come to `stored`. Else why not: the
+ * caller then reads the whole file.
+ */
+async function indexFromSnapshot(
+  path: string,
+  codec: ChainCodec,
+  stored: string,
+  native: NativeChainIndex | null,
+): Promise<{ indexed: IndexedFile; blocksAfter: number } | { why: string }> {
+  const snapshot = await readIndexSnapshot(path, codec.format, stored, native);
+  if (typeof snapshot === "string") return { why: snapshot };
+  const count = snapshot.index.count;
+  if (snapshot.digestHex === stored && snapshot.index.size === (await fileSize(path))) {
+    return { indexed: snapshot, blocksAfter: 0 };
+  }
+  const grown = await indexChainFileAfter(path, codec, native, snapshot);
+  if (grown === null || grown.digest.hex() !== stored) {
+    return { why: "the file changed after the part it covers, or its .hash does not cover it" };
+  }
+  return { indexed: grown, blocksAfter: grown.index.count - count };
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -45,6 +45,27 @@ test("a second node or a convert on a running node's chain file exits 1 naming i
   }
 });
 
+test("a SIGTERM sent the moment the node says it listens stops it cleanly: exit 0, the lock released", async () => {
+  // The signal handlers were once set after the "listening on" line: a parent quick enough
+  // (about one start in four on a loaded machine) killed the node with the default action.
+  const dir = await mkdtemp(join(tmpdir(), "bc-lock-"));
+  try {
+    for (let round = 0; round < 6; round++) {
+      const chainPath = join(dir, `chain-${round}.json`);
+      const node = await NodeProcess.start({
+        chainPath,
+        args: ["--workers", "1", "--log-level", "warn", "--no-mine"],
+      });
+      node.child.kill("SIGTERM");
+      const { code, signal } = await node.waitExit();
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, node.output());
+      assert.equal(existsSync(lockFilePath(chainPath)), false, `round ${round}: lock released`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("after kill -9 the stale lock is taken over by the next start", async () => {
   const dir = await mkdtemp(join(tmpdir(), "bc-lock-"));
   const chainPath = join(dir, "chain.json");

@@ -40,6 +40,7 @@ const badCases: [string, Record<string, unknown>, RegExp][] = [
   ["workers", { workers: 0 }, /workers/],
   ["syncSaveBytes", { syncSaveBytes: -1 }, /syncSaveBytes/],
   ["syncSaveBytes", { syncSaveBytes: 1.5 }, /syncSaveBytes/],
+  ["indexSnapshotBytes", { indexSnapshotBytes: -1 }, /indexSnapshotBytes/],
   ["backupIntervalS", { backupIntervalS: 0 }, /backupIntervalS/],
 ];
 for (const [name, change, pattern] of badCases) {
@@ -98,26 +99,31 @@ test("the proofRule option: original by default, content on request, and validit
   assert.equal(new Miner({ ...good, difficulty: 2 }).isChainValid(originalChain), true);
 });
 
-test("BLOCKCHAIN_SYNC_SAVE_BYTES sets syncSaveBytes when the options do not; a bad value is named", () => {
-  const before = process.env.BLOCKCHAIN_SYNC_SAVE_BYTES;
-  try {
-    process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = "4096";
-    assert.doesNotThrow(() => new Miner(good));
-    for (const bad of ["lots", "-1", "1e3", "2.5"]) {
-      process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = bad;
-      assert.throws(
-        () => new Miner(good),
-        (err: Error) =>
-          err instanceof MinerOptionError &&
-          /BLOCKCHAIN_SYNC_SAVE_BYTES: must be a whole number of bytes/.test(err.message) &&
-          err.message.includes(JSON.stringify(bad)),
-        bad,
-      );
+for (const [env, option] of [
+  ["BLOCKCHAIN_SYNC_SAVE_BYTES", "syncSaveBytes"],
+  ["BLOCKCHAIN_INDEX_SNAPSHOT_BYTES", "indexSnapshotBytes"],
+] as const) {
+  test(`${env} sets ${option} when the options do not; a bad value is named`, () => {
+    const before = process.env[env];
+    try {
+      process.env[env] = "4096";
+      assert.doesNotThrow(() => new Miner(good));
+      for (const bad of ["lots", "-1", "1e3", "2.5"]) {
+        process.env[env] = bad;
+        assert.throws(
+          () => new Miner(good),
+          (err: Error) =>
+            err instanceof MinerOptionError &&
+            err.message.startsWith(`${env}: must be a whole number of bytes`) &&
+            err.message.includes(JSON.stringify(bad)),
+          bad,
+        );
+      }
+      // An option given wins over the environment.
+      assert.doesNotThrow(() => new Miner({ ...good, [option]: 0 }));
+    } finally {
+      if (before === undefined) delete process.env[env];
+      else process.env[env] = before;
     }
-    // An option given wins over the environment.
-    assert.doesNotThrow(() => new Miner({ ...good, syncSaveBytes: 0 }));
-  } finally {
-    if (before === undefined) delete process.env.BLOCKCHAIN_SYNC_SAVE_BYTES;
-    else process.env.BLOCKCHAIN_SYNC_SAVE_BYTES = before;
-  }
-});
+  });
+}

@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from "node:buffer";
 import { createHash } from "node:crypto";
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Block } from "../../core/block.js";
 import type { ValidationOptions } from "../../core/validate.js";
@@ -149,22 +149,6 @@ export async function writeChainFile(
   const bytes = Buffer.concat([codec.header, ...chain.map((b) => codec.encodeRecord(b))]);
   await writeFileAtomic(path, bytes);
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/**
- * Writes all of `bytes` at `position`: one write call may write only part of
- * them, and asks for at most 1 GiB (Node refuses a length past 2^31 - 1).
- */
-export async function writeAllAt(
-  handle: FileHandle,
-  bytes: Uint8Array,
-  position: number,
-): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const length = Math.min(bytes.length - done, READ_CHUNK_BYTES);
-    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
-    done += bytesWritten;
-  }
 }
 
 /**

@@ -7,8 +7,8 @@ import type { RecordCheckOptions } from "../check/record-check.js";
 import { type ChainCodec, type ChainFormat, codecFor } from "../codecs/chain-format.js";
 import { binaryToJsonLines } from "../codecs/record-transcode.js";
 import { nativeChainIndex } from "../index/native-chain-index.js";
-import { syncDirectory } from "./atomic-write.js";
-import { MAX_CHAIN_FILE_BYTES, writeAllAt } from "./chain-file.js";
+import { syncDirectory, writeAllAt } from "./atomic-write.js";
+import { MAX_CHAIN_FILE_BYTES } from "./chain-file.js";
 import { CHUNK_BYTES, recordChunks, tornTailStart } from "./record-chunks.js";
 import { newDigest } from "./running-digest.js";
 

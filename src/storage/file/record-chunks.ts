@@ -35,7 +35,8 @@ export interface RecordChunk {
  * with a whole record (`ending.tornAt` then says where the cut record
  * starts), a record's framing is damaged, or a record would be larger than
  * MAX_CHUNK_BYTES (the bytes are no chain file): the whole-file check says
- * what is wrong. Reads the first `size` bytes of the file.
+ * what is wrong. Reads the first `size` bytes of the file; with `from`, only
+ * those from there on (a record starts at `from`; no header is read).
  */
 export async function* recordChunks(
   handle: FileHandle,
@@ -44,12 +45,13 @@ export async function* recordChunks(
   chunkBytes = CHUNK_BYTES,
   native: NativeChainIndex | null = null,
   ending: ChunksEnding = { tornAt: null },
+  from = 0,
 ): AsyncGenerator<RecordChunk, boolean> {
   // A small file gets buffers of its size: a start on it allocates next to nothing.
-  const bytes = Math.min(chunkBytes, Math.max(size, 4096));
+  const bytes = Math.min(chunkBytes, Math.max(size - from, 4096));
   let buffers = Array.from({ length: BUFFERS }, () => Buffer.allocUnsafe(bytes));
   let carried = 0;
-  let position = 0;
+  let position = from;
   // Never past `size`: the file may hold more (a torn tail left out, or bytes appended meanwhile).
   const readInto = (buffer: Buffer, at: number) =>
     readFull(
@@ -68,7 +70,8 @@ export async function* recordChunks(
     const filled = carried + got;
     position += got;
     const atEnd = position >= size;
-    const first = turn === 0 ? codec.header.length : 0;
+    // The file's header, in the first chunk of a read from the file's start.
+    const first = turn === 0 && from === 0 ? codec.header.length : 0;
     // A header that is not this codec's (another format, version): the whole-file check names it.
     if (turn === 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
     const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first, native);
@@ -102,7 +105,7 @@ export async function* recordChunks(
     yield {
       bytes: buffer.subarray(0, end),
       base: position - filled,
-      first: turn === 0,
+      first: turn === 0 && from === 0,
       last: atEnd,
     };
     if (atEnd) return true;

@@ -60,13 +60,44 @@ export async function indexChainFile(
   withMarks = false,
   chunkBytes = CHUNK_BYTES,
   limit = Number.POSITIVE_INFINITY,
-): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
+  continued: IndexedFile | null = null,
+): Promise<IndexedFile | null> {
   const handle = await open(path, "r");
   try {
-    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes, limit);
+    return await indexOpenFile(handle, codec, native, withMarks, chunkBytes, limit, continued);
   } finally {
     await handle.close();
   }
+}
+
+/** A chain file's index and SHA-256 (the running digest after its last byte). */
+export interface IndexedFile {
+  index: FileIndex;
+  digest: RunningDigest;
+}
+
+/**
+ * As indexChainFile, for a file that holds more records after the first
+ * `continued.index.size` bytes whose index and digest are known (an index
+ * snapshot's): only the records after them are read, and added to that
+ * index and digest (which are taken, not copied). Null as indexChainFile's,
+ * or when the file holds nothing more.
+ */
+export function indexChainFileAfter(
+  path: string,
+  codec: ChainCodec,
+  native: NativeChainIndex | null,
+  continued: IndexedFile,
+): Promise<IndexedFile | null> {
+  return indexChainFile(
+    path,
+    codec,
+    native,
+    false,
+    CHUNK_BYTES,
+    Number.POSITIVE_INFINITY,
+    continued,
+  );
 }
 
 async function indexOpenFile(
@@ -76,16 +107,23 @@ async function indexOpenFile(
   withMarks: boolean,
   chunkBytes: number,
   limit: number,
-): Promise<{ index: FileIndex; digest: RunningDigest } | null> {
+  continued: IndexedFile | null,
+): Promise<IndexedFile | null> {
   const size = Math.min((await handle.stat()).size, limit);
-  if (size <= codec.header.length) return null;
-  const digest = newDigest();
-  const built = new FileIndexBuilder(size, native, withMarks);
+  const from = continued?.index.size ?? 0;
+  if (size <= Math.max(codec.header.length, from)) return null;
+  const digest = continued?.digest ?? newDigest();
+  const built = new FileIndexBuilder(
+    size,
+    native,
+    withMarks && continued === null,
+    continued?.index,
+  );
   // The digest of the chunk before this one: its buffer is read into next.
   let before: Promise<void> = Promise.resolve();
   let digesting: Promise<void> = Promise.resolve();
   try {
-    const chunks = recordChunks(handle, size, codec, chunkBytes, native);
+    const chunks = recordChunks(handle, size, codec, chunkBytes, native, undefined, from);
     let next = await chunks.next();
     for (; !next.done; next = await chunks.next()) {
       const { bytes, base, first } = next.value;
@@ -119,20 +157,29 @@ async function indexOpenFile(
  * so far, and a little more, so that little is copied or left unused.
  */
 export class FileIndexBuilder {
-  readonly starts = new OffsetList();
+  readonly starts: OffsetList;
   private ids: Buffer = Buffer.allocUnsafe(0);
-  private readonly idIndex = new IdIndex(0);
+  private readonly idIndex: IdIndex;
   private duplicate = -1;
   private marks: Buffer | null;
   private readonly unmarked: number[] = [];
   count = 0;
 
+  /** With `continued`, the index goes on from that one's records (its arrays taken; no marks). */
   constructor(
     private readonly size: number,
     private readonly native: NativeChainIndex | null,
     withMarks: boolean,
+    continued?: FileIndex,
   ) {
-    this.marks = withMarks ? Buffer.allocUnsafe(0) : null;
+    this.marks = withMarks && !continued ? Buffer.allocUnsafe(0) : null;
+    this.starts = continued?.starts ?? new OffsetList();
+    this.idIndex = continued?.idIndex ?? new IdIndex(0);
+    if (continued) {
+      this.ids = continued.ids;
+      this.duplicate = continued.duplicate;
+      this.count = continued.count;
+    }
   }
 
   /**
