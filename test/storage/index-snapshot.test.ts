@@ -156,7 +156,7 @@ for (const format of FORMATS) {
 
       const opened = await ChainStore.open(path, options(format));
       try {
-        assert.deepEqual(opened.indexSnapshot, { used: true });
+        assert.deepEqual(opened.indexSnapshot, { used: true, blocksAfter: 0 });
         assert.equal(opened.trusted, true);
         assert.deepEqual(opened.warnings, []);
         assertLoadedChain(opened, first, "from the snapshot");
@@ -176,13 +176,41 @@ for (const format of FORMATS) {
       assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(bytes));
       assert.equal(bytes.length, recordStarts(format, fork).size);
 
-      // No snapshot written at this stop: the old one is stale, and the file is indexed again.
+      // No snapshot written at this stop (a kill -9): the file grew past the part the old one
+      // covers, so that part comes from the snapshot and the records after it from the file.
+      const grown = await ChainStore.open(path, options(format));
+      try {
+        assert.deepEqual(grown.indexSnapshot, { used: true, blocksAfter: fork.length - FIRST });
+        assert.equal(grown.trusted, true);
+        assert.deepEqual(grown.warnings, []);
+        assertLoadedChain(grown, fork, "after the saves");
+        // A switch of branch below the part the snapshot covers, longer than the file was.
+        const low = extendChain(CHAIN.slice(0, 250), 200, { difficulty: D, messages: ["low"] });
+        await grown.store.save(low, 250);
+      } finally {
+        await grown.store.close();
+      }
+      const low = extendChain(CHAIN.slice(0, 250), 200, { difficulty: D, messages: ["low"] });
+      assert.equal(await readFile(hashFilePath(path), "utf8"), sha256(await readFile(path)));
       const again = await openClosed(path, format);
       assert.equal(again.indexSnapshot.used, false);
-      assert.match((again.indexSnapshot as { why: string }).why, /another digest/);
+      assert.match(
+        (again.indexSnapshot as { why: string }).why,
+        /chunk \d+ of the chain file changed/,
+      );
       assert.equal(again.trusted, true);
       assert.deepEqual(again.warnings, []);
-      assertLoadedChain(again, fork, "after the saves");
+      assertLoadedChain(again, low, "after a switch of branch below the snapshot");
+      // Shorter than the part it covers.
+      const { store } = await ChainStore.open(path, options(format));
+      const short = extendChain(CHAIN.slice(0, 100), 5, { difficulty: D, messages: ["short"] });
+      await store.save(short, 100).finally(() => store.close());
+      const cut = await openClosed(path, format);
+      assert.deepEqual(cut.indexSnapshot, {
+        used: false,
+        why: "the chain file is shorter than it was",
+      });
+      assertLoadedChain(cut, short, "shorter than the snapshot's part");
     });
   });
 
@@ -284,21 +312,32 @@ function relinkedFrom(index: number, message: string): Block[] {
   return out;
 }
 
-/** The parts of a snapshot file: its header (parsed) and the bytes after it. */
+/*
+ * A snapshot file: "BCINDEX1", the header's length (u32 LE), the header (JSON),
+ * the header's SHA-256, then the body (offsets, ids).
+ */
+const HEAD = 12;
+const HEADER_DIGEST = 32;
+
+/** Where the body of snapshot `s` starts. */
+const bodyAt = (s: Buffer) => HEAD + s.readUInt32LE(8) + HEADER_DIGEST;
+
+/** The parts of a snapshot file: its header (parsed) and its body. */
 function snapshotParts(bytes: Buffer): { header: Record<string, unknown>; body: Buffer } {
   assert.equal(bytes.subarray(0, 8).toString("latin1"), "BCINDEX1");
   const length = bytes.readUInt32LE(8);
   return {
-    header: JSON.parse(bytes.subarray(12, 12 + length).toString("utf8")),
-    body: bytes.subarray(12 + length),
+    header: JSON.parse(bytes.subarray(HEAD, HEAD + length).toString("utf8")),
+    body: bytes.subarray(bodyAt(bytes)),
   };
 }
 
-function snapshotOf(header: Record<string, unknown>, body: Buffer): Buffer {
-  const json = Buffer.from(JSON.stringify(header), "utf8");
+/** A snapshot of `headerBytes` and `body`, its header's digest that of `digestOf` (default the header's own). */
+function snapshotOf(headerBytes: Buffer, body: Buffer, digestOf = headerBytes): Buffer {
   const length = Buffer.alloc(4);
-  length.writeUInt32LE(json.length, 0);
-  return Buffer.concat([Buffer.from("BCINDEX1", "latin1"), length, json, body]);
+  length.writeUInt32LE(headerBytes.length, 0);
+  const digest = createHash("sha256").update(digestOf).digest();
+  return Buffer.concat([Buffer.from("BCINDEX1", "latin1"), length, headerBytes, digest, body]);
 }
 
 /** One byte of `bytes` flipped (a copy). */
@@ -315,29 +354,40 @@ interface Damage {
   why: RegExp;
 }
 
-function withHeader(change: (header: Record<string, unknown>) => void) {
+/**
+ * A header field changed: with its digest made again (a header the
+ * deeper checks must refuse), or left as it was (damage the header's digest finds).
+ */
+function withHeader(change: (header: Record<string, unknown>) => void, digest: "remade" | "kept") {
   return (snapshot: Buffer) => {
     const { header, body } = snapshotParts(snapshot);
+    const original = snapshot.subarray(HEAD, HEAD + snapshot.readUInt32LE(8));
     change(header);
-    return snapshotOf(header, body);
+    const changed = Buffer.from(JSON.stringify(header), "utf8");
+    return snapshotOf(changed, body, digest === "remade" ? changed : original);
   };
 }
 
 const DAMAGES: Damage[] = [
   {
     what: "a byte of its offsets flipped",
-    damage: (s) => flipped(s, 12 + s.readUInt32LE(8) + 4 * 123 + 1),
+    damage: (s) => flipped(s, bodyAt(s) + 4 * 123 + 1),
     why: /its body is damaged/,
   },
   {
     what: "a byte of its ids flipped",
-    damage: (s) => flipped(s, 12 + s.readUInt32LE(8) + 4 * LENGTH + 16 * 321 + 7),
+    damage: (s) => flipped(s, bodyAt(s) + 4 * LENGTH + 16 * 321 + 7),
     why: /its body is damaged/,
   },
   {
     what: "its last id cut off",
     damage: (s) => s.subarray(0, s.length - 16),
-    why: /shorter than its header says/,
+    why: /size is not the one its header gives/,
+  },
+  {
+    what: "a byte more at its end",
+    damage: (s) => Buffer.concat([s, Buffer.from([0])]),
+    why: /size is not the one its header gives/,
   },
   {
     what: "cut inside its header",
@@ -346,22 +396,29 @@ const DAMAGES: Damage[] = [
   },
   { what: "cut to 5 bytes", damage: (s) => s.subarray(0, 5), why: /not an index snapshot/ },
   { what: "empty", damage: () => Buffer.alloc(0), why: /not an index snapshot/ },
+  { what: "the wrong magic", damage: (s) => flipped(s, 3), why: /not an index snapshot/ },
+  {
+    what: "a byte of its header flipped",
+    damage: (s) => flipped(s, HEAD + 20),
+    why: /its header is damaged/,
+  },
+  {
+    what: "a byte of its header's digest flipped",
+    damage: (s) => flipped(s, HEAD + s.readUInt32LE(8) + 5),
+    why: /its header is damaged/,
+  },
   {
     what: "a header that is not JSON",
     damage: (s) => {
-      const copy = Buffer.from(s);
-      copy.fill("#", 12, 30);
-      return copy;
+      const garbage = Buffer.from(s.subarray(HEAD, HEAD + s.readUInt32LE(8)));
+      garbage.fill("#", 0, 18);
+      return snapshotOf(garbage, s.subarray(bodyAt(s)));
     },
     why: /header is not JSON/,
   },
   {
     what: "a header of JSON null",
-    damage: (s) => {
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(4, 0);
-      return Buffer.concat([s.subarray(0, 8), length, Buffer.from("null")]);
-    },
+    damage: () => snapshotOf(Buffer.from("null"), Buffer.alloc(0)),
     why: /not one this version writes/,
   },
   {
@@ -373,99 +430,26 @@ const DAMAGES: Damage[] = [
     },
     why: /header is too long/,
   },
-  { what: "the wrong magic", damage: (s) => flipped(s, 3), why: /not an index snapshot/ },
   {
     what: "its count one less",
     damage: withHeader((h) => {
       h.count = (h.count as number) - 1;
-    }),
-    why: /longer than its header says/,
+    }, "remade"),
+    why: /size is not the one its header gives/,
   },
   {
     what: "its count one more",
     damage: withHeader((h) => {
       h.count = (h.count as number) + 1;
-    }),
-    why: /shorter than its header says/,
+    }, "remade"),
+    why: /size is not the one its header gives/,
   },
   {
-    what: "its size one less",
+    what: "its count one less, its digest kept",
     damage: withHeader((h) => {
-      h.size = (h.size as number) - 1;
-    }),
-    why: /size changed/,
-  },
-  {
-    what: "the other format",
-    damage: withHeader((h) => {
-      h.format = h.format === "json" ? "binary" : "json";
-    }),
-    why: /it is of the (json|binary) file/,
-  },
-  {
-    what: "a chunk digest changed",
-    damage: withHeader((h) => {
-      const chunks = h.chunks as string[];
-      chunks[2] = `${(chunks[2] as string).slice(0, -1)}${chunks[2]?.endsWith("0") ? "1" : "0"}`;
-    }),
-    why: /chunk 2 of the chain file changed/,
-  },
-  {
-    what: "a body digest changed",
-    damage: withHeader((h) => {
-      (h.idDigests as string[])[0] = "0".repeat(64);
-    }),
-    why: /its body is damaged/,
-  },
-  {
-    what: "another digest",
-    damage: withHeader((h) => {
-      h.digest = "0".repeat(64);
-    }),
-    why: /another digest/,
-  },
-  {
-    what: "its digest state changed",
-    damage: withHeader((h) => {
-      const state = h.state as string;
-      h.state = `${state.slice(0, 10)}${state[10] === "0" ? "1" : "0"}${state.slice(11)}`;
-    }),
-    why: /digest state does not match/,
-  },
-  {
-    what: "its digest state not hex",
-    damage: withHeader((h) => {
-      h.state = "not hex";
-    }),
-    why: /digest state does not match/,
-  },
-  {
-    what: "its chunk size halved",
-    damage: withHeader((h) => {
-      h.chunkBytes = (h.chunkBytes as number) / 2;
-    }),
-    why: /not one this version writes/,
-  },
-  {
-    what: "another version",
-    damage: withHeader((h) => {
-      h.version = 2;
-    }),
-    why: /not one this version writes/,
-  },
-  {
-    what: "offsets past 4 GiB from block 200 on (wraps)",
-    damage: withHeader((h) => {
-      h.wraps = [200];
-    }),
-    why: /offsets/,
-  },
-  {
-    what: "a wrap past its last block",
-    damage: withHeader((h) => {
-      h.wraps = [LENGTH + 5];
-    }),
-    why: /offsets/,
+      h.count = (h.count as number) - 1;
+    }, "kept"),
+    why: /its header is damaged/,
   },
   {
     what: "a count of a billion blocks (in a file of a few kilobytes)",
@@ -475,8 +459,101 @@ const DAMAGES: Damage[] = [
       h.chunks = [(h.chunks as string[])[0]];
       h.offsetDigests = ["0".repeat(64)];
       h.idDigests = ["0".repeat(64)];
-    }),
-    why: /shorter than its header says/,
+    }, "remade"),
+    why: /size is not the one its header gives/,
+  },
+  {
+    what: "its size one less (the file seems to have grown since)",
+    damage: withHeader((h) => {
+      h.size = (h.size as number) - 1;
+    }, "remade"),
+    why: /chunk \d+ of the chain file changed/,
+  },
+  {
+    what: "its size one more",
+    damage: withHeader((h) => {
+      h.size = (h.size as number) + 1;
+    }, "remade"),
+    why: /the chain file is shorter than it was/,
+  },
+  {
+    what: "the other format",
+    damage: withHeader((h) => {
+      h.format = h.format === "json" ? "binary" : "json";
+    }, "remade"),
+    why: /it is of the (json|binary) file/,
+  },
+  {
+    what: "a chunk digest changed",
+    damage: withHeader((h) => {
+      const chunks = h.chunks as string[];
+      chunks[2] = `${(chunks[2] as string).slice(0, -1)}${chunks[2]?.endsWith("0") ? "1" : "0"}`;
+    }, "remade"),
+    why: /chunk 2 of the chain file changed/,
+  },
+  {
+    what: "a body digest changed",
+    damage: withHeader((h) => {
+      (h.idDigests as string[])[0] = "0".repeat(64);
+    }, "remade"),
+    why: /its body is damaged/,
+  },
+  {
+    what: "another digest",
+    damage: withHeader((h) => {
+      h.digest = "0".repeat(64);
+    }, "remade"),
+    why: /another digest/,
+  },
+  {
+    what: "its digest state changed",
+    damage: withHeader((h) => {
+      const state = h.state as string;
+      h.state = `${state.slice(0, 10)}${state[10] === "0" ? "1" : "0"}${state.slice(11)}`;
+    }, "remade"),
+    why: /digest state does not match/,
+  },
+  {
+    what: "its digest state not hex",
+    damage: withHeader((h) => {
+      h.state = "not hex";
+    }, "remade"),
+    why: /digest state does not match/,
+  },
+  {
+    what: "its chunk size halved",
+    damage: withHeader((h) => {
+      h.chunkBytes = (h.chunkBytes as number) / 2;
+    }, "remade"),
+    why: /not one this version writes/,
+  },
+  {
+    what: "another version",
+    damage: withHeader((h) => {
+      h.version = 2;
+    }, "remade"),
+    why: /not one this version writes/,
+  },
+  {
+    what: "offsets past 4 GiB from block 200 on (wraps), its digest kept",
+    damage: withHeader((h) => {
+      h.wraps = [200];
+    }, "kept"),
+    why: /its header is damaged/,
+  },
+  {
+    what: "a wrap past its last block",
+    damage: withHeader((h) => {
+      h.wraps = [LENGTH + 5];
+    }, "remade"),
+    why: /not one this version writes/,
+  },
+  {
+    what: "wraps that go down",
+    damage: withHeader((h) => {
+      h.wraps = [300, 200];
+    }, "remade"),
+    why: /not one this version writes/,
   },
 ];
 
@@ -513,7 +590,10 @@ for (const format of FORMATS) {
       // The good one again: used.
       await rm(indexSnapshotPath(path), { recursive: true });
       await writeFile(indexSnapshotPath(path), good);
-      assert.deepEqual((await openClosed(path, format)).indexSnapshot, { used: true });
+      assert.deepEqual((await openClosed(path, format)).indexSnapshot, {
+        used: true,
+        blocksAfter: 0,
+      });
     });
   });
 
@@ -606,7 +686,10 @@ for (const format of FORMATS) {
       } finally {
         await again.store.close();
       }
-      assert.deepEqual((await openClosed(path, format)).indexSnapshot, { used: true });
+      assert.deepEqual((await openClosed(path, format)).indexSnapshot, {
+        used: true,
+        blocksAfter: 0,
+      });
     });
   });
 }
