@@ -7,6 +7,7 @@ import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { ChainStore, hashFilePath, type OpenedChainStore } from "../../src/storage/chain-store.js";
 import { writeChainFile } from "../../src/storage/file/chain-file.js";
+import { nativeFileDigest } from "../../src/storage/file/running-digest.js";
 import { buildChain, extendChain } from "../helpers/chain-factory.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 
@@ -18,6 +19,8 @@ import { withTempDir } from "../helpers/temp-dir.js";
  */
 
 const D = 1;
+/** The snapshot is checked with the addon's digests only: without it no snapshot is used. */
+const skip = nativeFileDigest() === null ? "the addon's SHA-NI digest is not built here" : false;
 const CHUNK = 4096;
 const BASE = buildChain(150, { difficulty: D, messages: ["hello", "grüße, 世界 🎉"] });
 const GROWN = extendChain(BASE, 40, { difficulty: D, messages: ["later"] });
@@ -45,7 +48,9 @@ async function assertHolds(path: string, opened: OpenedChainStore, chain: readon
 }
 
 for (const format of ["json", "binary"] as const) {
-  test(`${format}: a file that grew after its snapshot starts from it, reading only the records after it; a rewrite below it is read in full`, async () => {
+  test(`${format}: a file that grew after its snapshot starts from it, reading only the records after it; a rewrite below it is read in full`, {
+    skip,
+  }, async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "chain.dat");
       await writeChainFile(path, format, BASE);
@@ -92,7 +97,9 @@ for (const format of ["json", "binary"] as const) {
     });
   });
 
-  test(`${format}: a file that grew after its snapshot but whose .hash does not cover the growth is read in full, and judged as always`, async () => {
+  test(`${format}: a file that grew after its snapshot but whose .hash does not cover the growth is read in full, and judged as always`, {
+    skip,
+  }, async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, "chain.dat");
       await writeChainFile(path, format, BASE);
