@@ -14,6 +14,7 @@ import { syncDirectory, writeAllAt } from "./file/atomic-write.js";
 import { BlockMarks, MARK_BYTES, marksFilePath, marksOf } from "./file/block-marks.js";
 import { MAX_CHAIN_FILE_BYTES, readChainBytes, writeChainFile } from "./file/chain-file.js";
 import { ChainLock } from "./file/chain-lock.js";
+import { CHECKPOINT_BYTES, DigestCheckpoints } from "./file/digest-checkpoints.js";
 import {
   type ChainHash,
   claimHashFile,
@@ -24,13 +25,7 @@ import {
 } from "./file/hash-file.js";
 import { CHUNK_BYTES, tornTailStart } from "./file/record-chunks.js";
 import { RecordFile } from "./file/record-file.js";
-import {
-  digestOf,
-  digestStateOf,
-  extendDigest,
-  newDigest,
-  type RunningDigest,
-} from "./file/running-digest.js";
+import { digestOf, digestStateOf, newDigest, type RunningDigest } from "./file/running-digest.js";
 import {
   BlockRecords,
   type RecordRun,
@@ -88,6 +83,8 @@ export interface ChainStoreOptions {
    * (default 0: every one; the node's `indexSnapshotBytes`).
    */
   indexSnapshotMinBytes?: number;
+  /** Bytes between two kept states of the file's digest (default 32 MiB; smaller in tests). */
+  digestCheckpointBytes?: number;
   logger?: { warn(msg: string): void };
 }
 
@@ -131,6 +128,8 @@ export class ChainStore {
   private size: number;
   private hasher: RunningDigest;
   private queue: Promise<void> = Promise.resolve();
+  /** The digest's states every 32 MiB of the file: a cut at a fork point rehashes one stretch. */
+  private checkpoints = new DigestCheckpoints();
   private closed = false;
   private ownsHash = true;
   private snapshotMinBytes = 0;
@@ -353,6 +352,11 @@ export class ChainStore {
         hasher,
       );
       store.snapshotMinBytes = opts.indexSnapshotMinBytes ?? 0;
+      const every = opts.digestCheckpointBytes ?? CHECKPOINT_BYTES;
+      store.checkpoints =
+        "why" in snapshot
+          ? new DigestCheckpoints(every)
+          : DigestCheckpoints.from(snapshot.checkpoints, every);
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
@@ -432,6 +436,7 @@ export class ChainStore {
         state,
         starts: this.offsets,
         ids,
+        checkpoints: this.checkpoints.entries(),
       },
       undefined,
       chunkBytes,
@@ -501,7 +506,11 @@ export class ChainStore {
     }
     // In the thread pool with the addon (the pieces stay as they are): a sync saving as it
     // goes hashes every byte it brought, and its event loop checks the next page meanwhile.
-    for (const piece of pieces) await extendDigest(this.hasher, piece);
+    let hashed = this.size;
+    for (const piece of pieces) {
+      await this.checkpoints.extend(this.hasher, hashed, piece);
+      hashed += piece.length;
+    }
     const count = run.starts.length - skip;
     this.offsets.pushShifted(
       skip === 0 ? run.starts : run.starts.slice(skip),
@@ -514,9 +523,10 @@ export class ChainStore {
   }
 
   /**
-   * Drops records `from` onwards and rehashes what is left, once, from the
-   * file. The .hash first covers only the records that stay: a crash before
-   * the new branch is written then leaves a file that merely grew since.
+   * Drops records `from` onwards and rehashes what is left from the file:
+   * from the digest's latest checkpoint below the cut, else from the start.
+   * The .hash first covers only the records that stay: a crash before the
+   * new branch is written then leaves a file that merely grew since.
    */
   private async truncateAt(from: number): Promise<void> {
     const size = this.offsets.at(from) ?? this.size;
@@ -528,10 +538,13 @@ export class ChainStore {
     this.size = size;
   }
 
+  /** The running digest of the file's first `size` bytes (checkpoints past it dropped, new ones kept). */
   private async hashPrefix(size: number): Promise<RunningDigest> {
-    const hasher = newDigest();
-    const chunk = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, Math.max(size, 1)));
-    for (let pos = 0; pos < size; ) {
+    const known = this.checkpoints.cutAt(size);
+    const hasher = known?.digest ?? newDigest();
+    const from = known?.position ?? 0;
+    const chunk = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, Math.max(size - from, 1)));
+    for (let pos = from; pos < size; ) {
       const { bytesRead } = await this.handle.read(
         chunk,
         0,
@@ -539,7 +552,8 @@ export class ChainStore {
         pos,
       );
       if (bytesRead === 0) throw new Error(`${this.path}: the file is shorter than expected`);
-      hasher.update(chunk.subarray(0, bytesRead));
+      // In the thread pool with the addon: this thread serves meanwhile.
+      await this.checkpoints.extend(hasher, pos, chunk.subarray(0, bytesRead));
       pos += bytesRead;
     }
     return hasher;
@@ -696,18 +710,24 @@ async function indexFromSnapshot(
   codec: ChainCodec,
   stored: string,
   native: NativeChainIndex | null,
-): Promise<{ indexed: IndexedFile; blocksAfter: number } | { why: string }> {
+): Promise<
+  { indexed: IndexedFile; blocksAfter: number; checkpoints: [number, string][] } | { why: string }
+> {
   const snapshot = await readIndexSnapshot(path, codec.format, stored, native);
   if (typeof snapshot === "string") return { why: snapshot };
   const count = snapshot.index.count;
   if (snapshot.digestHex === stored && snapshot.index.size === (await fileSize(path))) {
-    return { indexed: snapshot, blocksAfter: 0 };
+    return { indexed: snapshot, blocksAfter: 0, checkpoints: snapshot.checkpoints };
   }
   const grown = await indexChainFileAfter(path, codec, native, snapshot);
   if (grown === null || grown.digest.hex() !== stored) {
     return { why: "the file changed after the part it covers, or its .hash does not cover it" };
   }
-  return { indexed: grown, blocksAfter: grown.index.count - count };
+  return {
+    indexed: grown,
+    blocksAfter: grown.index.count - count,
+    checkpoints: snapshot.checkpoints,
+  };
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -73,8 +73,7 @@ export async function* recordChunks(
     // The file's header, in the first chunk of a read from the file's start.
     const first = turn === 0 && from === 0 ? codec.header.length : 0;
     // A header that is not this codec's (another format, version): the whole-file check names it.
-    // Only a read from the file's start has one (from an offset, `first` is 0: nothing to compare).
-    if (first > 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
+    if (turn === 0 && from === 0 && !buffer.subarray(0, first).equals(codec.header)) return false;
     const end = codec.wholeRecordsEnd(buffer.subarray(0, filled), first, native);
     if (end < 0) return false;
     if (atEnd && end !== filled) {

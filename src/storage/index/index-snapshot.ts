@@ -73,6 +73,8 @@ interface SnapshotHeader {
   chunks: string[];
   /** Where the offsets' high part goes up (OffsetList): files past 4 GiB. */
   wraps: number[];
+  /** The running digest's states at multiples of 32 MiB the node knew (DigestCheckpoints), [offset, hex]. */
+  checkpoints: [number, string][];
   /** The SHA-256 of each chunkBytes piece of the offsets, then of the ids, hex. */
   offsetDigests: string[];
   idDigests: string[];
@@ -93,6 +95,8 @@ export interface SnapshotContent {
   starts: OffsetList;
   /** The ids of the file's blocks, 16 raw bytes each, at least starts.length of them. */
   ids: Buffer;
+  /** The digest's states the node keeps (DigestCheckpoints.entries). */
+  checkpoints: [number, string][];
 }
 
 /**
@@ -105,6 +109,9 @@ export async function writeIndexSnapshot(
   native: NativeFileDigest | null = nativeFileDigest(),
   chunkBytes = SNAPSHOT_CHUNK_BYTES,
 ): Promise<string | null> {
+  if (!(Number.isSafeInteger(chunkBytes) && chunkBytes >= MIN_CHUNK_BYTES)) {
+    throw new RangeError(`chunks of ${chunkBytes} bytes: at least ${MIN_CHUNK_BYTES} are read`);
+  }
   if (endianness() !== "LE") return "this machine is big-endian";
   const count = content.starts.length;
   const path = indexSnapshotPath(chainPath);
@@ -135,6 +142,7 @@ export async function writeIndexSnapshot(
     chunkBytes,
     chunks: chunks.map(hex),
     wraps: [...wraps],
+    checkpoints: content.checkpoints.filter(([offset]) => offset <= content.size),
     offsetDigests: offsetDigests.map(hex),
     idDigests: idDigests.map(hex),
   };
@@ -162,6 +170,8 @@ export interface SnapshotIndex {
   digest: RunningDigest;
   /** The SHA-256 of the bytes the snapshot covers (the file's first index.size). */
   digestHex: string;
+  /** The digest's states within those bytes, as written ([offset, hex]). */
+  checkpoints: [number, string][];
 }
 
 /**
@@ -268,6 +278,7 @@ async function loadChecked(
       index: { starts, ids, idIndex, duplicate, count, size, marks: null, unmarked: [] },
       digest: running,
       digestHex: header.digest,
+      checkpoints: header.checkpoints,
     };
   } catch (err) {
     return `it could not be read: ${(err as Error).message}`;
@@ -324,6 +335,15 @@ function wellFormed(h: SnapshotHeader): boolean {
     typeof h.state === "string" &&
     Array.isArray(h.wraps) &&
     h.wraps.every((at, k) => whole(at) && at <= h.count && at >= (h.wraps[k - 1] ?? 0)) &&
+    Array.isArray(h.checkpoints) &&
+    h.checkpoints.every(
+      (c) =>
+        Array.isArray(c) &&
+        whole(c[0]) &&
+        c[0] <= h.size &&
+        typeof c[1] === "string" &&
+        /^[0-9a-f]+$/.test(c[1]),
+    ) &&
     hexes(h.chunks, pieceCount(h.size, h.chunkBytes)) &&
     hexes(h.offsetDigests, pieceCount(h.count * OFFSET_BYTES, h.chunkBytes)) &&
     hexes(h.idDigests, pieceCount(h.count * ID_BYTES, h.chunkBytes))
