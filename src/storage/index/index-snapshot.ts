@@ -265,7 +265,8 @@ async function loadChecked(
       ...digestPieces(piecesOf(offsets, chunkBytes), native),
       ...digestPieces(piecesOf(ids, chunkBytes), native),
     ];
-    // This thread's share while the pool hashes: the id table.
+    // This thread's share while the pool hashes: the offsets' order, the id table.
+    if (!offsetsRise(low, header.wraps, size)) return "its offsets do not rise through the file";
     const { index: idIndex, duplicate } = IdIndex.fromIds(ids, count, nativeIndex);
     const [chunkDigests, bodyDigests] = await Promise.all([settleAll(chunks), settleAll(body)]);
     const changed = chunkDigests.findIndex((d, i) => hex(d) !== header.chunks[i]);
@@ -388,6 +389,24 @@ async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
 
 function hex(digest: Buffer): string {
   return digest.toString("hex");
+}
+
+/**
+ * Whether the offsets (their low 32 bits, the high part going up at each of
+ * `wraps`) rise strictly and stay inside the file: a header whose wraps were
+ * changed with its digest (not damage, which the digests find) is refused
+ * here rather than met as a broken record later.
+ */
+function offsetsRise(low: Uint32Array, wraps: readonly number[], size: number): boolean {
+  let high = 0;
+  let previous = -1;
+  for (let i = 0; i < low.length; i++) {
+    while (high < wraps.length && (wraps[high] as number) <= i) high++;
+    const offset = high * 2 ** 32 + (low[i] as number);
+    if (offset <= previous) return false;
+    previous = offset;
+  }
+  return previous < size;
 }
 
 /** Whether `path` is free for a snapshot: absent, or a snapshot (never another file written over). */
