@@ -190,6 +190,15 @@ export class ChainStore {
     if (!(await exists(path))) {
       await writeChainFile(path, opts.format, [genesisBlock()]);
     }
+    // A named pipe would block every read of it (the start waiting forever), a folder fails later
+    // with a less clear word: the chain file must be a regular file.
+    if (!(await stat(path)).isFile()) {
+      throw new ChainLoadError(
+        "READ_FAILED",
+        path,
+        "cannot read the chain file: it is not a regular file (a folder, a named pipe or a device); give the path of a chain file",
+      );
+    }
 
     const validation = {
       difficulty: opts.difficulty,
