@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFile, readFile, rm } from "node:fs/promises";
+import { appendFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -72,6 +72,43 @@ for (const format of ["json", "binary"] as const) {
       const fourth = await open(path, format);
       assert.equal(fourth.trusted, true);
       assert.deepEqual(fourth.chain, GROWN);
+      await fourth.store.close();
+    });
+  });
+
+  test(`${format}: a file that grew twice after its snapshot, its .hash covering only the first growth (a crash before the second .hash), keeps every valid block and is trusted at the next start`, {
+    skip,
+  }, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await grownAfterSnapshot(path, format, GROWN);
+      const hashAfterFirst = await readFile(hashFilePath(path), "utf8");
+      const longer = extendChain(GROWN, 15, { difficulty: D, messages: ["second growth"] });
+      const second = await open(path, format);
+      assert.deepEqual(second.indexSnapshot, {
+        used: true,
+        blocksAfter: GROWN.length - BASE.length,
+      });
+      await second.store.save(longer, GROWN.length);
+      await second.store.close();
+      await writeFile(hashFilePath(path), hashAfterFirst);
+      const third = await open(path, format);
+      assert.equal(third.indexSnapshot.used, false);
+      assert.deepEqual(third.chain, longer);
+      assert.ok(
+        third.warnings.some((w) =>
+          /15 block\(s\) after block 79 were written after the last \.hash update/.test(w),
+        ),
+        third.warnings.join("\n"),
+      );
+      assert.equal(
+        (await readFile(hashFilePath(path), "utf8")).trim(),
+        sha256(await readFile(path)),
+      );
+      await third.store.close();
+      const fourth = await open(path, format);
+      assert.equal(fourth.trusted, true);
+      assert.deepEqual(fourth.chain, longer);
       await fourth.store.close();
     });
   });
