@@ -1,9 +1,20 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chmodSync, closeSync, constants, openSync, writeFileSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
+import { ChainStore } from "../../src/storage/chain-store.js";
 import { BIN } from "../helpers/node-process.js";
+import { makePrivateGroup } from "../helpers/private-group.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -25,13 +36,15 @@ interface Exit {
   output: string;
 }
 
-function startMiner(
-  chainPath: string,
-  args: string[],
-): { child: ChildProcess; exited: Promise<Exit> } {
+interface StartedMiner {
+  child: ChildProcess;
+  exited: Promise<Exit>;
+}
+
+function startMiner(chainPath: string, args: string[], port = "0"): StartedMiner {
   const child = spawn(
     process.execPath,
-    [BIN, "miner", "start", chainPath, "--port", "0", "--workers", "1", ...args],
+    [BIN, "miner", "start", chainPath, "--port", port, "--workers", "1", ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -48,7 +61,7 @@ function startMiner(
 }
 
 /** The exit, or a failure naming what the process said when it does not come in time. */
-async function exitWithin(started: { child: ChildProcess; exited: Promise<Exit> }, ms: number) {
+async function exitWithin(started: StartedMiner, ms: number) {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), ms);
@@ -79,8 +92,9 @@ async function writerOnceRead(fifo: string): Promise<number> {
 
 const mkfifo = spawnSync("mkfifo", ["--version"]).status === 0 ? false : "no mkfifo here";
 
+// Signals sent together while the start is blocked reach it as one: a second one is sent later below.
 for (const signals of [1, 2]) {
-  test(`a start that fails after ${signals} signal(s) came exits with the start's error and code 1`, {
+  test(`a start that fails after ${signals} signal(s) sent at once exits with the start's error and code 1`, {
     skip: mkfifo,
   }, async () => {
     await withTempDir(async (dir) => {
@@ -106,6 +120,44 @@ for (const signals of [1, 2]) {
     });
   });
 }
+
+test("a start that fails at its listen (the port taken) after a signal came exits with the start's error and code 1 and leaves the chain file free", {
+  skip: mkfifo,
+}, async () => {
+  const group = await makePrivateGroup({ tls: true });
+  const taken = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      taken.once("error", reject);
+      taken.listen(0, "127.0.0.1", resolve);
+    });
+    const port = String((taken.address() as AddressInfo).port);
+    const tls = group.tls as { cert: string; key: string };
+    const cert = join(group.dir, "cert-pipe.pem");
+    const chain = join(group.dir, "chain.json");
+    assert.equal(spawnSync("mkfifo", [cert]).status, 0);
+    const started = startMiner(chain, ["--tls-cert", cert, "--tls-key", tls.key], port);
+    try {
+      const fd = await writerOnceRead(cert);
+      started.child.kill("SIGTERM");
+      writeSync(fd, readFileSync(tls.cert));
+      closeSync(fd);
+      const exit = await exitWithin(started, 30_000);
+      assert.equal(exit.signal, null, exit.output);
+      assert.equal(exit.code, 1, exit.output);
+      assert.doesNotMatch(exit.output, /listening on/);
+      assert.match(exit.output, /the port is in use/);
+      // The lock is released: the chain opens again.
+      const opened = await ChainStore.open(chain, { format: "json", difficulty: 1 });
+      await opened.store.close();
+    } finally {
+      started.child.kill("SIGKILL");
+    }
+  } finally {
+    taken.close();
+    await group.remove();
+  }
+});
 
 test("a chain path that is a named pipe: the start fails naming it, instead of waiting on it", {
   skip: mkfifo,
