@@ -183,9 +183,22 @@ export class ChainStore {
       warnings.push(msg);
       opts.logger?.warn(msg);
     };
-    if (opts.forceNewChain && (await exists(path))) {
-      const backup = await moveToBackup(path);
-      warn(`--force-new-chain: the old chain file was moved to ${backup}`);
+    if (opts.forceNewChain) {
+      const fileThere = await exists(path);
+      // A --force-new-chain cut short between its renames (a crash, a second signal) left the
+      // .hash of the moved file: it would refuse the new genesis file as a modified chain.
+      const hashLeft =
+        !fileThere &&
+        (await exists(hashFilePath(path))) &&
+        (await readChainHash(path)).otherOwner === null;
+      if (fileThere || hashLeft) {
+        const backup = await moveToBackup(path);
+        warn(
+          fileThere
+            ? `--force-new-chain: the old chain file was moved to ${backup}`
+            : `--force-new-chain: the .hash left by an earlier one cut short was moved to ${hashFilePath(path)}${backup.slice(path.length)}`,
+        );
+      }
     }
     if (!(await exists(path))) {
       await writeChainFile(path, opts.format, [genesisBlock()]);
@@ -816,7 +829,7 @@ async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
 }
 
 /**
- * Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
+ * Moves the chain file (when there) and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
  * path. A .hash (and its marks) that vouches for another chain file beside it stays; the
  * index snapshot (named after the full chain path) is always this file's.
  */
@@ -825,7 +838,7 @@ async function moveToBackup(path: string): Promise<string> {
   let backup = `${path}.${stamp}.bak`;
   for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
   const ownsHash = (await readChainHash(path)).otherOwner === null;
-  await rename(path, backup);
+  if (await exists(path)) await rename(path, backup);
   const hashes = [hashFilePath(path), hashOwnerPath(path), marksFilePath(path)];
   for (const beside of [...(ownsHash ? hashes : []), indexSnapshotPath(path)]) {
     if (await exists(beside)) await rename(beside, `${beside}${backup.slice(path.length)}`);
