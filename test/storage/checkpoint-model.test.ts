@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, readFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { Block } from "../../src/core/block.js";
 import { ChainStore } from "../../src/storage/chain-store.js";
+import { codecFor } from "../../src/storage/codecs/chain-format.js";
 import { marksFilePath } from "../../src/storage/file/block-marks.js";
 import { hashFilePath } from "../../src/storage/file/hash-file.js";
 import { indexSnapshotPath } from "../../src/storage/index/index-snapshot.js";
@@ -18,7 +19,8 @@ import { withTempDir } from "../helpers/temp-dir.js";
  * random saves, reorg saves, saves that fail part-way (a write that writes half
  * its bytes then fails, a truncate or an fsync that fails: the caller keeps the
  * blocks dirty and saves them again), snapshots, clean stops and crashes (the
- * files copied as they are, the store abandoned). After every step the .hash is
+ * files copied as they are, the store abandoned; the file's tail sometimes torn
+ * or without its last newline, which the start repairs). After every step the .hash is
  * the SHA-256 of the file (or, after a failed save, of a prefix of whole
  * records); every start is trusted, with the chain the model holds, and uses
  * a snapshot whenever one was written for a prefix of the file's bytes.
@@ -32,7 +34,8 @@ type Step =
   | { kind: "save"; back: number; grow: number; fault: Fault }
   | { kind: "snapshot" }
   | { kind: "restart" }
-  | { kind: "crash" };
+  /** A crash; its file may end with half a record (an append cut short) or lack its last newline. */
+  | { kind: "crash"; tail: "whole" | "torn" | "unterminated" };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -47,7 +50,18 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constant({ kind: "snapshot" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "restart" as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("crash" as const),
+      tail: fc.constantFrom(
+        "whole" as const,
+        "whole" as const,
+        "torn" as const,
+        "unterminated" as const,
+      ),
+    }),
+  },
 );
 
 /** The store's file handle, to make one of its calls fail once (a fault the disk could give). */
@@ -177,23 +191,44 @@ async function runModel(format: "json" | "binary", steps: Step[], every: number)
               });
             }
             path = next;
+            if (step.tail === "torn") {
+              // Half the record of a block that was being appended when the node died.
+              const next = extendChain(chain, 1, { difficulty: 1, messages: [`torn ${n}`] });
+              const record = codecFor(format).encodeRecord(next[next.length - 1] as Block);
+              await appendFile(path, record.subarray(0, Math.floor(record.length / 2)));
+            } else if (step.tail === "unterminated" && format === "json") {
+              // The last line's newline lost (the only repair a JSON file gets besides a cut).
+              await truncate(path, (await readFile(path)).length - 1);
+            }
           }
           opened = await ChainStore.open(path, options);
           opens.push(opened.store);
           assert.equal(await hashOf(), sha256(await readFile(path)), `.hash at start ${where}`);
           const saved = opened.chain;
           const cutShort = step.kind === "crash" && lastSaveFailed;
+          // A damaged tail is repaired at the start: the file is then checked in full.
+          const repaired =
+            step.kind === "crash" &&
+            (step.tail === "torn" || (step.tail === "unterminated" && format === "json"));
+          if (repaired) {
+            assert.ok(
+              opened.warnings.some((w) => /torn last record|lacked its newline/.test(w)),
+              `repair warned after ${where}: ${opened.warnings}`,
+            );
+          }
           if (cutShort) {
             // A save cut short: the file holds what it held (an old branch, or the new one's saved
             // part), checked in full when the .hash is behind it; the node goes on from there.
             chain = saved;
           } else {
-            assert.equal(opened.trusted, true, `trusted after ${where}: ${opened.warnings}`);
+            if (!repaired) {
+              assert.equal(opened.trusted, true, `trusted after ${where}: ${opened.warnings}`);
+            }
             assert.deepEqual(saved, chain, `chain at start ${where}`);
           }
           dirtyFrom = chain.length;
           lastSaveFailed = false;
-          if (snapshotValid && !cutShort) {
+          if (snapshotValid && !cutShort && !repaired) {
             assert.equal(opened.indexSnapshot.used, true, `snapshot used ${where}`);
           }
         }
