@@ -183,12 +183,34 @@ export class ChainStore {
       warnings.push(msg);
       opts.logger?.warn(msg);
     };
-    if (opts.forceNewChain && (await exists(path))) {
-      const backup = await moveToBackup(path);
-      warn(`--force-new-chain: the old chain file was moved to ${backup}`);
+    if (opts.forceNewChain) {
+      const fileThere = await exists(path);
+      // A --force-new-chain cut short between its renames (a crash, a second signal) left the
+      // .hash of the moved file: it would refuse the new genesis file as a modified chain.
+      const hashLeft =
+        !fileThere &&
+        (await exists(hashFilePath(path))) &&
+        (await readChainHash(path)).otherOwner === null;
+      if (fileThere || hashLeft) {
+        const backup = await moveToBackup(path);
+        warn(
+          fileThere
+            ? `--force-new-chain: the old chain file was moved to ${backup}`
+            : `--force-new-chain: the .hash left by an earlier one cut short was moved to ${hashFilePath(path)}${backup.slice(path.length)}`,
+        );
+      }
     }
     if (!(await exists(path))) {
       await writeChainFile(path, opts.format, [genesisBlock()]);
+    }
+    // A named pipe would block every read of it (the start waiting forever), a folder fails later
+    // with a less clear word: the chain file must be a regular file.
+    if (!(await stat(path)).isFile()) {
+      throw new ChainLoadError(
+        "READ_FAILED",
+        path,
+        "cannot read the chain file: it is not a regular file (a folder, a named pipe or a device); give the path of a chain file",
+      );
     }
 
     const validation = {
@@ -807,7 +829,7 @@ async function keepTornTail(path: string, bytes: Buffer): Promise<string> {
 }
 
 /**
- * Moves the chain file and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
+ * Moves the chain file (when there) and its .hash aside as `<path>.<ISO time>.bak`; returns the new chain
  * path. A .hash (and its marks) that vouches for another chain file beside it stays; the
  * index snapshot (named after the full chain path) is always this file's.
  */
@@ -816,7 +838,7 @@ async function moveToBackup(path: string): Promise<string> {
   let backup = `${path}.${stamp}.bak`;
   for (let n = 1; await exists(backup); n++) backup = `${path}.${stamp}-${n}.bak`;
   const ownsHash = (await readChainHash(path)).otherOwner === null;
-  await rename(path, backup);
+  if (await exists(path)) await rename(path, backup);
   const hashes = [hashFilePath(path), hashOwnerPath(path), marksFilePath(path)];
   for (const beside of [...(ownsHash ? hashes : []), indexSnapshotPath(path)]) {
     if (await exists(beside)) await rename(beside, `${beside}${backup.slice(path.length)}`);

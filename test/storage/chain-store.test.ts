@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { appendFile, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -312,6 +312,30 @@ for (const format of FORMATS) {
       const hashBackup = names.find((n) => /^chain\.hash\..+\.bak$/.test(n));
       assert.ok(backup && hashBackup, names.join(", "));
       assert.deepEqual(await readFile(join(dir, backup)), oldBytes);
+      assert.equal(await readFile(join(dir, hashBackup), "utf8"), oldHash);
+      assert.deepEqual(await readFile(path), fileOf([genesisBlock()], format));
+    });
+  });
+
+  test(`${format}: forceNewChain after one cut short (the file moved to its backup, its .hash not yet) starts from genesis and moves the .hash aside too`, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      const first = await openStore(path, format);
+      await first.store.save(CHAIN, 1);
+      await first.store.close();
+      const oldHash = await readFile(hashFilePath(path), "utf8");
+      // moveToBackup's first rename, then the process ended (a second signal during the start, a crash).
+      await rename(path, `${path}.2026-01-01T00-00-00.000Z.bak`);
+      const { store, chain, warnings } = await openStore(path, format, { forceNewChain: true });
+      await store.close();
+      assert.deepEqual(chain, [genesisBlock()]);
+      assert.ok(
+        warnings.some((w) => w.includes(".bak")),
+        warnings.join("\n"),
+      );
+      const names = await readdir(dir);
+      const hashBackup = names.find((n) => /^chain\.hash\..+\.bak$/.test(n));
+      assert.ok(hashBackup, names.join(", "));
       assert.equal(await readFile(join(dir, hashBackup), "utf8"), oldHash);
       assert.deepEqual(await readFile(path), fileOf([genesisBlock()], format));
     });
