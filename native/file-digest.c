@@ -416,6 +416,12 @@ static void range_execute(napi_env env, void *data) {
     if (job->error == 0) digest_final(&s, job->digest);
 }
 
+static void free_range_job(napi_env env, range_job *job) {
+    if (job->callback_ref) napi_delete_reference(env, job->callback_ref);
+    if (job->work) napi_delete_async_work(env, job->work);
+    free(job);
+}
+
 static void range_complete(napi_env env, napi_status status, void *data) {
     range_job *job = data;
     napi_value callback, global, argv[2];
@@ -444,9 +450,7 @@ static void range_complete(napi_env env, napi_status status, void *data) {
         }
         napi_call_function(env, global, callback, 2, argv, NULL);
     }
-    if (job->callback_ref) napi_delete_reference(env, job->callback_ref);
-    if (job->work) napi_delete_async_work(env, job->work);
-    free(job);
+    free_range_job(env, job);
 }
 
 static napi_value digest_file_range_js(napi_env env, napi_callback_info info) {
@@ -468,9 +472,7 @@ static napi_value digest_file_range_js(napi_env env, napi_callback_info info) {
         napi_create_string_utf8(env, "blockchain:digest-range", NAPI_AUTO_LENGTH, &name) != napi_ok ||
         napi_create_async_work(env, NULL, name, range_execute, range_complete, job, &job->work) != napi_ok ||
         napi_queue_async_work(env, job->work) != napi_ok) {
-        if (job->callback_ref) napi_delete_reference(env, job->callback_ref);
-        if (job->work) napi_delete_async_work(env, job->work);
-        free(job);
+        free_range_job(env, job);
         napi_throw_error(env, NULL, "digestFileRange: the work could not be queued");
         return NULL;
     }

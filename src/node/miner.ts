@@ -95,11 +95,6 @@ function loadServingModules(): Promise<{
 /** How soon a failed journal or backup is tried again (a full disk heals by itself). */
 const STORAGE_RETRY_MS = 1_000;
 
-/**
- * A miner node (the original's `Miner`): it keeps the chain, mines pending
- * messages, talks to its neighbours and serves the HTTP API. It is composed in
- * start() in dependency order and taken apart in stop() in reverse.
- */
 /** How the start log names the index snapshot's part in a trusted start. */
 function snapshotNote(snapshot: OpenedChainStore["indexSnapshot"]): string {
   if (!snapshot.used) return "";
@@ -110,6 +105,11 @@ function snapshotNote(snapshot: OpenedChainStore["indexSnapshot"]): string {
   return ` (checked chunk by chunk against the index the last stop kept${after})`;
 }
 
+/**
+ * A miner node (the original's `Miner`): it keeps the chain, mines pending
+ * messages, talks to its neighbours and serves the HTTP API. It is composed in
+ * start() in dependency order and taken apart in stop() in reverse.
+ */
 export class Miner implements NodeApi {
   readonly events = new EventEmitter<NodeEvents>();
   readonly metrics = new NodeMetrics({ processMetrics: true });

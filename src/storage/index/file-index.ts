@@ -113,12 +113,8 @@ async function indexOpenFile(
   const from = continued?.index.size ?? 0;
   if (size <= Math.max(codec.header.length, from)) return null;
   const digest = continued?.digest ?? newDigest();
-  const built = new FileIndexBuilder(
-    size,
-    native,
-    withMarks && continued === null,
-    continued?.index,
-  );
+  // A continued index has no marks: the builder takes none.
+  const built = new FileIndexBuilder(size, native, withMarks, continued?.index);
   // The digest of the chunk before this one: its buffer is read into next.
   let before: Promise<void> = Promise.resolve();
   let digesting: Promise<void> = Promise.resolve();

@@ -12,7 +12,7 @@ import {
   nativeFileDigest,
   type RunningDigest,
 } from "../file/running-digest.js";
-import type { FileIndex } from "./file-index.js";
+import type { IndexedFile } from "./file-index.js";
 import { IdIndex } from "./id-index.js";
 import type { NativeChainIndex } from "./native-chain-index.js";
 import { OffsetList } from "./offset-list.js";
@@ -100,8 +100,9 @@ export interface SnapshotContent {
 }
 
 /**
- * Writes the snapshot of `chainPath` (a temp file renamed over the old one). Gives why it wrote none: no addon to hash the file in the pool,
- * a big-endian machine, or a file at the snapshot's path that is not one.
+ * Writes the snapshot of `chainPath` (a temp file renamed over the old one).
+ * Gives why it wrote none: no addon to hash the file in the pool, a
+ * big-endian machine, or a file at the snapshot's path that is not one.
  */
 export async function writeIndexSnapshot(
   chainPath: string,
@@ -165,9 +166,7 @@ export async function writeIndexSnapshot(
  * the bytes it covers: the whole file, or (`digestHex` not the `.hash`'s, the
  * file longer) the file as it was at the snapshot, more records after it.
  */
-export interface SnapshotIndex {
-  index: FileIndex;
-  digest: RunningDigest;
+export interface SnapshotIndex extends IndexedFile {
   /** The SHA-256 of the bytes the snapshot covers (the file's first index.size). */
   digestHex: string;
   /** The digest's states within those bytes, as written ([offset, hex]). */
