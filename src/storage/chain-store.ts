@@ -35,6 +35,7 @@ import {
 import { type IndexedFile, indexChainFile, indexChainFileAfter } from "./index/file-index.js";
 import {
   indexSnapshotPath,
+  type KnownChunks,
   readIndexSnapshot,
   SNAPSHOT_CHUNK_BYTES,
   writeIndexSnapshot,
@@ -130,6 +131,8 @@ export class ChainStore {
   private queue: Promise<void> = Promise.resolve();
   /** The digest's states every 32 MiB of the file: a cut at a fork point rehashes one stretch. */
   private checkpoints = new DigestCheckpoints();
+  /** The chunk digests the start checked against its snapshot, valid below a cut (KnownChunks). */
+  private knownChunks: KnownChunks | null = null;
   private closed = false;
   private ownsHash = true;
   private snapshotMinBytes = 0;
@@ -379,6 +382,7 @@ export class ChainStore {
         "why" in snapshot
           ? new DigestCheckpoints(every)
           : DigestCheckpoints.from(snapshot.checkpoints, every);
+      store.knownChunks = "why" in snapshot ? null : snapshot.chunks;
       // The marks then belong to the same file the .hash vouched for.
       const ownMarks = chainHash.otherOwner === null;
       await store.checkCoverage(view, ownMarks, chainHash, opts, warn);
@@ -459,6 +463,7 @@ export class ChainStore {
         starts: this.offsets,
         ids,
         checkpoints: this.checkpoints.entries(),
+        known: this.knownChunks,
       },
       undefined,
       chunkBytes,
@@ -552,6 +557,7 @@ export class ChainStore {
    */
   private async truncateAt(from: number): Promise<void> {
     const size = this.offsets.at(from) ?? this.size;
+    if (this.knownChunks) this.knownChunks.below = Math.min(this.knownChunks.below, size);
     this.hasher = await this.hashPrefix(size);
     await this.updateHashFile();
     await this.marks.replaceFrom(from, []);
@@ -733,13 +739,24 @@ async function indexFromSnapshot(
   stored: string,
   native: NativeChainIndex | null,
 ): Promise<
-  { indexed: IndexedFile; blocksAfter: number; checkpoints: [number, string][] } | { why: string }
+  | {
+      indexed: IndexedFile;
+      blocksAfter: number;
+      checkpoints: [number, string][];
+      chunks: KnownChunks;
+    }
+  | { why: string }
 > {
   const snapshot = await readIndexSnapshot(path, codec.format, stored, native);
   if (typeof snapshot === "string") return { why: snapshot };
   const count = snapshot.index.count;
   if (snapshot.digestHex === stored && snapshot.index.size === (await fileSize(path))) {
-    return { indexed: snapshot, blocksAfter: 0, checkpoints: snapshot.checkpoints };
+    return {
+      indexed: snapshot,
+      blocksAfter: 0,
+      checkpoints: snapshot.checkpoints,
+      chunks: snapshot.chunks,
+    };
   }
   const grown = await indexChainFileAfter(path, codec, native, snapshot);
   if (grown === null || grown.digest.hex() !== stored) {
@@ -749,6 +766,7 @@ async function indexFromSnapshot(
     indexed: grown,
     blocksAfter: grown.index.count - count,
     checkpoints: snapshot.checkpoints,
+    chunks: snapshot.chunks,
   };
 }
 

@@ -127,4 +127,38 @@ for (const format of ["json", "binary"] as const) {
       await third.store.close();
     });
   });
+  test(`${format}: a snapshot written after a start from one takes the chunks below every cut as checked, and hashes the rest again`, {
+    skip,
+  }, async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "chain.dat");
+      await writeChainFile(path, format, BASE);
+      const first = await open(path, format);
+      await first.store.writeIndexSnapshot(first.loaded.ids.idBytes(), CHUNK);
+      await first.store.close();
+      // From the snapshot: more blocks, then another branch from block 60 (a cut inside the
+      // part the snapshot covers), then a snapshot again. Its chunk digests past the cut must be
+      // those of the new bytes, or the next start would not take it.
+      const second = await open(path, format);
+      assert.equal(second.indexSnapshot.used, true);
+      await second.store.save(GROWN, BASE.length);
+      await second.store.save(OTHER, 60);
+      const ids = Buffer.concat(OTHER.map((b) => Buffer.from(b.data.id, "hex")));
+      assert.equal(await second.store.writeIndexSnapshot(ids, CHUNK), null);
+      await second.store.close();
+      const third = await open(path, format);
+      assert.deepEqual(third.indexSnapshot, { used: true, blocksAfter: 0 });
+      await assertHolds(path, third, OTHER);
+      // And with appends only since the start: the snapshot's own chunks all stay.
+      const longer = extendChain(OTHER, 5, { difficulty: D, messages: ["five more"] });
+      await third.store.save(longer, OTHER.length);
+      const longerIds = Buffer.concat(longer.map((b) => Buffer.from(b.data.id, "hex")));
+      assert.equal(await third.store.writeIndexSnapshot(longerIds, CHUNK), null);
+      await third.store.close();
+      const fourth = await open(path, format);
+      assert.deepEqual(fourth.indexSnapshot, { used: true, blocksAfter: 0 });
+      await assertHolds(path, fourth, longer);
+      await fourth.store.close();
+    });
+  });
 }

@@ -97,6 +97,20 @@ export interface SnapshotContent {
   ids: Buffer;
   /** The digest's states the node keeps (DigestCheckpoints.entries). */
   checkpoints: [number, string][];
+  /** Chunk digests known for the file's bytes as they are (KnownChunks): not hashed again. */
+  known?: KnownChunks | null;
+}
+
+/**
+ * The chunk digests a start checked against its snapshot, for the chunks
+ * wholly below `below` (the snapshot's size, lowered by every cut since):
+ * those bytes are unchanged, so the next snapshot takes their digests as
+ * they are instead of reading the chunks again.
+ */
+export interface KnownChunks {
+  chunkBytes: number;
+  digests: readonly string[];
+  below: number;
 }
 
 /**
@@ -118,11 +132,20 @@ export async function writeIndexSnapshot(
   const path = indexSnapshotPath(chainPath);
   if (!(await isSnapshotOrAbsent(path))) return `${path} exists and is not an index snapshot`;
   const chain = await open(chainPath, "r");
-  let chunks: Buffer[];
+  const ranges = chunkRanges(content.size, chunkBytes);
+  const known = content.known?.chunkBytes === chunkBytes ? content.known : null;
+  const kept = (k: number) =>
+    known !== null && (k + 1) * chunkBytes <= known.below ? (known.digests[k] ?? null) : null;
+  let chunks: string[];
   try {
-    const digesting = digestFileRanges(chain.fd, chunkRanges(content.size, chunkBytes), native);
+    const digesting = digestFileRanges(
+      chain.fd,
+      ranges.filter((_, k) => kept(k) === null),
+      native,
+    );
     if (digesting === null) return "the native addon is not built";
-    chunks = await settleAll(digesting);
+    const hashed = (await settleAll(digesting)).map(hex);
+    chunks = ranges.map((_, k) => kept(k) ?? (hashed.shift() as string));
   } finally {
     await chain.close();
   }
@@ -141,7 +164,7 @@ export async function writeIndexSnapshot(
     digest: content.digest,
     state: content.state.toString("hex"),
     chunkBytes,
-    chunks: chunks.map(hex),
+    chunks,
     wraps: [...wraps],
     checkpoints: content.checkpoints.filter(([offset]) => offset <= content.size),
     offsetDigests: offsetDigests.map(hex),
@@ -171,6 +194,8 @@ export interface SnapshotIndex extends IndexedFile {
   digestHex: string;
   /** The digest's states within those bytes, as written ([offset, hex]). */
   checkpoints: [number, string][];
+  /** Its chunk digests, every one checked against the file. */
+  chunks: KnownChunks;
 }
 
 /**
@@ -279,6 +304,7 @@ async function loadChecked(
       digest: running,
       digestHex: header.digest,
       checkpoints: header.checkpoints,
+      chunks: { chunkBytes, digests: header.chunks, below: size },
     };
   } catch (err) {
     return `it could not be read: ${(err as Error).message}`;
