@@ -8,7 +8,8 @@ import type { Block } from "../../src/core/block.js";
 import { hashBlock } from "../../src/core/hash.js";
 import { writeChainFile } from "../../src/storage/file/chain-file.js";
 import { buildChain } from "../helpers/chain-factory.js";
-import { BIN, freePort, getJson } from "../helpers/node-process.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
+import { BIN, getJson } from "../helpers/node-process.js";
 import { withTempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -105,8 +106,7 @@ test("--proof-rule takes only original or content (exit 2), and every command's 
 
 test("devnet --proof-rule content starts nodes that follow the content rule", async () => {
   const dir = await mkdtemp(join(tmpdir(), "bc-devnet-rule-"));
-  let base = await freePort();
-  if (base > 65000) base = 40000 + (base % 20000);
+  const base = await devnetBasePort(2);
   const args = ["devnet", "--nodes", "2", "--base-port", String(base), "--difficulty", "2"];
   args.push("--dir", dir, "--workers", "1", "--proof-rule", "content");
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { addMessage, BIN, freePort, getJson } from "../helpers/node-process.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
+import { addMessage, BIN, getJson } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 interface Devnet {
@@ -39,7 +40,7 @@ describe("devnet habits", { timeout: 120_000 }, () => {
   it("shows mined blocks at its default log level, and --fresh starts new chains", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bc-devnet-fresh-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const port = await freePort();
+    const port = await devnetBasePort(1);
     const common = ["--nodes", "1", "--base-port", String(port), "--dir", dir, "--workers", "1"];
 
     const first = devnet([...common, "--difficulty", "2"]);

@@ -2,27 +2,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BIN, freePort } from "../helpers/node-process.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
+import { BIN } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-/** Two ports in a row that are free now. */
-async function twoFreePorts(): Promise<number> {
-  for (let tries = 0; tries < 20; tries++) {
-    let base = await freePort();
-    if (base > 65000) base = 40000 + (base % 20000);
-    const server = createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once("error", () => resolve(false));
-      server.listen(base + 1, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-    if (free) return base;
-  }
-  throw new Error("no two free ports in a row");
-}
 
 function isRunning(pid: number): boolean {
   try {
@@ -42,7 +27,7 @@ function childrenOf(pid: number): number[] {
 for (const signal of ["SIGKILL", "SIGHUP"] as const) {
   test(`devnet's nodes end when devnet ends by ${signal}, and save their chains`, async () => {
     const dir = await mkdtemp(join(tmpdir(), "bc-orphans-"));
-    const base = await twoFreePorts();
+    const base = await devnetBasePort(2);
     const args = ["devnet", "--nodes", "2", "--base-port", String(base), "--difficulty", "2"];
     args.push("--dir", dir, "--workers", "1");
     const devnet = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });

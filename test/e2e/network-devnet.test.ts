@@ -4,7 +4,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { addMessage, BIN, freePort, getJson } from "../helpers/node-process.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
+import { addMessage, BIN, getJson } from "../helpers/node-process.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("blockchain devnet", { timeout: 60_000 }, () => {
@@ -16,9 +17,7 @@ describe("blockchain devnet", { timeout: 60_000 }, () => {
   it("starts a ring of nodes that converge, and stops them all on SIGINT with exit 0", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bc-devnet-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    // Three ports in a row that are free now.
-    let base = await freePort();
-    if (base > 65000) base = 40000 + (base % 20000);
+    const base = await devnetBasePort(3);
     const args = [
       "devnet",
       "--nodes",

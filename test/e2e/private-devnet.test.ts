@@ -2,33 +2,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { outsideEphemeral } from "../../bench/lib/ports.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
 import { BIN } from "../helpers/node-process.js";
 import { runCli } from "../helpers/run-cli.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-/** Two consecutive free ports (devnet's nodes take base-port + i). */
-async function freePortPair(): Promise<number> {
-  const [low, high] = outsideEphemeral(2);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    const free = await Promise.all([port, port + 1].map(isFree));
-    if (free.every(Boolean)) return port;
-  }
-  throw new Error("no two consecutive free ports in 20 tries");
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 describe("devnet --private --tls", { timeout: 120_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -39,7 +19,7 @@ describe("devnet --private --tls", { timeout: 120_000 }, () => {
   it("makes the key, a writer token (printed) and the certificates; writes need the token and reach both nodes over HTTPS", async () => {
     const dir = await mkdtemp(join(tmpdir(), "bc-devnet-private-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const port = await freePortPair();
+    const port = await devnetBasePort(2);
     const child = spawn(
       process.execPath,
       [BIN, "devnet", "--private", "--tls", "--nodes", "2", "--base-port", String(port)].concat([

@@ -1,30 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { outsideEphemeral } from "../../bench/lib/ports.js";
+import { freePortRange } from "../../bench/lib/ports.js";
 import { BIN } from "./node-process.js";
 
-/** Whether `port` on 127.0.0.1 can be listened on now. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** `count` consecutive free ports (a devnet's view, then its nodes); a bounded number of tries. */
-export async function freePortRun(count: number): Promise<number> {
-  const [low, high] = outsideEphemeral(count);
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = low + Math.floor(Math.random() * (high - low));
-    let free = true;
-    for (let i = 0; i < count && free; i++) free = await portFree(base + i);
-    if (free) return base;
-  }
-  throw new Error(`found no ${count} consecutive free ports`);
+/**
+ * A base port for `blockchain devnet --nodes <nodes> --base-port`: its view's
+ * port (base - 1) and its nodes' ports are free now, and outside the
+ * ephemeral range, where the devnet's own outgoing connections could take one
+ * before its node listens (freePortRange).
+ */
+export async function devnetBasePort(nodes: number): Promise<number> {
+  return (await freePortRange(nodes + 1)) + 1;
 }
 
 /** A running `blockchain devnet` (with its network view), removed however the test ends. */
@@ -74,7 +62,7 @@ export class DevnetProcess {
     args?: string[];
   }): Promise<DevnetProcess> {
     const dir = await mkdtemp(join(tmpdir(), "bc-devnet-"));
-    const viewPort = await freePortRun(opts.nodes + 1);
+    const viewPort = (await devnetBasePort(opts.nodes)) - 1;
     const child = spawn(
       process.execPath,
       [

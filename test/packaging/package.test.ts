@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort, getJson } from "../helpers/node-process.js";
+import { devnetBasePort } from "../helpers/devnet-process.js";
+import { getJson } from "../helpers/node-process.js";
 import { runCommand } from "../helpers/run-command.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -188,7 +189,7 @@ describe("the npm package", {
   });
 
   it("runs a devnet until Ctrl-C", async () => {
-    const base = await freePort();
+    const base = await devnetBasePort(2);
     const devnet = startInstalled(
       bin,
       [
